@@ -1,0 +1,1 @@
+"""Advocacy content for Wagtail: statements, open letters, campaign wins, donation appeals."""

@@ -1,0 +1,111 @@
+"""StreamField blocks shared by the advocacy page types."""
+
+from __future__ import annotations
+
+from wagtail import blocks
+from wagtail.embeds.blocks import EmbedBlock
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+RICH_TEXT_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul", "h3", "h4"]
+INLINE_FEATURES = ["bold", "italic", "link"]
+
+
+class HeadingBlock(blocks.StructBlock):
+    text = blocks.CharBlock(max_length=200)
+    level = blocks.ChoiceBlock(
+        choices=[("h2", "Section heading (h2)"), ("h3", "Sub-heading (h3)")],
+        default="h2",
+        help_text="Use section headings for main parts; the page title is the only h1.",
+    )
+
+    class Meta:
+        icon = "title"
+        template = "advocacy/blocks/heading.html"
+
+
+class QuoteBlock(blocks.StructBlock):
+    quote = blocks.TextBlock()
+    attribution = blocks.CharBlock(required=False, help_text="Who said it, e.g. 'Jane Doe, MP'.")
+
+    class Meta:
+        icon = "openquote"
+        template = "advocacy/blocks/quote.html"
+
+
+class ImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock()
+    alt_text = blocks.CharBlock(
+        required=False,
+        help_text="Describe the image for people who cannot see it. "
+        "Leave empty to use the image's own description.",
+    )
+    caption = blocks.CharBlock(required=False)
+
+    class Meta:
+        icon = "image"
+        template = "advocacy/blocks/image.html"
+
+
+class CallToActionBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(max_length=120)
+    text = blocks.TextBlock(required=False)
+    button_label = blocks.CharBlock(max_length=40, default="Take action")
+    page = blocks.PageChooserBlock(required=False, help_text="Link to a page on this site …")
+    url = blocks.URLBlock(required=False, help_text="… or to another website.")
+
+    class Meta:
+        icon = "pick"
+        template = "advocacy/blocks/call_to_action.html"
+
+    def clean(self, value):
+        from django.core.exceptions import ValidationError
+        from wagtail.blocks.struct_block import StructBlockValidationError
+
+        cleaned = super().clean(value)
+        if not cleaned.get("page") and not cleaned.get("url"):
+            raise StructBlockValidationError(
+                block_errors={"url": ValidationError("Choose a page or enter a URL.")}
+            )
+        return cleaned
+
+    def get_api_representation(self, value, context=None):
+        data = super().get_api_representation(value, context)
+        data["link"] = value["page"].full_url if value.get("page") else value.get("url")
+        return data
+
+
+class DemandsBlock(blocks.StructBlock):
+    """A numbered list of demands, as in an open letter or a statement."""
+
+    intro = blocks.CharBlock(
+        required=False, help_text="e.g. 'We, the undersigned organizations, call for Canada to:'"
+    )
+    demands = blocks.ListBlock(blocks.RichTextBlock(features=INLINE_FEATURES), min_num=1)
+
+    class Meta:
+        icon = "list-ol"
+        template = "advocacy/blocks/demands.html"
+
+
+class DonationAppealBlock(blocks.StructBlock):
+    appeal = SnippetChooserBlock("advocacy.DonationAppeal")
+
+    class Meta:
+        icon = "pick"
+        template = "advocacy/blocks/donation_appeal.html"
+
+    def get_api_representation(self, value, context=None):
+        appeal = value["appeal"]
+        return appeal.as_dict() if appeal else None
+
+
+class BodyBlock(blocks.StreamBlock):
+    paragraph = blocks.RichTextBlock(features=RICH_TEXT_FEATURES, icon="pilcrow")
+    heading = HeadingBlock()
+    quote = QuoteBlock()
+    image = ImageBlock()
+    embed = EmbedBlock(help_text="A YouTube, Vimeo or other oEmbed URL.", icon="media")
+    call_to_action = CallToActionBlock()
+    demands = DemandsBlock()
+    donation_appeal = DonationAppealBlock()

@@ -1,0 +1,122 @@
+"""Donation appeals: a reusable snippet for pages and newsletter issues."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.search import index
+
+
+def parse_amounts(text: str) -> list[int]:
+    """Turn '25, 50, $100' into [25, 50, 100]; raise ValueError naming the bad item."""
+    amounts = []
+    for raw in text.replace("$", "").split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        try:
+            value = Decimal(item)
+        except InvalidOperation:
+            raise ValueError(f"“{raw.strip()}” is not an amount") from None
+        if value <= 0 or value != value.to_integral_value():
+            raise ValueError(f"“{raw.strip()}” must be a whole amount above zero")
+        amounts.append(int(value))
+    return amounts
+
+
+class DonationAppeal(index.Indexed, models.Model):
+    """An ask for money, with suggested amounts and other ways to give."""
+
+    name = models.CharField(
+        max_length=120, help_text="For editors only, e.g. 'Ramadan 2024 appeal'.", unique=True
+    )
+    headline = models.CharField(max_length=160)
+    message = RichTextField(features=["bold", "italic", "link"])
+    button_label = models.CharField(max_length=40, default="Donate now")
+    button_url = models.URLField(help_text="Your donation page.")
+    suggested_amounts = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Whole amounts separated by commas, e.g. '25, 50, 100, 250'.",
+    )
+    currency = models.CharField(max_length=3, default="CAD")
+    monthly_emphasis = models.BooleanField(
+        default=False, help_text="Encourage monthly gifts (they sustain ongoing work)."
+    )
+    eligibility_note = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="e.g. 'Zakat eligible' or 'Tax receipts issued for gifts over $20'.",
+    )
+    etransfer_email = models.EmailField(blank=True, help_text="Address for Interac e-Transfer.")
+    phone = models.CharField(max_length=40, blank=True, help_text="Donate by phone.")
+    mail_in_url = models.URLField(blank=True, help_text="A printable form to give by mail.")
+
+    panels = [
+        FieldPanel("name"),
+        MultiFieldPanel(
+            [FieldPanel("headline"), FieldPanel("message"), FieldPanel("eligibility_note")],
+            heading="The ask",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("button_label"),
+                FieldPanel("button_url"),
+                FieldPanel("suggested_amounts"),
+                FieldPanel("currency"),
+                FieldPanel("monthly_emphasis"),
+            ],
+            heading="Giving online",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("etransfer_email"), FieldPanel("phone"), FieldPanel("mail_in_url")],
+            heading="Other ways to give",
+        ),
+    ]
+    search_fields = [index.SearchField("name"), index.SearchField("headline")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        try:
+            parse_amounts(self.suggested_amounts)
+        except ValueError as error:
+            raise ValidationError({"suggested_amounts": f"{error}."}) from None
+
+    @property
+    def amounts(self) -> list[int]:
+        """The suggested amounts as numbers (empty if none are set)."""
+        try:
+            return parse_amounts(self.suggested_amounts)
+        except ValueError:
+            return []
+
+    def amount_url(self, amount: int) -> str:
+        """The donation URL preselecting an amount (``?amount=50``)."""
+        joiner = "&" if "?" in self.button_url else "?"
+        return f"{self.button_url}{joiner}amount={amount}"
+
+    def as_dict(self) -> dict:
+        """The appeal as JSON for the headless API."""
+        return {
+            "id": self.pk,
+            "headline": self.headline,
+            "message": self.message,
+            "button_label": self.button_label,
+            "button_url": self.button_url,
+            "suggested_amounts": self.amounts,
+            "currency": self.currency,
+            "monthly_emphasis": self.monthly_emphasis,
+            "eligibility_note": self.eligibility_note,
+            "etransfer_email": self.etransfer_email,
+            "phone": self.phone,
+            "mail_in_url": self.mail_in_url,
+        }

@@ -1,0 +1,106 @@
+"""The common base of every advocacy page: date, summary, image, topics and the teaser."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.utils import timezone
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.api import APIField
+from wagtail.models import Page
+from wagtail.search import index
+
+from advocacy.teasers import Teaser
+
+
+class AdvocacyPageTopic(TaggedItemBase):
+    """Links a topic tag to an advocacy page (topics are shared by every page kind)."""
+
+    content_object = ParentalKey(
+        "advocacy.AdvocacyPage", related_name="tagged_topics", on_delete=models.CASCADE
+    )
+
+
+class AdvocacyPage(Page):
+    """Concrete base table for statements, letters and wins.
+
+    One table with the date and topics lets the newsroom, timeline and feed list every kind
+    together, sorted and filtered in the database, with a single query.
+    """
+
+    date = models.DateField(
+        default=datetime.date.today,
+        help_text="The date the statement, letter or decision was made public.",
+    )
+    summary = models.TextField(
+        max_length=400,
+        blank=True,
+        help_text="One or two sentences for listings, search results, social cards and emails.",
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown on cards, social shares and in newsletters.",
+    )
+    topics = ClusterTaggableManager(
+        through=AdvocacyPageTopic, blank=True, help_text="e.g. Palestine, free expression, UNRWA."
+    )
+
+    is_creatable = False
+    kind_label = "Update"  # overridden by each page type; shown on cards and in emails
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.FilterField("date"),
+    ]
+
+    meta_panels = [
+        FieldPanel("date"),
+        FieldPanel("summary"),
+        FieldPanel("image"),
+        FieldPanel("topics"),
+    ]
+
+    api_fields = [
+        APIField("date"),
+        APIField("summary"),
+        APIField("image"),
+        APIField("topics"),
+        APIField("label"),
+    ]
+
+    class Meta:
+        ordering = ["-date"]
+
+    @classmethod
+    def summary_panel(cls, heading: str = "Listing and sharing") -> MultiFieldPanel:
+        """The panel with the fields every kind shares, for the subclass's content panels."""
+        return MultiFieldPanel(cls.meta_panels, heading=heading)
+
+    @property
+    def label(self) -> str:
+        """The short label readers see on cards and in emails, e.g. 'Open letter'."""
+        return self.kind_label
+
+    def get_teaser(self, request=None) -> Teaser:
+        """The page as a card: see :mod:`advocacy.teasers`."""
+        return Teaser(
+            title=self.title,
+            summary=self.summary or self.search_description,
+            label=self.label,
+            url=self.get_full_url(request=request) or "",
+            date=self.date,
+            image=self.image,
+        )
+
+    @property
+    def is_recent(self) -> bool:
+        return self.date >= timezone.localdate() - datetime.timedelta(days=30)

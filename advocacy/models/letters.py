@@ -1,0 +1,131 @@
+"""Open letters: an addressee, numbered demands, a closing and many signatory organisations."""
+
+from __future__ import annotations
+
+from django.db import models
+from modelcluster.fields import ParentalKey
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
+from wagtail.fields import StreamField
+from wagtail.models import Orderable
+from wagtail.search import index
+
+from advocacy.blocks import INLINE_FEATURES, BodyBlock
+from advocacy.forms import OpenLetterPageForm
+from advocacy.models.base import AdvocacyPage
+from advocacy.serializers import DemandListField, OrganisationField, OrganisationListField
+
+
+class OpenLetterPage(AdvocacyPage):
+    """A letter to a decision maker, signed by organisations."""
+
+    addressee = models.CharField(
+        max_length=200, help_text="Who the letter is to, e.g. 'Prime Minister Mark Carney'."
+    )
+    salutation = models.CharField(
+        max_length=200, blank=True, help_text="e.g. 'Dear Prime Minister Carney,'"
+    )
+    body = StreamField(BodyBlock(), blank=True, help_text="The letter, before the demands.")
+    demands_intro = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="e.g. 'We, the undersigned organizations, call for Canada to:'",
+    )
+    demands = StreamField(
+        [("demand", blocks.RichTextBlock(features=INLINE_FEATURES, icon="list-ol"))],
+        blank=True,
+        help_text="One block per demand; they are numbered in this order.",
+    )
+    after_demands = StreamField(
+        BodyBlock(), blank=True, help_text="Anything after the demands, before the closing."
+    )
+    closing = models.CharField(max_length=100, default="Respectfully,")
+    lead_signatory = models.ForeignKey(
+        "advocacy.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The organisation that leads the letter; shown first.",
+    )
+
+    base_form_class = OpenLetterPageForm
+    parent_page_types = ["advocacy.NewsroomPage"]
+    subpage_types: list[str] = []
+    kind_label = "Open letter"
+
+    content_panels = [
+        *AdvocacyPage.content_panels,
+        AdvocacyPage.summary_panel(),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("addressee"), FieldPanel("salutation")]), FieldPanel("body")],
+            heading="Letter",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("demands_intro"), FieldPanel("demands"), FieldPanel("after_demands")],
+            heading="Demands",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("closing"),
+                FieldPanel("lead_signatory"),
+                FieldPanel("paste_signatories"),
+                InlinePanel("signatories", label="Signatory"),
+            ],
+            heading="Closing and signatories",
+        ),
+    ]
+    search_fields = [
+        *AdvocacyPage.search_fields,
+        index.SearchField("addressee"),
+        index.SearchField("body"),
+        index.SearchField("demands"),
+    ]
+    api_fields = [
+        *AdvocacyPage.api_fields,
+        APIField("addressee"),
+        APIField("salutation"),
+        APIField("body"),
+        APIField("demands_intro"),
+        APIField("demands", serializer=DemandListField()),
+        APIField("after_demands"),
+        APIField("closing"),
+        APIField("lead_signatory", serializer=OrganisationField()),
+        APIField("signatory_count"),
+        APIField("signatories", serializer=OrganisationListField()),
+    ]
+
+    class Meta:
+        verbose_name = "open letter"
+
+    @property
+    def signatory_count(self) -> int:
+        return self.signatories.count()
+
+    def signatory_list(self) -> list[LetterSignatory]:
+        """The signatories in order with their organisations, in one query."""
+        return list(self.signatories.select_related("organisation").order_by("sort_order", "pk"))
+
+    def get_context(self, request, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        context["signatories"] = self.signatory_list()
+        return context
+
+
+class LetterSignatory(Orderable):
+    """One organisation signing an open letter."""
+
+    page = ParentalKey(OpenLetterPage, on_delete=models.CASCADE, related_name="signatories")
+    organisation = models.ForeignKey(
+        "advocacy.Organisation", on_delete=models.PROTECT, related_name="signed_letters"
+    )
+
+    panels = [FieldPanel("organisation")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "signatory"
+        verbose_name_plural = "signatories"
+
+    def __str__(self) -> str:
+        return str(self.organisation)

@@ -1,0 +1,115 @@
+"""Listing pages: the newsroom (filterable, paginated) and the advocacy timeline."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db import models
+from django.http import HttpRequest
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from advocacy.models.base import AdvocacyPage
+from advocacy.models.letters import OpenLetterPage
+from advocacy.models.statements import StatementPage
+from advocacy.models.wins import CampaignWinPage, Outcome
+
+KINDS = {
+    "statement": StatementPage,
+    "letter": OpenLetterPage,
+    "win": CampaignWinPage,
+}
+KIND_LABELS = {"statement": "Statements", "letter": "Open letters", "win": "Campaign wins"}
+
+
+def advocacy_pages_under(page: Page) -> models.QuerySet[AdvocacyPage]:
+    """Live, public advocacy pages below ``page``, newest first, ready for cards."""
+    return (
+        AdvocacyPage.objects.live()
+        .public()
+        .descendant_of(page)
+        .select_related("image")
+        .order_by("-date", "-pk")
+    )
+
+
+class NewsroomPage(Page):
+    """Every statement, letter and win, with filters by kind, outcome, topic and year."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+    page_size = models.PositiveSmallIntegerField(default=12, help_text="Items per page.")
+
+    subpage_types = [
+        "advocacy.StatementPage",
+        "advocacy.OpenLetterPage",
+        "advocacy.CampaignWinPage",
+        "advocacy.TimelinePage",
+    ]
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("page_size")]
+
+    class Meta:
+        verbose_name = "newsroom"
+
+    def filtered_pages(self, params) -> tuple[models.QuerySet[AdvocacyPage], dict]:
+        """Apply the ``kind``, ``outcome``, ``topic`` and ``year`` filters; ignore bad values."""
+        pages = advocacy_pages_under(self)
+        active: dict[str, str] = {}
+        kind = params.get("kind", "")
+        if kind in KINDS:
+            pages = pages.type(KINDS[kind])
+            active["kind"] = kind
+        outcome = params.get("outcome", "")
+        if outcome in Outcome.values:
+            pages = pages.filter(campaignwinpage__outcome=outcome)
+            active["outcome"] = outcome
+        topic = params.get("topic", "")
+        if topic:
+            pages = pages.filter(topics__slug=topic)
+            active["topic"] = topic
+        year = params.get("year", "")
+        if year.isdigit() and len(year) == 4:
+            pages = pages.filter(date__year=int(year))
+            active["year"] = year
+        return pages, active
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        pages, active = self.filtered_pages(request.GET)
+        paginator = Paginator(pages, self.page_size or 12)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        all_pages = advocacy_pages_under(self)
+        context.update(
+            page_obj=page_obj,
+            items=page_obj.object_list.specific(),
+            active_filters=active,
+            kind_choices=KIND_LABELS.items(),
+            outcome_choices=Outcome.choices,
+            year_choices=[d.year for d in all_pages.dates("date", "year", order="DESC")],
+            topic_choices=AdvocacyPage.topics.tag_model.objects.filter(
+                advocacy_advocacypagetopic_items__content_object__in=all_pages
+            )
+            .distinct()
+            .order_by("name"),
+            query_without_page={k: v for k, v in active.items()},
+        )
+        return context
+
+
+class TimelinePage(Page):
+    """The advocacy timeline: every kind of action, grouped by month, oldest first."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    parent_page_types = ["advocacy.NewsroomPage", "home.HomePage"]
+    subpage_types: list[str] = []
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    class Meta:
+        verbose_name = "advocacy timeline"
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        root = self.get_site().root_page if self.get_site() else self.get_parent()
+        pages = advocacy_pages_under(root).order_by("date", "pk").specific()
+        context["timeline_items"] = pages
+        return context

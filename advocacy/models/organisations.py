@@ -1,0 +1,83 @@
+"""Organisations: the signatories of open letters and partners of statements."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from wagtail.admin.panels import FieldPanel
+from wagtail.search import index
+
+PROVINCES = [
+    ("AB", "Alberta"),
+    ("BC", "British Columbia"),
+    ("MB", "Manitoba"),
+    ("NB", "New Brunswick"),
+    ("NL", "Newfoundland and Labrador"),
+    ("NS", "Nova Scotia"),
+    ("NT", "Northwest Territories"),
+    ("NU", "Nunavut"),
+    ("ON", "Ontario"),
+    ("PE", "Prince Edward Island"),
+    ("QC", "Quebec"),
+    ("SK", "Saskatchewan"),
+    ("YT", "Yukon"),
+]
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_organisation_name(name: str) -> str:
+    """Collapse runs of whitespace and trim: the name as it is stored and shown."""
+    return _SPACES.sub(" ", name).strip()
+
+
+def organisation_key(name: str) -> str:
+    """The identity of a name, ignoring case and spacing: 'Al  Rashid mosque' == 'al rashid Mosque'."""
+    return clean_organisation_name(name).casefold()
+
+
+class Organisation(index.Indexed, models.Model):
+    """A civil-society organisation; unique by name, ignoring case and spacing."""
+
+    name = models.CharField(max_length=255)
+    name_key = models.CharField(max_length=255, unique=True, editable=False)
+    city = models.CharField(max_length=120, blank=True)
+    province = models.CharField(max_length=2, choices=PROVINCES, blank=True)
+    website = models.URLField(blank=True)
+
+    panels = [FieldPanel("name"), FieldPanel("city"), FieldPanel("province"), FieldPanel("website")]
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.SearchField("city"),
+        index.FilterField("province"),
+    ]
+
+    class Meta:
+        ordering = ["name_key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.name = clean_organisation_name(self.name)
+        if not self.name:
+            raise ValidationError({"name": "Enter the organisation's name."})
+        key = organisation_key(self.name)
+        clash = Organisation.objects.filter(name_key=key).exclude(pk=self.pk).first()
+        if clash:
+            raise ValidationError(
+                {"name": f"“{clash.name}” already exists (names ignore case and spacing)."}
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        self.name = clean_organisation_name(self.name)
+        self.name_key = organisation_key(self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def place(self) -> str:
+        """'City, Province' as far as known."""
+        return ", ".join(part for part in (self.city, self.province) if part)

@@ -1,0 +1,110 @@
+"""Campaign wins: an outcome, a decision, and what supporters did to get there."""
+
+from __future__ import annotations
+
+from django.db import models
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.api import APIField
+from wagtail.fields import StreamField
+from wagtail.search import index
+
+from advocacy.blocks import BodyBlock
+from advocacy.models.base import AdvocacyPage
+
+
+class Outcome(models.TextChoices):
+    """Where a campaign stands; the label is what the site and emails show."""
+
+    WIN = "win", "Big new win"
+    POSITIVE_MOVEMENT = "positive_movement", "Positive movement"
+    PENDING = "pending", "Pending"
+    UPDATE = "update", "New update on win"
+
+
+class SupporterAction(models.TextChoices):
+    """What supporters did, worded to follow a number: '13,000 emails sent'."""
+
+    EMAILS = "emails", "emails sent"
+    SIGNATURES = "signatures", "petition signatures"
+    LETTERS = "letters", "letters sent"
+    SUPPORTERS = "supporters", "supporters"
+    PARTICIPANTS = "participants", "participants"
+
+
+class CampaignWinPage(AdvocacyPage):
+    """A campaign result: a win, positive movement, a pending demand, or an update on a win."""
+
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.WIN)
+    decision_date = models.DateField(null=True, blank=True, help_text="When the decision came.")
+    decision_maker = models.CharField(
+        max_length=200, blank=True, help_text="e.g. 'Foreign Affairs Minister Mélanie Joly'."
+    )
+    supporter_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How many supporters took part, e.g. 13000."
+    )
+    supporter_action = models.CharField(
+        max_length=20, choices=SupporterAction.choices, default=SupporterAction.SUPPORTERS
+    )
+    related_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The campaign, letter or statement this result came from.",
+    )
+    body = StreamField(BodyBlock(), blank=True)
+
+    parent_page_types = ["advocacy.NewsroomPage"]
+    subpage_types: list[str] = []
+
+    content_panels = [
+        *AdvocacyPage.content_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("outcome"),
+                FieldRowPanel([FieldPanel("decision_date"), FieldPanel("decision_maker")]),
+                FieldRowPanel([FieldPanel("supporter_count"), FieldPanel("supporter_action")]),
+                FieldPanel("related_page"),
+            ],
+            heading="Outcome",
+        ),
+        AdvocacyPage.summary_panel(),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *AdvocacyPage.search_fields,
+        index.SearchField("decision_maker"),
+        index.SearchField("body"),
+        index.FilterField("outcome"),
+    ]
+    api_fields = [
+        *AdvocacyPage.api_fields,
+        APIField("outcome"),
+        APIField("outcome_label"),
+        APIField("decision_date"),
+        APIField("decision_maker"),
+        APIField("supporter_count"),
+        APIField("supporter_action"),
+        APIField("supporter_summary"),
+        APIField("related_page"),
+        APIField("body"),
+    ]
+
+    class Meta:
+        verbose_name = "campaign win"
+
+    @property
+    def outcome_label(self) -> str:
+        return self.get_outcome_display()
+
+    @property
+    def label(self) -> str:
+        return self.outcome_label
+
+    @property
+    def supporter_summary(self) -> str:
+        """'13,000 emails sent', or '' when no count is recorded."""
+        if not self.supporter_count:
+            return ""
+        return f"{self.supporter_count:,} {self.get_supporter_action_display()}"

@@ -1,0 +1,1 @@
+"""The newsletter publisher: audience, issues, rendering, dispatch and tracking."""

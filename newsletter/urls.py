@@ -1,0 +1,4 @@
+"""Public URLs of the newsletter app (include before Wagtail's catch-all)."""
+
+app_name = "newsletter"
+urlpatterns: list = []
