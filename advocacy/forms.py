@@ -25,6 +25,7 @@ class OpenLetterPageForm(WagtailAdminPageForm):
         formset = self.formsets.get("signatories")
         if formset is None:
             return []
+        formset.is_valid()  # ClusterForm validates formsets after this form; do it now (cached)
         ids = []
         for form in formset.forms:
             data = getattr(form, "cleaned_data", None) or {}
@@ -63,7 +64,10 @@ class OpenLetterPageForm(WagtailAdminPageForm):
                     for offset, org in enumerate(organisations)
                 ]
             )
-            page._signatory_paste_report = report  # read by the after-save hooks
+            # Wagtail reloads the page after publishing, so the report travels on the user
+            # object (the same one as request.user) to the after-save hook that shows it.
+            if self.for_user is not None:
+                self.for_user._signatory_paste_report = report
         if commit:
             page.save()
         return page

@@ -49,6 +49,7 @@ register_snippet(AdvocacySnippets)
 @hooks.register("after_edit_page")
 def report_pasted_signatories(request, page) -> None:
     """Tell the editor what the paste-to-sign field did (added, skipped and why)."""
-    report = getattr(page, "_signatory_paste_report", None)
+    report = getattr(request.user, "_signatory_paste_report", None)
     if report is not None:
+        del request.user._signatory_paste_report
         messages.info(request, report.summary())

@@ -1,0 +1,125 @@
+"""Paste-to-sign: an editor pastes one organisation per line into an open letter."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from wagtail.fields import StreamField
+from wagtail.test.utils.form_data import nested_form_data, querydict_from_html, streamfield
+
+from advocacy.models import OpenLetterPage, Organisation
+from advocacy.signatories import parse_pasted_names
+
+pytestmark = pytest.mark.django_db
+
+PASTE = """National Council of Canadian Muslims
+
+Abbotsford Islamic Center
+   abbotsford   ISLAMIC center
+- Al Rashid Mosque
+
+12. Windsor Islamic Association
+Al Rashid Mosque
+"""
+
+
+def test_parse_reports_blank_lines_and_repeats_with_line_numbers():
+    report = parse_pasted_names(PASTE)
+
+    assert [n.name for n in report.names] == [
+        "National Council of Canadian Muslims",
+        "Abbotsford Islamic Center",
+        "Al Rashid Mosque",
+        "Windsor Islamic Association",
+    ]
+    assert report.blank_lines == [2, 6]
+    assert report.repeated == [
+        (4, "abbotsford ISLAMIC center", 3),
+        (8, "Al Rashid Mosque", 5),
+    ]
+
+
+def test_parse_rejects_a_line_too_long_to_be_a_name():
+    report = parse_pasted_names("Fine name\n" + "x" * 300)
+    assert report.errors and "Line 2" in report.errors[0]
+
+
+def stream_form_data(page) -> dict:
+    """The form data of the page's StreamFields (the admin builds these with JavaScript)."""
+    data = {}
+    for field in page._meta.get_fields():
+        if isinstance(field, StreamField):
+            stream = getattr(page, field.name)
+            items = [(c.block_type, c.block.get_form_state(c.value)) for c in stream]
+            data.update(nested_form_data({field.name: streamfield(items)}))
+    return data
+
+
+def edit_letter(client, letter, **changes):
+    """Open the letter's edit page, change fields, publish; return the followed response."""
+    url = reverse("wagtailadmin_pages:edit", args=[letter.pk])
+    data = querydict_from_html(client.get(url).content.decode(), form_id="page-edit-form")
+    data.update(stream_form_data(letter))
+    for key, value in changes.items():
+        data[key] = value
+    data["action-publish"] = "action-publish"
+    return client.post(url, data, follow=True)
+
+
+def test_pasting_into_the_admin_adds_signatories_and_reports_what_was_skipped(
+    client, superuser, letter_factory
+):
+    letter = letter_factory(1, slug="paste")  # already signed by "paste Org 0"
+    Organisation.objects.create(name="Al Rashid Mosque", city="Edmonton")
+    client.force_login(superuser)
+
+    response = edit_letter(client, letter, paste_signatories=PASTE + "PASTE org 0\n")
+
+    assert response.status_code == 200
+    letter = OpenLetterPage.objects.get(pk=letter.pk)
+    names = [s.organisation.name for s in letter.signatory_list()]
+    assert names == [
+        "paste Org 0",
+        "National Council of Canadian Muslims",
+        "Abbotsford Islamic Center",
+        "Al Rashid Mosque",
+        "Windsor Islamic Association",
+    ]
+    # The existing organisation was reused, not duplicated.
+    assert Organisation.objects.filter(name_key="al rashid mosque").count() == 1
+    assert names.count("Al Rashid Mosque") == 1
+    messages = [str(m) for m in response.context["messages"]]
+    report = next(m for m in messages if "signator" in m)
+    assert "Added 4 signatories (3 new organisations, 1 existing reused)" in report
+    assert "Skipped 2 blank line(s)" in report
+    assert "line 4 “abbotsford ISLAMIC center” repeats line 3" in report
+    assert "already on the letter: line 9 “PASTE org 0”" in report
+
+
+def test_pasting_a_whole_seed_sized_list_at_once(client, superuser, letter_factory):
+    letter = letter_factory(0, slug="big")
+    lines = [f"Organisation number {n}" for n in range(454)]
+    lines[100] = lines[99].upper()  # a duplicate differing by case
+    lines.insert(200, "")
+    client.force_login(superuser)
+
+    edit_letter(client, letter, paste_signatories="\n".join(lines))
+
+    letter = OpenLetterPage.objects.get(pk=letter.pk)
+    assert letter.signatory_count == 453
+    assert letter.live and not letter.has_unpublished_changes
+
+
+def test_a_bad_paste_is_refused_with_a_message_and_changes_nothing(
+    client, superuser, letter_factory
+):
+    letter = letter_factory(2, slug="bad")
+    before = Organisation.objects.count()
+    client.force_login(superuser)
+
+    response = edit_letter(client, letter, paste_signatories="Good Org\n" + "y" * 400)
+
+    assert response.status_code == 200
+    assert "Line 2 is 400 characters long" in response.content.decode()
+    assert Organisation.objects.count() == before
+    assert OpenLetterPage.objects.get(pk=letter.pk).signatory_count == 2
