@@ -32,7 +32,10 @@ def make_letter(parent, signatories: int, slug: str = "letter", **fields) -> Ope
         addressee="Prime Minister Mark Carney",
         salutation="Dear Prime Minister Carney,",
         demands_intro="We call for Canada to:",
-        demands=[("demand", "<p>Recognise Palestine.</p>"), ("demand", "<p>Impose an embargo.</p>")],
+        demands=[
+            ("demand", "<p>Recognise Palestine.</p>"),
+            ("demand", "<p>Impose an embargo.</p>"),
+        ],
         lead_signatory=orgs[0] if orgs else None,
     )
     defaults.update(fields)

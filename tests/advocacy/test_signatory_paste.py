@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from wagtail.fields import StreamField
-from wagtail.test.utils.form_data import nested_form_data, querydict_from_html, streamfield
 
 from advocacy.models import OpenLetterPage, Organisation
 from advocacy.signatories import parse_pasted_names
+from tests.advocacy.admin_forms import edit_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -44,22 +43,10 @@ def test_parse_rejects_a_line_too_long_to_be_a_name():
     assert report.errors and "Line 2" in report.errors[0]
 
 
-def stream_form_data(page) -> dict:
-    """The form data of the page's StreamFields (the admin builds these with JavaScript)."""
-    data = {}
-    for field in page._meta.get_fields():
-        if isinstance(field, StreamField):
-            stream = getattr(page, field.name)
-            items = [(c.block_type, c.block.get_form_state(c.value)) for c in stream]
-            data.update(nested_form_data({field.name: streamfield(items)}))
-    return data
-
-
 def edit_letter(client, letter, **changes):
     """Open the letter's edit page, change fields, publish; return the followed response."""
     url = reverse("wagtailadmin_pages:edit", args=[letter.pk])
-    data = querydict_from_html(client.get(url).content.decode(), form_id="page-edit-form")
-    data.update(stream_form_data(letter))
+    data = edit_form_data(client, letter)
     for key, value in changes.items():
         data[key] = value
     data["action-publish"] = "action-publish"
