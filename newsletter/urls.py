@@ -1,4 +1,15 @@
 """Public URLs of the newsletter app (include before Wagtail's catch-all)."""
 
+from django.urls import path
+
+from newsletter import api, views
+
 app_name = "newsletter"
-urlpatterns: list = []
+urlpatterns = [
+    path("newsletter/subscribe/", views.subscribe, name="subscribe"),
+    path("newsletter/subscribe/thanks/", views.subscribe_thanks, name="subscribe_thanks"),
+    path("newsletter/confirm/<str:token>/", views.confirm, name="confirm"),
+    path("newsletter/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("newsletter/preferences/<str:token>/", views.preferences, name="preferences"),
+    path("api/newsletter/subscribe/", api.subscribe, name="api_subscribe"),
+]

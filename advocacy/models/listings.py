@@ -9,7 +9,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from advocacy.models.base import AdvocacyPage
+from advocacy.models.base import AdvocacyPage, AdvocacyPageTopic
 from advocacy.models.letters import OpenLetterPage
 from advocacy.models.statements import StatementPage
 from advocacy.models.wins import CampaignWinPage, Outcome
@@ -30,6 +30,15 @@ def advocacy_pages_under(page: Page) -> models.QuerySet[AdvocacyPage]:
         .descendant_of(page)
         .select_related("image")
         .order_by("-date", "-pk")
+    )
+
+
+def for_cards(pages: models.QuerySet[AdvocacyPage]) -> models.QuerySet:
+    """The specific pages with their images and renditions loaded: no query per card."""
+    return (
+        pages.specific()
+        .select_related("image", for_specific_subqueries=True)
+        .prefetch_related("image__renditions", for_specific_subqueries=True)
     )
 
 
@@ -80,12 +89,12 @@ class NewsroomPage(Page):
         all_pages = advocacy_pages_under(self)
         context.update(
             page_obj=page_obj,
-            items=page_obj.object_list.specific(),
+            items=for_cards(page_obj.object_list),
             active_filters=active,
             kind_choices=KIND_LABELS.items(),
             outcome_choices=Outcome.choices,
             year_choices=[d.year for d in all_pages.dates("date", "year", order="DESC")],
-            topic_choices=AdvocacyPage.topics.tag_model.objects.filter(
+            topic_choices=AdvocacyPageTopic.tag_model().objects.filter(
                 advocacy_advocacypagetopic_items__content_object__in=all_pages
             )
             .distinct()
@@ -110,6 +119,6 @@ class TimelinePage(Page):
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
         root = self.get_site().root_page if self.get_site() else self.get_parent()
-        pages = advocacy_pages_under(root).order_by("date", "pk").specific()
+        pages = for_cards(advocacy_pages_under(root).order_by("date", "pk"))
         context["timeline_items"] = pages
         return context

@@ -136,3 +136,9 @@ def site_name(context) -> str:
     if site is not None and site.site_name:
         return site.site_name
     return getattr(settings, "WAGTAIL_SITE_NAME", "") or "Newsroom"
+
+
+@register.filter
+def meta_description(page) -> str:
+    """A page's meta description: the search description, else its listing summary."""
+    return getattr(page, "search_description", "") or getattr(page, "summary", "") or ""

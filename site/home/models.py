@@ -9,7 +9,7 @@ from wagtail.api import APIField
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from advocacy.models.listings import advocacy_pages_under
+from advocacy.models.listings import advocacy_pages_under, for_cards
 
 
 class HomePage(Page):
@@ -59,6 +59,6 @@ class HomePage(Page):
         latest = advocacy_pages_under(self)
         if self.featured_page_id:
             latest = latest.exclude(pk=self.featured_page_id)
-        context["latest_pages"] = latest[: self.latest_count].specific()
+        context["latest_pages"] = for_cards(latest[: self.latest_count])
         context["featured"] = self.featured_page.specific if self.featured_page else None
         return context

@@ -215,3 +215,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {"cssutils": {"level": "CRITICAL", "propagate": False}},
 }
+
+# --- Newsletter ---
+# Audience settings (newsletter/AUDIENCE.md). Defaults live in newsletter/conf.py.
+NEWSLETTER_CONFIRM_MAX_AGE = int(os.environ.get("NEWSLETTER_CONFIRM_MAX_AGE", 7 * 24 * 3600))
+NEWSLETTER_SUBSCRIBE_RATE = os.environ.get("NEWSLETTER_SUBSCRIBE_RATE", "10/h")
+NEWSLETTER_IMPORT_MAX_UPLOAD_SIZE = int(
+    os.environ.get("NEWSLETTER_IMPORT_MAX_UPLOAD_SIZE", 20 * 1024 * 1024)
+)
+NEWSLETTER_SENDER_NAME = os.environ.get("NEWSLETTER_SENDER_NAME", WAGTAIL_SITE_NAME)
+NEWSLETTER_POSTAL_ADDRESS = os.environ.get("NEWSLETTER_POSTAL_ADDRESS", "")
+NEWSLETTER_CONTACT_EMAIL = os.environ.get("NEWSLETTER_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+# --- end Newsletter ---

@@ -110,3 +110,17 @@ def test_a_bad_paste_is_refused_with_a_message_and_changes_nothing(
     assert "Line 2 is 400 characters long" in response.content.decode()
     assert Organisation.objects.count() == before
     assert OpenLetterPage.objects.get(pk=letter.pk).signatory_count == 2
+
+
+def test_an_organisation_shows_the_letters_it_signed_in_its_usage(
+    client, superuser, letter_factory
+):
+    letter = letter_factory(0, slug="usage")
+    client.force_login(superuser)
+    edit_letter(client, letter, paste_signatories="First Org\nSecond Org\n")
+
+    from wagtail.models import ReferenceIndex
+
+    second = Organisation.objects.get(name="Second Org")
+    usage = ReferenceIndex.get_references_to(second).group_by_source_object()
+    assert [source.pk for source, _ in usage] == [letter.pk]

@@ -1,0 +1,65 @@
+"""Subscriber list filters: status, list, consent type and source of their subscriptions.
+
+The filters combine: "active" + "Supporters" finds subscribers with one subscription that is
+both active and on Supporters (not one active somewhere and another on Supporters).
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin import SimpleListFilter
+from django.db.models import Exists, OuterRef
+
+from newsletter.models import MailingList, Subscription
+
+LOOKUPS = {
+    "status": "status",
+    "list": "mailing_list__slug",
+    "consent": "consent_type",
+    "source": "source",
+}
+
+
+class _SubscriptionFilter(SimpleListFilter):
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        conditions = {
+            lookup: request.GET[param] for param, lookup in LOOKUPS.items() if request.GET.get(param)
+        }
+        matching = Subscription.objects.filter(subscriber=OuterRef("pk"), **conditions)
+        return queryset.filter(Exists(matching))
+
+
+class StatusFilter(_SubscriptionFilter):
+    title = "subscription status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Subscription.Status.choices
+
+
+class ListFilter(_SubscriptionFilter):
+    title = "list"
+    parameter_name = "list"
+
+    def lookups(self, request, model_admin):
+        return list(MailingList.objects.values_list("slug", "name"))
+
+
+class ConsentFilter(_SubscriptionFilter):
+    title = "consent type"
+    parameter_name = "consent"
+
+    def lookups(self, request, model_admin):
+        return Subscription.ConsentType.choices
+
+
+class SourceFilter(_SubscriptionFilter):
+    title = "source"
+    parameter_name = "source"
+
+    def lookups(self, request, model_admin):
+        return Subscription.Source.choices
+
+
+SUBSCRIBER_FILTERS = (StatusFilter, ListFilter, ConsentFilter, SourceFilter)

@@ -1,0 +1,254 @@
+"""Audience records: subscribers, mailing lists, subscriptions (the consent records),
+suppressions, consent wordings and import runs.
+
+A :class:`Subscription` is one consent record: who agreed to which list, how, when, from where
+and to which wording; and when and how it ended. Re-subscribing after unsubscribing starts a new
+record, so the history is never overwritten. Change these records through
+:mod:`newsletter.audience`, where the rules live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from wagtail.admin.panels import FieldPanel
+
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+
+
+def new_public_id() -> str:
+    """A random, unguessable id for links (128 bits, URL-safe)."""
+    return secrets.token_urlsafe(16)
+
+
+def normalise_email(raw: str) -> str:
+    """The address as stored and compared: trimmed, lower-case."""
+    return raw.strip().lower()
+
+
+class MailingList(models.Model):
+    """A list people subscribe to. Internal lists are never offered on public forms."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True, help_text="Used in forms, the API and commands.")
+    description = models.TextField(blank=True, help_text="Shown on forms and the preference page.")
+    is_public = models.BooleanField(
+        "public",
+        default=True,
+        help_text="Public lists can be chosen on subscribe forms and the preference page. "
+        "Internal lists are filled only by import or by hand.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("description"),
+        FieldPanel("is_public"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "mailing list"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscriber(models.Model):
+    """An email address and how to address its owner. Unique regardless of case."""
+
+    email = models.EmailField(max_length=254, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=2, choices=LANGUAGES, default="en")
+    public_id = models.CharField(
+        max_length=32, unique=True, default=new_public_id, editable=False,
+        help_text="Random id used (signed) in unsubscribe and preference links.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [FieldPanel("email", read_only=True), FieldPanel("name"), FieldPanel("language")]
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="newsletter_subscriber_email_ci_unique")
+        ]
+        permissions = [
+            ("export_subscribers", "Can export subscribers and consent records"),
+            ("import_subscribers", "Can import subscribers from a CSV file"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        self.email = normalise_email(self.email)
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
+
+class ConsentText(models.Model):
+    """One version of the consent sentence shown beside the checkbox (never edited)."""
+
+    language = models.CharField(max_length=2, choices=LANGUAGES)
+    text = models.TextField()
+    version = models.CharField(max_length=16, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "consent wording"
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.language})"
+
+    @staticmethod
+    def version_of(language: str, text: str) -> str:
+        return hashlib.sha256(f"{language}\n{text}".encode()).hexdigest()[:16]
+
+    def save(self, *args, **kwargs) -> None:
+        self.version = self.version_of(self.language, self.text)
+        super().save(*args, **kwargs)
+
+
+class ImportRun(models.Model):
+    """One CSV import (command or admin upload): who, what, into which list, with what result."""
+
+    mailing_list = models.ForeignKey(MailingList, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=255)
+    consent_type = models.CharField(max_length=10)
+    source = models.CharField(max_length=255)
+    imported_by = models.CharField(max_length=150)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    imported = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} → {self.mailing_list} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class Subscription(models.Model):
+    """One consent record: a subscriber on a list, from consent to (perhaps) its end."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending confirmation"
+        ACTIVE = "active", "Active"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+
+    class ConsentType(models.TextChoices):
+        EXPRESS = "express", "Express"
+        IMPLIED = "implied", "Implied (lapses after 2 years)"
+
+    class Source(models.TextChoices):
+        FORM = "form", "Subscribe form"
+        API = "api", "API"
+        IMPORT = "import", "Import"
+        ADMIN = "admin", "Added in the admin"
+        PREFERENCES = "preferences", "Preference page"
+
+    class EndedHow(models.TextChoices):
+        ONE_CLICK = "one_click", "One-click unsubscribe"
+        UNSUBSCRIBE_PAGE = "unsubscribe_page", "Unsubscribe page"
+        PREFERENCES = "preferences", "Preference page"
+        EVERYTHING = "everything", "Unsubscribed from everything"
+        LAPSED = "lapsed", "Implied consent lapsed"
+        ADMIN = "admin", "Ended in the admin"
+
+    OPEN = (Status.PENDING, Status.ACTIVE)
+
+    public_id = models.CharField(
+        max_length=32, unique=True, default=new_public_id, editable=False
+    )
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    mailing_list = models.ForeignKey(
+        MailingList, on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    consent_type = models.CharField(max_length=10, choices=ConsentType.choices)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    source_detail = models.CharField(
+        max_length=255, blank=True, help_text="Where exactly: a page URL, an import's source."
+    )
+    consented_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    consent_text = models.ForeignKey(
+        ConsentText, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_by = models.CharField(
+        max_length=150, blank=True, help_text="Who imported or added this record."
+    )
+    import_run = models.ForeignKey(
+        ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True, help_text="Consent note, e.g. 'signed paper form'.")
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_how = models.CharField(max_length=20, choices=EndedHow.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "mailing_list"],
+                condition=models.Q(status__in=["pending", "active"]),
+                name="newsletter_one_open_subscription_per_list",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["mailing_list", "status"], name="newsletter_sub_list_status"),
+            models.Index(fields=["consent_type", "consented_at"], name="newsletter_sub_consent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} → {self.mailing_list} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class Suppression(models.Model):
+    """An address that gets no bulk email, whatever list it is on."""
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED_ALL = "unsubscribed_all", "Unsubscribed from everything"
+        HARD_BOUNCE = "hard_bounce", "Hard bounce"
+        COMPLAINT = "complaint", "Spam complaint"
+        MANUAL = "manual", "Suppressed by hand"
+
+    email = models.EmailField(max_length=254, unique=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [FieldPanel("email"), FieldPanel("reason"), FieldPanel("note")]
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_reason_display()})"
+
+    def clean(self) -> None:
+        self.email = normalise_email(self.email)
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)

@@ -1,0 +1,49 @@
+"""The standalone subscribe page editors can put anywhere in the page tree."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.http import HttpRequest
+from wagtail.admin.panels import FieldPanel
+from wagtail.api import APIField
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+
+class SubscribePage(Page):
+    """An introduction and the subscribe form for one public mailing list."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link", "ul"])
+    mailing_list = models.ForeignKey(
+        "newsletter.MailingList",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"is_public": True},
+        help_text="The public list people join with this page's form.",
+    )
+    button_label = models.CharField(max_length=40, default="Subscribe")
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("mailing_list"),
+        FieldPanel("button_label"),
+    ]
+    api_fields = [APIField("intro"), APIField("list_slug"), APIField("button_label")]
+    template = "newsletter/subscribe_page.html"
+
+    class Meta:
+        verbose_name = "subscribe page"
+
+    @property
+    def list_slug(self) -> str:
+        return self.mailing_list.slug if self.mailing_list else ""
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        from newsletter.forms import SubscribeForm
+
+        context = super().get_context(request, *args, **kwargs)
+        if self.mailing_list and self.mailing_list.is_public:
+            context["form"] = SubscribeForm(mailing_list=self.mailing_list)
+        return context

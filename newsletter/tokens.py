@@ -1,0 +1,92 @@
+"""Signed tokens for links in emails, and the absolute URLs that carry them.
+
+* Confirmation links sign a subscription's random public id with a timestamp; they expire after
+  ``NEWSLETTER_CONFIRM_MAX_AGE`` seconds (7 days by default).
+* Unsubscribe and preference links sign a subscriber's random public id; they never expire
+  (CASL wants unsubscribe to keep working at least 60 days after a send).
+
+Both use ``SECRET_KEY`` (and ``SECRET_KEY_FALLBACKS`` while rotating) with their own salt, so one
+kind of token is never accepted as the other. No sequential id appears in any URL.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core import signing
+from django.urls import reverse
+
+from newsletter import conf
+
+CONFIRM_SALT = "newsletter.confirm"
+SUBSCRIBER_SALT = "newsletter.subscriber"
+SEP = "."
+MAX_TOKEN_LENGTH = 200
+
+
+class InvalidToken(Exception):
+    """The token was forged, tampered with or truncated."""
+
+
+class ExpiredToken(InvalidToken):
+    """The token was genuine but is older than its maximum age."""
+
+
+def _confirm_signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=CONFIRM_SALT, sep=SEP)
+
+
+def _subscriber_signer() -> signing.Signer:
+    return signing.Signer(salt=SUBSCRIBER_SALT, sep=SEP)
+
+
+def confirmation_token(subscription) -> str:
+    return _confirm_signer().sign(subscription.public_id)
+
+
+def read_confirmation_token(token: str) -> str:
+    """The subscription's public id, or :class:`InvalidToken` / :class:`ExpiredToken`."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidToken
+    try:
+        return _confirm_signer().unsign(token, max_age=conf.get("NEWSLETTER_CONFIRM_MAX_AGE"))
+    except signing.SignatureExpired as exc:
+        raise ExpiredToken from exc
+    except signing.BadSignature as exc:
+        raise InvalidToken from exc
+
+
+def subscriber_token(subscriber) -> str:
+    return _subscriber_signer().sign(subscriber.public_id)
+
+
+def read_subscriber_token(token: str) -> str:
+    """The subscriber's public id, or :class:`InvalidToken`."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidToken
+    try:
+        return _subscriber_signer().unsign(token)
+    except signing.BadSignature as exc:
+        raise InvalidToken from exc
+
+
+def confirm_url(subscription) -> str:
+    """Absolute link that confirms a pending subscription (expires)."""
+    path = reverse("newsletter:confirm", args=[confirmation_token(subscription)])
+    return conf.base_url() + path
+
+
+def unsubscribe_url(subscriber, mailing_list=None) -> str:
+    """Absolute one-click unsubscribe link for ``List-Unsubscribe`` and the email body.
+
+    With ``mailing_list`` the link unsubscribes from that list only; without, from everything.
+    """
+    path = reverse("newsletter:unsubscribe", args=[subscriber_token(subscriber)])
+    if mailing_list is not None:
+        path += "?" + urlencode({"list": mailing_list.slug})
+    return conf.base_url() + path
+
+
+def preferences_url(subscriber) -> str:
+    """Absolute link to the subscriber's preference page (lists, language)."""
+    return conf.base_url() + reverse("newsletter:preferences", args=[subscriber_token(subscriber)])

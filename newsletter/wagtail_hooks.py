@@ -1,0 +1,82 @@
+"""Admin registration (wagtail-modeladmin): subscribers, lists and suppressions, plus the
+consent-record export and the CSV import. Only the "Audience managers" group (and superusers)
+hold the permissions these need; page editors see none of it."""
+
+from __future__ import annotations
+
+from django.urls import path
+from wagtail import hooks
+from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
+
+from newsletter.admin_filters import SUBSCRIBER_FILTERS
+from newsletter.admin_views import (
+    SubscriberCreateView,
+    SubscriberInspectView,
+    export_consent_records,
+    import_view,
+)
+from newsletter.models import MailingList, Subscriber, Suppression
+
+
+class SubscriberAdmin(ModelAdmin):
+    model = Subscriber
+    menu_label = "Subscribers"
+    menu_icon = "user"
+    list_display = ("email", "name", "language", "created_at")
+    list_filter = SUBSCRIBER_FILTERS
+    search_fields = ("email", "name")
+    list_per_page = 50
+    ordering = ("-created_at",)
+    inspect_view_enabled = True
+    inspect_view_class = SubscriberInspectView
+    inspect_view_fields = ("email", "name", "language", "created_at")
+    create_view_class = SubscriberCreateView
+    index_template_name = "modeladmin/newsletter/subscriber/index.html"
+    inspect_template_name = "modeladmin/newsletter/subscriber/inspect.html"
+
+
+class MailingListAdmin(ModelAdmin):
+    model = MailingList
+    menu_label = "Lists"
+    menu_icon = "list-ul"
+    list_display = ("name", "slug", "is_public", "audience")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def audience(self, obj: MailingList) -> int:
+        from newsletter.audience import audience_count
+
+        return audience_count(obj)
+
+    audience.short_description = "Would receive a send now"
+
+
+class SuppressionAdmin(ModelAdmin):
+    model = Suppression
+    menu_label = "Suppressions"
+    menu_icon = "cross"
+    list_display = ("email", "reason", "created_at")
+    list_filter = ("reason",)
+    search_fields = ("email",)
+
+
+class AudienceGroup(ModelAdminGroup):
+    menu_label = "Audience"
+    menu_icon = "group"
+    menu_order = 300
+    items = (SubscriberAdmin, MailingListAdmin, SuppressionAdmin)
+
+
+modeladmin_register(AudienceGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_audience_urls():
+    return [
+        path(
+            "newsletter/subscriber/export-consent/",
+            export_consent_records,
+            name="newsletter_export_consent",
+        ),
+        path("newsletter/subscriber/import/", import_view, name="newsletter_import"),
+    ]
