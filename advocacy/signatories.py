@@ -18,7 +18,7 @@ from advocacy.models.organisations import (
 
 MAX_NAME_LENGTH = Organisation._meta.get_field("name").max_length
 # "- Name", "• Name", "* Name", "12. Name", "12) Name": list markers copied from documents.
-_LIST_MARKER = re.compile(r"^(?:[-•*–·]\s+|\d{1,4}[.)]\s+)")
+_LIST_MARKER = re.compile("^(?:[-*\u2022\u2013\u00b7]\\s+|\\d{1,4}[.)]\\s+)")
 
 
 @dataclass

@@ -59,7 +59,10 @@ class OpenLetterPage(AdvocacyPage):
         *AdvocacyPage.content_panels,
         AdvocacyPage.summary_panel(),
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("addressee"), FieldPanel("salutation")]), FieldPanel("body")],
+            [
+                FieldRowPanel([FieldPanel("addressee"), FieldPanel("salutation")]),
+                FieldPanel("body"),
+            ],
             heading="Letter",
         ),
         MultiFieldPanel(
@@ -105,9 +108,14 @@ class OpenLetterPage(AdvocacyPage):
         Left to itself Wagtail re-indexes the whole letter after saving each signatory row,
         which is quadratic: seconds for a letter with hundreds of signatories.
         """
-        from wagtail.signal_handlers import disable_reference_index_auto_update
+        from wagtail.signal_handlers import (
+            disable_reference_index_auto_update,
+            reference_index_auto_update_disabled,
+        )
         from wagtail.tasks import update_reference_index_task
 
+        if getattr(reference_index_auto_update_disabled, "value", False):
+            return super().save(*args, **kwargs)  # the caller updates the index itself
         with disable_reference_index_auto_update():
             result = super().save(*args, **kwargs)
         update_reference_index_task.enqueue(

@@ -94,9 +94,8 @@ class NewsroomPage(Page):
             kind_choices=KIND_LABELS.items(),
             outcome_choices=Outcome.choices,
             year_choices=[d.year for d in all_pages.dates("date", "year", order="DESC")],
-            topic_choices=AdvocacyPageTopic.tag_model().objects.filter(
-                advocacy_advocacypagetopic_items__content_object__in=all_pages
-            )
+            topic_choices=AdvocacyPageTopic.tag_model()
+            .objects.filter(advocacy_advocacypagetopic_items__content_object__in=all_pages)
             .distinct()
             .order_by("name"),
             query_without_page={k: v for k, v in active.items()},

@@ -34,7 +34,7 @@ def clean_organisation_name(name: str) -> str:
 
 
 def organisation_key(name: str) -> str:
-    """The identity of a name, ignoring case and spacing: 'Al  Rashid mosque' == 'al rashid Mosque'."""
+    """A name's identity, ignoring case and spacing: 'Al  Rashid mosque' == 'al rashid Mosque'."""
     return clean_organisation_name(name).casefold()
 
 
@@ -61,6 +61,11 @@ class Organisation(index.Indexed, models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        self.name = clean_organisation_name(self.name)
+        self.name_key = organisation_key(self.name)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         self.name = clean_organisation_name(self.name)
         if not self.name:
@@ -71,11 +76,6 @@ class Organisation(index.Indexed, models.Model):
             raise ValidationError(
                 {"name": f"“{clash.name}” already exists (names ignore case and spacing)."}
             )
-
-    def save(self, *args, **kwargs) -> None:
-        self.name = clean_organisation_name(self.name)
-        self.name_key = organisation_key(self.name)
-        super().save(*args, **kwargs)
 
     @property
     def place(self) -> str:

@@ -19,6 +19,4 @@ def search(request: HttpRequest) -> HttpResponse:
         results = Page.objects.live().public().specific().search(query)
         Query.get(query).add_hit()
     page_obj = Paginator(results, 10).get_page(request.GET.get("page"))
-    return TemplateResponse(
-        request, "search.html", {"search_query": query, "page_obj": page_obj}
-    )
+    return TemplateResponse(request, "search.html", {"search_query": query, "page_obj": page_obj})

@@ -34,9 +34,7 @@ def test_letter_page_queries_do_not_grow_with_signatories(client, letter_factory
     assert "450" in html and "big Org 449" in html and "big Org 0" in html
 
 
-def test_letter_page_shows_addressee_numbered_demands_count_and_signatories(
-    client, letter_factory
-):
+def test_letter_page_shows_addressee_numbered_demands_count_and_signatories(client, letter_factory):
     letter = letter_factory(12)
     html = client.get(letter.url).content.decode()
     assert "Prime Minister Mark Carney" in html

@@ -34,10 +34,16 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(f"Chromium not found at {CHROMIUM}: CI must install Debian's chromium")
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Starting Playwright gives this thread a new context, and with it new Django connection
+    # objects; carry over the migrated data that serialized_rollback restores between tests.
+    serialized = getattr(connections["default"], "_test_serialized_contents", None)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        if serialized is not None:
+            connections["default"]._test_serialized_contents = serialized
         yield browser
         browser.close()
 
