@@ -13,7 +13,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Teaser:
-    """What a card needs to show a page: title, summary, label, image, url and date."""
+    """What a card needs to show a page: title, summary, label, image, url and date.
+
+    ``facts`` is one short line of figures, e.g. "13,000 emails sent" or "Signed by 452
+    organisations"; empty when the page has none.
+    """
 
     title: str
     summary: str
@@ -21,6 +25,7 @@ class Teaser:
     url: str
     date: datetime.date | None = None
     image: Any = None  # a wagtailimages Image, or None
+    facts: str = ""
 
 
 def get_teaser(page: Any, request: Any = None) -> Teaser:

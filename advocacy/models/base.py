@@ -99,7 +99,12 @@ class AdvocacyPage(Page):
             url=self.get_full_url(request=request) or "",
             date=self.date,
             image=self.image,
+            facts=self.teaser_facts(),
         )
+
+    def teaser_facts(self) -> str:
+        """One short line of figures for cards and emails; page types override it."""
+        return ""
 
     @property
     def is_recent(self) -> bool:

@@ -127,6 +127,12 @@ class OpenLetterPage(AdvocacyPage):
     def signatory_count(self) -> int:
         return self.signatories.count()
 
+    def teaser_facts(self) -> str:
+        count = self.signatory_count
+        if not count:
+            return ""
+        return f"Signed by {count:,} organisation{'' if count == 1 else 's'}"
+
     def signatory_list(self) -> list[LetterSignatory]:
         """The signatories in order with their organisations, in one query."""
         return list(self.signatories.select_related("organisation").order_by("sort_order", "pk"))

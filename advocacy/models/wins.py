@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
@@ -108,3 +110,29 @@ class CampaignWinPage(AdvocacyPage):
         if not self.supporter_count:
             return ""
         return f"{self.supporter_count:,} {self.get_supporter_action_display()}"
+
+    def teaser_facts(self) -> str:
+        return self.supporter_summary
+
+
+def wins_by_outcome(
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    outcomes: list[str] | None = None,
+) -> list[tuple[str, str, list[CampaignWinPage]]]:
+    """Live wins dated between ``start`` and ``end`` (inclusive), grouped by outcome.
+
+    Returns ``[(outcome, label, [pages, newest first]), ...]`` in the order of
+    :class:`Outcome` (wins first), leaving out outcomes with no pages.
+    """
+    pages = CampaignWinPage.objects.live().public().select_related("image")
+    if start:
+        pages = pages.filter(date__gte=start)
+    if end:
+        pages = pages.filter(date__lte=end)
+    if outcomes:
+        pages = pages.filter(outcome__in=outcomes)
+    grouped: dict[str, list[CampaignWinPage]] = {value: [] for value in Outcome.values}
+    for page in pages.order_by("-date", "pk"):
+        grouped[page.outcome].append(page)
+    return [(value, label, grouped[value]) for value, label in Outcome.choices if grouped[value]]

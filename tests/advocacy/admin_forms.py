@@ -3,8 +3,42 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from wagtail import blocks
 from wagtail.fields import StreamField
 from wagtail.test.utils.form_data import nested_form_data, querydict_from_html, streamfield
+
+
+def block_form_value(block, value):
+    """A block value as the admin's JavaScript would post it (before flattening)."""
+    if isinstance(block, blocks.RichTextBlock):
+        return block.get_form_state(value)
+    if isinstance(block, blocks.StructBlock):
+        return {
+            name: block_form_value(child, value.get(name)) for name, child in block.child_blocks.items()
+        }
+    if isinstance(block, blocks.ListBlock):
+        items = {
+            str(index): {
+                "value": block_form_value(block.child_block, item),
+                "deleted": "",
+                "order": str(index),
+                "id": "",
+            }
+            for index, item in enumerate(value or [])
+        }
+        return {**items, "count": str(len(items))}
+    if isinstance(block, blocks.StreamBlock):
+        return streamfield(
+            [(c.block_type, block_form_value(c.block, c.value)) for c in value or []]
+        )
+    if isinstance(block, blocks.ChooserBlock):
+        return "" if value is None else value.pk
+    if isinstance(block, blocks.StaticBlock):
+        return ""
+    if isinstance(block, blocks.MultipleChoiceBlock):
+        return tuple(value or ())  # several values under one key; none when empty
+    prepared = block.get_prep_value(value)
+    return "" if prepared is None else prepared
 
 
 def stream_form_data(page) -> dict:
@@ -12,9 +46,8 @@ def stream_form_data(page) -> dict:
     data = {}
     for field in page._meta.get_fields():
         if isinstance(field, StreamField):
-            stream = getattr(page, field.name)
-            items = [(c.block_type, c.block.get_form_state(c.value)) for c in stream]
-            data.update(nested_form_data({field.name: streamfield(items)}))
+            value = block_form_value(field.stream_block, getattr(page, field.name))
+            data.update(nested_form_data({field.name: value}))
     return data
 
 
@@ -22,5 +55,6 @@ def edit_form_data(client, page):
     """The page's edit form as the browser would submit it unchanged (a mutable QueryDict)."""
     url = reverse("wagtailadmin_pages:edit", args=[page.pk])
     data = querydict_from_html(client.get(url).content.decode(), form_id="page-edit-form")
-    data.update(stream_form_data(page))
+    for key, value in stream_form_data(page).items():
+        data.setlist(key, list(value) if isinstance(value, tuple) else [value])
     return data
