@@ -13,9 +13,8 @@ def block_form_value(block, value):
     if isinstance(block, blocks.RichTextBlock):
         return block.get_form_state(value)
     if isinstance(block, blocks.StructBlock):
-        return {
-            name: block_form_value(child, value.get(name)) for name, child in block.child_blocks.items()
-        }
+        children = block.child_blocks.items()
+        return {name: block_form_value(child, value.get(name)) for name, child in children}
     if isinstance(block, blocks.ListBlock):
         items = {
             str(index): {
