@@ -34,6 +34,10 @@ test-postgres: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
 		$(PY) -m pytest --create-db $(PYTEST_ARGS)
 
+## bench: benchmarks with their targets; figures in bench/results/latest.json
+bench: $(STAMP)
+	$(PY) -m bench.render_issue
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -7,7 +7,6 @@ both active and on Supporters (not one active somewhere and another on Supporter
 from __future__ import annotations
 
 from django.contrib.admin import SimpleListFilter
-from django.db.models import Exists, OuterRef
 
 from newsletter.models import MailingList, Subscription
 
@@ -24,10 +23,12 @@ class _SubscriptionFilter(SimpleListFilter):
         if self.value() is None:
             return queryset
         conditions = {
-            lookup: request.GET[param] for param, lookup in LOOKUPS.items() if request.GET.get(param)
+            lookup: request.GET[param].replace("\x00", "")
+            for param, lookup in LOOKUPS.items()
+            if request.GET.get(param)
         }
-        matching = Subscription.objects.filter(subscriber=OuterRef("pk"), **conditions)
-        return queryset.filter(Exists(matching))
+        matching = Subscription.objects.filter(**conditions).values("subscriber_id")
+        return queryset.filter(pk__in=matching)
 
 
 class StatusFilter(_SubscriptionFilter):

@@ -8,7 +8,8 @@ editors ("Comms editors") have none of them and get 403.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import wraps
 
 from django import forms
 from django.contrib.admin.utils import quote
@@ -16,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from wagtail.admin import messages
@@ -31,6 +33,51 @@ from newsletter.models import MailingList, Subscriber, Subscription, Suppression
 
 EXPORT_PERMISSION = "newsletter.export_subscribers"
 IMPORT_PERMISSION = "newsletter.import_subscribers"
+
+
+def forbidden(request: HttpRequest) -> HttpResponse:
+    """HTTP 403 in the admin's frame (Wagtail would otherwise redirect to the dashboard)."""
+    return TemplateResponse(
+        request,
+        "newsletter/admin/forbidden.html",
+        {"page_title": "Permission denied", "header_icon": "warning"},
+        status=403,
+    )
+
+
+def forbidden_as_403(view: Callable) -> Callable:
+    """Answer 403 when the view refuses the user, instead of Wagtail's redirect."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied:
+            return forbidden(request)
+
+    return guarded
+
+
+class Forbidden403Mixin:
+    """For ModelAdmin classes: every view answers 403 to users without the permission."""
+
+    def index_view(self, request):
+        return forbidden_as_403(super().index_view)(request)
+
+    def create_view(self, request):
+        return forbidden_as_403(super().create_view)(request)
+
+    def inspect_view(self, request, instance_pk):
+        return forbidden_as_403(super().inspect_view)(request, instance_pk)
+
+    def edit_view(self, request, instance_pk):
+        return forbidden_as_403(super().edit_view)(request, instance_pk)
+
+    def delete_view(self, request, instance_pk):
+        return forbidden_as_403(super().delete_view)(request, instance_pk)
+
+    def history_view(self, request, instance_pk):
+        return forbidden_as_403(super().history_view)(request, instance_pk)
 
 
 class SubscriberAddForm(WagtailAdminModelForm):
@@ -209,6 +256,7 @@ def consent_rows(params) -> Iterator[list[str]]:
         ]
 
 
+@forbidden_as_403
 def export_consent_records(request: HttpRequest) -> HttpResponse:
     """Stream every consent record as CSV (``?list=&status=&consent=&source=`` narrow it)."""
     if not request.user.has_perm(EXPORT_PERMISSION):
@@ -239,29 +287,28 @@ class ImportForm(forms.Form):
     source = forms.CharField(
         max_length=255, help_text="Where the addresses come from, e.g. 'Petition, May 2026'."
     )
-    dry_run = forms.BooleanField(
-        required=False, label="Dry run: check and report, import nothing"
-    )
+    dry_run = forms.BooleanField(required=False, label="Dry run: check and report, import nothing")
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         limit = conf.get("NEWSLETTER_IMPORT_MAX_UPLOAD_SIZE")
         if upload.size > limit:
             raise forms.ValidationError(
-                f"The file is {upload.size / 1048576:.1f} MB; the limit is "
-                f"{limit / 1048576:.0f} MB. Split it, or use the "
+                f"The file is {filesizeformat(upload.size)}; the limit is "
+                f"{filesizeformat(limit)}. Split it, or use the "
                 "newsletter_import_subscribers command."
             )
         return upload
 
 
+@forbidden_as_403
 def import_view(request: HttpRequest) -> HttpResponse:
     """Upload a CSV and import it (or dry-run it), then show the report."""
     if not request.user.has_perm(IMPORT_PERMISSION):
         raise PermissionDenied
     limit = conf.get("NEWSLETTER_IMPORT_MAX_UPLOAD_SIZE")
     context: dict = {
-        "limit_mb": limit // 1048576,
+        "limit": filesizeformat(limit),
         "page_title": "Import subscribers",
         "header_icon": "upload",
     }
@@ -269,8 +316,10 @@ def import_view(request: HttpRequest) -> HttpResponse:
         if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 65536:
             form = ImportForm()
             form.errors["file"] = form.error_class(
-                [f"The file is larger than the {limit // 1048576} MB limit. Split it, or use "
-                 "the newsletter_import_subscribers command."]
+                [
+                    f"The file is larger than the {filesizeformat(limit)} limit. Split it, "
+                    "or use the newsletter_import_subscribers command."
+                ]
             )
             return TemplateResponse(
                 request, "newsletter/admin/import.html", {**context, "form": form}, status=413

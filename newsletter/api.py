@@ -78,8 +78,7 @@ def validate(payload: object) -> tuple[dict, dict[str, list[str]]]:
     check("language", language)
 
     def mailing_list() -> MailingList:
-        value = payload.get("list")
-        found = public_list(value) if isinstance(value, str) else None
+        found = public_list(payload.get("list"))
         if found is None:
             raise ValidationError("Choose a list.")
         return found

@@ -21,7 +21,7 @@ import enum
 from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from newsletter import conf
@@ -251,8 +251,7 @@ def update_preferences(
         subscriber.save(update_fields=["language"])
     shown = preference_lists(subscriber)
     open_by_list = {
-        s.mailing_list_id: s
-        for s in subscriber.subscriptions.filter(status__in=Subscription.OPEN)
+        s.mailing_list_id: s for s in subscriber.subscriptions.filter(status__in=Subscription.OPEN)
     }
     wanted_ids = {ml.pk for ml in wanted}
     awaiting: list[MailingList] = []
@@ -312,14 +311,15 @@ def audience(mailing_list: MailingList, now: datetime.datetime | None = None):
 
     A lazy queryset: iterate it with ``.iterator()`` or in keyset chunks, never as a list.
     """
-    valid = Subscription.objects.filter(
-        subscriber=OuterRef("pk"), mailing_list=mailing_list, status=Status.ACTIVE
-    ).filter(
-        Q(consent_type=ConsentType.EXPRESS)
-        | Q(consented_at__gte=implied_consent_cutoff(now))
+    valid = Subscription.objects.filter(mailing_list=mailing_list, status=Status.ACTIVE).filter(
+        Q(consent_type=ConsentType.EXPRESS) | Q(consented_at__gte=implied_consent_cutoff(now))
     )
-    suppressed = Suppression.objects.filter(email=OuterRef("email"))
-    return Subscriber.objects.filter(Exists(valid)).exclude(Exists(suppressed)).order_by("pk")
+    # IN / NOT IN subqueries: evaluated once (hashed), not once per subscriber.
+    return (
+        Subscriber.objects.filter(pk__in=valid.values("subscriber_id"))
+        .exclude(email__in=Suppression.objects.values("email"))
+        .order_by("pk")
+    )
 
 
 def audience_count(mailing_list: MailingList) -> int:

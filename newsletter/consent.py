@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils import translation
 
 from newsletter import conf
 from newsletter.models import ConsentText
 
 SUPPORTED = ("en", "fr")
+_VERSION = re.compile(r"[0-9a-f]{16}")
 
 
 def wording_language(language: str | None = None) -> str:
@@ -41,6 +44,6 @@ def current_consent(language: str | None = None) -> ConsentText:
 
 def consent_by_version(version: str) -> ConsentText | None:
     """A wording that was shown at some time, by its version string."""
-    if not version or len(version) > 16:
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
         return None
     return ConsentText.objects.filter(version=version).first()

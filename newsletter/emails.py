@@ -37,7 +37,9 @@ def confirmation_message(subscription: Subscription) -> EmailMultiAlternatives:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[subscriber.email],
     )
-    message.attach_alternative(render_to_string("newsletter/email/confirm.html", context), "text/html")
+    message.attach_alternative(
+        render_to_string("newsletter/email/confirm.html", context), "text/html"
+    )
     return message
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django import forms
@@ -15,12 +16,14 @@ from newsletter.models.audience import LANGUAGES
 MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 200
 HONEYPOT_FIELD = "website"
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
+_NOT_ALLOWED = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")  # control chars, lone surrogates
 
 
 def clean_text(value: str, max_length: int, label: str) -> str:
     """Trimmed text without control characters (PostgreSQL rejects NUL), or ValidationError."""
     value = value.strip()
-    if any(ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+    if _NOT_ALLOWED.search(value):
         raise ValidationError(f"The {label} contains characters that are not allowed.")
     if len(value) > max_length:
         raise ValidationError(f"The {label} is too long (at most {max_length} characters).")
@@ -39,11 +42,17 @@ def clean_email(value: str) -> str:
     return value
 
 
-def public_list(slug: str) -> MailingList | None:
-    """A public list by slug; unknown and internal lists look the same: ``None``."""
-    if not slug or len(slug) > 80:
+def list_by_slug(slug: object, *, public_only: bool = True) -> MailingList | None:
+    """A list by slug (public ones only, by default); unknown, malformed and internal lists
+    all look the same: ``None``."""
+    if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
         return None
-    return MailingList.objects.filter(slug=slug, is_public=True).first()
+    lists = MailingList.objects.filter(slug=slug)
+    return (lists.filter(is_public=True) if public_only else lists).first()
+
+
+def public_list(slug: object) -> MailingList | None:
+    return list_by_slug(slug)
 
 
 class SubscribeForm(forms.Form):
@@ -93,6 +102,12 @@ class SubscribeForm(forms.Form):
 
     def clean_email(self) -> str:
         return clean_email(self.cleaned_data["email"])
+
+    def clean_consent(self) -> bool:
+        """Only a ticked box counts (browsers send "on"); "0", "no" or "false" never do."""
+        if str(self.data.get("consent", "")).strip().lower() not in ("on", "true", "1", "yes"):
+            raise ValidationError(self.fields["consent"].error_messages["required"])
+        return True
 
     def clean_name(self) -> str:
         return clean_text(self.cleaned_data.get("name", ""), MAX_NAME_LENGTH, "name")

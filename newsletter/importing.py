@@ -37,8 +37,10 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from newsletter import conf
 from newsletter.audience import implied_consent_cutoff
+from newsletter.bulk_insert import insert_ignoring_conflicts
 from newsletter.forms import MAX_NAME_LENGTH, clean_email, clean_text
 from newsletter.models import ImportRun, MailingList, Subscriber, Subscription, Suppression
+from newsletter.models.audience import new_public_id
 
 ConsentType = Subscription.ConsentType
 MAX_ISSUES_KEPT = 500
@@ -155,12 +157,18 @@ class _Importer:
         self.on_issue = on_issue
         self.batch_size = batch_size
         self.now = timezone.now()
+        self.batch_issues: list[RowIssue] = []
 
     def issue(self, line: int, email: str, reason: str, *, invalid: bool) -> None:
-        issue = RowIssue(line, email, reason, invalid)
-        self.report.add(issue)
-        if self.on_issue:
-            self.on_issue(issue)
+        self.batch_issues.append(RowIssue(line, email, reason, invalid))
+
+    def flush_issues(self) -> None:
+        """Report the batch's issues in line order (a batch holds at most batch_size rows)."""
+        for issue in sorted(self.batch_issues, key=lambda i: i.line):
+            self.report.add(issue)
+            if self.on_issue:
+                self.on_issue(issue)
+        self.batch_issues = []
 
     def run_rows(self, rows: Iterable[list[str]], line_number: Callable[[], int]) -> None:
         iterator = iter(rows)
@@ -174,18 +182,19 @@ class _Importer:
                 f"(found: {', '.join(h.strip() for h in header)[:200] or 'nothing'})."
             )
         batch: list[_Row] = []
+        rows_in_batch = 0
         for values in iterator:
             if not any(v.strip() for v in values):
                 continue  # blank line
             self.report.rows += 1
+            rows_in_batch += 1
             row = self.parse(values, columns, line_number())
             if row is not None:
                 batch.append(row)
-            if len(batch) >= self.batch_size:
+            if rows_in_batch >= self.batch_size:
                 self.write(batch)
-                batch = []
-        if batch:
-            self.write(batch)
+                batch, rows_in_batch = [], 0
+        self.write(batch)
 
     def parse(self, values: list[str], columns: dict[str, int], line: int) -> _Row | None:
         def value(name: str) -> str:
@@ -214,14 +223,15 @@ class _Importer:
 
     def write(self, batch: list[_Row]) -> None:
         """Decide and write one batch: a fixed number of queries whatever its size."""
+        if not batch:
+            self.flush_issues()
+            return
         with transaction.atomic():
             emails = list({row.email for row in batch})
             suppressed = dict(
                 Suppression.objects.filter(email__in=emails).values_list("email", "reason")
             )
-            existing = dict(
-                Subscriber.objects.filter(email__in=emails).values_list("email", "pk")
-            )
+            existing = dict(Subscriber.objects.filter(email__in=emails).values_list("email", "pk"))
             open_runs: dict[int, int | None] = {}
             left: set[int] = set()
             for subscriber_id, status, ended_how, run_id in Subscription.objects.filter(
@@ -256,33 +266,46 @@ class _Importer:
 
             new = [row for row in accepted if row.email not in existing]
             if new:
-                Subscriber.objects.bulk_create(
-                    [Subscriber(email=r.email, name=r.name, language=r.language) for r in new],
-                    ignore_conflicts=True,
+                insert_ignoring_conflicts(
+                    Subscriber,
+                    {},
+                    [
+                        {
+                            "email": r.email,
+                            "name": r.name,
+                            "language": r.language,
+                            "public_id": new_public_id(),
+                        }
+                        for r in new
+                    ],
                 )
                 existing.update(
                     Subscriber.objects.filter(email__in=[r.email for r in new]).values_list(
                         "email", "pk"
                     )
                 )
-            Subscription.objects.bulk_create(
+            insert_ignoring_conflicts(
+                Subscription,
+                {
+                    "mailing_list_id": self.mailing_list.pk,
+                    "status": Subscription.Status.ACTIVE,
+                    "consent_type": self.run.consent_type,
+                    "source": Subscription.Source.IMPORT,
+                    "source_detail": self.run.source[:255],
+                    "imported_by": self.run.imported_by,
+                    "import_run_id": self.run.pk,
+                },
                 [
-                    Subscription(
-                        subscriber_id=existing[row.email],
-                        mailing_list=self.mailing_list,
-                        status=Subscription.Status.ACTIVE,
-                        consent_type=self.run.consent_type,
-                        source=Subscription.Source.IMPORT,
-                        source_detail=self.run.source[:255],
-                        consented_at=row.consented_at or self.now,
-                        imported_by=self.run.imported_by,
-                        import_run=self.run,
-                    )
+                    {
+                        "public_id": new_public_id(),
+                        "subscriber_id": existing[row.email],
+                        "consented_at": row.consented_at or self.now,
+                    }
                     for row in accepted
                 ],
-                ignore_conflicts=True,
             )
             self.report.imported += len(accepted)
+        self.flush_issues()
 
 
 def import_subscribers(

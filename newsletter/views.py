@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from newsletter import audience, conf, ratelimit
 from newsletter.consent import current_consent
-from newsletter.forms import PreferencesForm, SubscribeForm, public_list
+from newsletter.forms import PreferencesForm, SubscribeForm, list_by_slug, public_list
 from newsletter.models import MailingList, Subscriber, Subscription
 from newsletter.tokens import (
     ExpiredToken,
@@ -61,7 +61,7 @@ def invalid_link(request: HttpRequest, *, expired: bool = False) -> HttpResponse
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
     """The standalone subscribe form (GET ``?list=slug``); every subscribe form posts here."""
     if request.method == "GET":
@@ -123,7 +123,7 @@ def _subscription_for(token: str) -> Subscription:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET: a page with a "Confirm" button. POST: activate the subscription."""
     try:
@@ -152,7 +152,7 @@ def _subscriber_for(token: str) -> Subscriber:
 
 @csrf_exempt
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """RFC 8058 one-click endpoint. POST (any body) unsubscribes and answers 200 at once.
 
@@ -162,8 +162,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         subscriber = _subscriber_for(token)
     except InvalidToken:
         return invalid_link(request)
-    slug = request.GET.get("list", "")[:80]
-    mailing_list = MailingList.objects.filter(slug=slug).first() if slug else None
+    mailing_list = list_by_slug(request.GET.get("list"), public_only=False)
     context = {"subscriber": subscriber, "mailing_list": mailing_list, "token": token}
     if request.method == "POST":
         if request.POST.get("List-Unsubscribe") == "One-Click":
@@ -178,7 +177,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     """The preference centre: lists (public ones and those they are on) and language."""
     try:
@@ -187,8 +186,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         return invalid_link(request)
     choices = audience.preference_lists(subscriber)
     open_subs = {
-        s.mailing_list_id: s
-        for s in subscriber.subscriptions.filter(status__in=Subscription.OPEN)
+        s.mailing_list_id: s for s in subscriber.subscriptions.filter(status__in=Subscription.OPEN)
     }
     consent = current_consent(subscriber.language)
     if request.method == "POST":

@@ -10,6 +10,7 @@ from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_r
 
 from newsletter.admin_filters import SUBSCRIBER_FILTERS
 from newsletter.admin_views import (
+    Forbidden403Mixin,
     SubscriberCreateView,
     SubscriberInspectView,
     export_consent_records,
@@ -18,7 +19,7 @@ from newsletter.admin_views import (
 from newsletter.models import MailingList, Subscriber, Suppression
 
 
-class SubscriberAdmin(ModelAdmin):
+class SubscriberAdmin(Forbidden403Mixin, ModelAdmin):
     model = Subscriber
     menu_label = "Subscribers"
     menu_icon = "user"
@@ -35,7 +36,7 @@ class SubscriberAdmin(ModelAdmin):
     inspect_template_name = "modeladmin/newsletter/subscriber/inspect.html"
 
 
-class MailingListAdmin(ModelAdmin):
+class MailingListAdmin(Forbidden403Mixin, ModelAdmin):
     model = MailingList
     menu_label = "Lists"
     menu_icon = "list-ul"
@@ -51,7 +52,7 @@ class MailingListAdmin(ModelAdmin):
     audience.short_description = "Would receive a send now"
 
 
-class SuppressionAdmin(ModelAdmin):
+class SuppressionAdmin(Forbidden403Mixin, ModelAdmin):
     model = Suppression
     menu_label = "Suppressions"
     menu_icon = "cross"

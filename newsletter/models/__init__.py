@@ -1,4 +1,4 @@
-"""Newsletter models (public API): the audience and the subscribe page."""
+"""Newsletter models (public API): audience, subscribe page, issues, settings, sending."""
 
 from newsletter.models.audience import (
     ConsentText,
@@ -9,15 +9,28 @@ from newsletter.models.audience import (
     Suppression,
     normalise_email,
 )
+from newsletter.models.dispatch import Batch, Delivery, Dispatch, TrackingEvent
+from newsletter.models.issues import (
+    NewsletterArchivePage,
+    NewsletterIssuePage,
+    NewsletterSettings,
+)
 from newsletter.models.pages import SubscribePage
 
 __all__ = [
+    "Batch",
     "ConsentText",
+    "Delivery",
+    "Dispatch",
     "ImportRun",
     "MailingList",
+    "NewsletterArchivePage",
+    "NewsletterIssuePage",
+    "NewsletterSettings",
     "SubscribePage",
     "Subscriber",
     "Subscription",
     "Suppression",
+    "TrackingEvent",
     "normalise_email",
 ]

@@ -34,7 +34,9 @@ class MailingList(models.Model):
     """A list people subscribe to. Internal lists are never offered on public forms."""
 
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=80, unique=True, help_text="Used in forms, the API and commands.")
+    slug = models.SlugField(
+        max_length=80, unique=True, help_text="Used in forms, the API and commands."
+    )
     description = models.TextField(blank=True, help_text="Shown on forms and the preference page.")
     is_public = models.BooleanField(
         "public",
@@ -66,7 +68,10 @@ class Subscriber(models.Model):
     name = models.CharField(max_length=200, blank=True)
     language = models.CharField(max_length=2, choices=LANGUAGES, default="en")
     public_id = models.CharField(
-        max_length=32, unique=True, default=new_public_id, editable=False,
+        max_length=32,
+        unique=True,
+        default=new_public_id,
+        editable=False,
         help_text="Random id used (signed) in unsubscribe and preference links.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -86,12 +91,12 @@ class Subscriber(models.Model):
     def __str__(self) -> str:
         return self.email
 
-    def clean(self) -> None:
-        self.email = normalise_email(self.email)
-
     def save(self, *args, **kwargs) -> None:
         self.email = normalise_email(self.email)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.email = normalise_email(self.email)
 
 
 class ConsentText(models.Model):
@@ -109,13 +114,13 @@ class ConsentText(models.Model):
     def __str__(self) -> str:
         return f"{self.version} ({self.language})"
 
-    @staticmethod
-    def version_of(language: str, text: str) -> str:
-        return hashlib.sha256(f"{language}\n{text}".encode()).hexdigest()[:16]
-
     def save(self, *args, **kwargs) -> None:
         self.version = self.version_of(self.language, self.text)
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def version_of(language: str, text: str) -> str:
+        return hashlib.sha256(f"{language}\n{text}".encode()).hexdigest()[:16]
 
 
 class ImportRun(models.Model):
@@ -168,9 +173,7 @@ class Subscription(models.Model):
 
     OPEN = (Status.PENDING, Status.ACTIVE)
 
-    public_id = models.CharField(
-        max_length=32, unique=True, default=new_public_id, editable=False
-    )
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     subscriber = models.ForeignKey(
         Subscriber, on_delete=models.CASCADE, related_name="subscriptions"
     )
@@ -246,9 +249,9 @@ class Suppression(models.Model):
     def __str__(self) -> str:
         return f"{self.email} ({self.get_reason_display()})"
 
-    def clean(self) -> None:
-        self.email = normalise_email(self.email)
-
     def save(self, *args, **kwargs) -> None:
         self.email = normalise_email(self.email)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.email = normalise_email(self.email)

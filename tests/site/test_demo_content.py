@@ -114,11 +114,27 @@ def test_listings_and_home_page(demo):
     assert home.donation_appeal is not None
 
 
+def test_newsletter_demo_has_the_supporters_list_and_a_published_issue(demo):
+    from newsletter.models import MailingList, NewsletterIssuePage
+    from newsletter.rendering import render_revision
+
+    assert MailingList.objects.get(slug="supporters").is_public
+    issue = NewsletterIssuePage.objects.live().get()
+    types = [block.block_type for block in issue.body]
+    assert "donation_appeal" in types and "open_letter" in types and "wins_roundup" in types
+    text = render_revision(issue, latest=False).text
+    assert "Signed by 452 organisations" in text
+    assert "13,000 emails sent" in text
+
+
 def test_demo_pages_are_live_and_published(demo):
     home = HomePage.objects.get()
     pages = Page.objects.descendant_of(home, inclusive=True)
+    newsletter_pages = 2  # the archive and the demo issue
     assert (
-        pages.count() == 1 + 2 + 1 + StatementPage.objects.count() + CampaignWinPage.objects.count()
+        pages.count()
+        == (1 + 2 + 1 + StatementPage.objects.count() + CampaignWinPage.objects.count())
+        + newsletter_pages
     )
     assert not pages.filter(live=False).exists()
     assert not pages.filter(has_unpublished_changes=True).exists()

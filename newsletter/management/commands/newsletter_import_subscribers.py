@@ -24,11 +24,14 @@ class Command(BaseCommand):
         parser.add_argument("file", help="Path to a UTF-8 CSV file with a header row.")
         parser.add_argument("--list", required=True, dest="list_slug", help="The list's slug.")
         parser.add_argument(
-            "--consent", required=True, choices=Subscription.ConsentType.values,
+            "--consent",
+            required=True,
+            choices=Subscription.ConsentType.values,
             help="express (they asked for it) or implied (e.g. donors; lapses after 2 years).",
         )
         parser.add_argument(
-            "--source", required=True,
+            "--source",
+            required=True,
             help="Where the addresses come from, e.g. 'Donor database export 2026-05'.",
         )
         parser.add_argument(

@@ -14,9 +14,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--enqueue", action="store_true", help="Queue the task for the worker."
-        )
+        parser.add_argument("--enqueue", action="store_true", help="Queue the task for the worker.")
 
     def handle(self, *args, **options) -> None:
         if options["enqueue"]:

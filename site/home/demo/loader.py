@@ -444,6 +444,9 @@ def load_demo_content(stdout: Writer | None = None) -> dict[str, dict[str, int]]
         pages.update(load_statements(newsroom, appeals, tally))
         load_wins(newsroom, appeals, pages, tally)
         update_home(home, pages, appeals, tally)
+        from home.demo.newsletter import load_newsletter_demo
+
+        load_newsletter_demo(home, letter, pages, appeals, tally)
         for obj in tally.saved:
             if ReferenceIndex.is_indexed(type(obj)):
                 # Fresh from the database: what was published, child rows included.

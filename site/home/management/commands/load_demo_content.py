@@ -17,6 +17,10 @@ KINDS = [
     ("letter_signatories", "Letter signatories"),
     ("donation_appeals", "Donation appeals"),
     ("home_page", "Home page"),
+    ("site", "Site address (from BASE_URL)"),
+    ("newsletter_settings", "Newsletter settings"),
+    ("mailing_lists", "Mailing lists"),
+    ("newsletter_pages", "Newsletter archive and issues"),
 ]
 
 

@@ -1,0 +1,649 @@
+"""The sending engine: freeze an issue and its audience, then send it in batches, never twice.
+
+How a send goes (see README, "Sending"):
+
+1. :func:`create_dispatch` renders the issue's published revision once and stores the subject,
+   HTML and text (with merge tags) on a :class:`Dispatch`.
+2. :func:`freeze` writes one :class:`Batch` per provider call and one :class:`Delivery` per
+   recipient (active, consent valid, not suppressed) in one transaction, before any API call.
+   People who subscribe later are not included.
+3. Workers run :func:`run_dispatch`: each claims one queued batch at a time (row locks with
+   ``SKIP LOCKED`` on PostgreSQL, plus a conditional update everywhere), marks it in flight,
+   makes ONE provider call for the whole batch (inline merge) or one message per recipient over
+   one connection (other backends), and records the outcome.
+4. Outcomes: accepted -> sent (with the provider's message id); HTTP 429/5xx or a refused
+   connection (the provider did not take it) -> queued again with backoff, honouring
+   ``Retry-After``; anything where the provider may have taken the message (connection dropped
+   after sending, a worker killed mid-call) -> **unknown**, never re-sent automatically;
+   only :func:`resend_unknown` (an operator's explicit action) queues those again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from newsletter.composition import from_address, list_unsubscribe_headers
+from newsletter.models import MailingList, Subscriber, Subscription, Suppression
+from newsletter.models.dispatch import Batch, Delivery, Dispatch
+from newsletter.rendering import (
+    MERGE_FIELDS,
+    RenderedIssue,
+    merge_tag,
+    personalise,
+    render_revision,
+)
+
+logger = logging.getLogger(__name__)
+
+# Recipients per provider API call (the providers' own limits).
+PROVIDER_BATCH_LIMITS = {
+    "mailgun": 1000,
+    "postmark": 500,
+    "amazon_ses": 50,
+    "brevo": 1000,
+    "resend": 100,
+    "sparkpost": 2000,
+    "sendgrid": 1000,
+    "mailjet": 50,
+    "mandrill": 1000,
+}
+DEFAULT_BATCH_SIZE = 100  # plain Django backends: messages per connection
+# Providers that merge personal values themselves from one call: their placeholder syntax.
+INLINE_MERGE_SYNTAX = {"mailgun": "%recipient.{key}%", "sparkpost": "{{{{{key}}}}}"}
+MAX_ATTEMPTS = 8
+STATUS = Delivery.Status
+
+
+class SendError(Exception):
+    """A dispatch cannot be created or started; the message says why."""
+
+
+@dataclass
+class BatchOutcome:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retry: bool = False
+    unknown: bool = False
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+def provider_name() -> str:
+    """'mailgun' for ``anymail.backends.mailgun.EmailBackend``; 'django' for other backends."""
+    backend = settings.EMAIL_BACKEND
+    if backend.startswith("anymail.backends."):
+        return backend.split(".")[2]
+    return "django"
+
+
+def batch_size_for(provider: str) -> int:
+    """Recipients per batch: ``NEWSLETTER_BATCH_SIZES[provider]`` or the provider's limit."""
+    overrides = getattr(settings, "NEWSLETTER_BATCH_SIZES", {})
+    return int(overrides.get(provider) or PROVIDER_BATCH_LIMITS.get(provider, DEFAULT_BATCH_SIZE))
+
+
+def lease_seconds() -> int:
+    """How long a batch may stay in flight before it is presumed lost (outcome unknown)."""
+    return int(getattr(settings, "NEWSLETTER_BATCH_LEASE_SECONDS", 300))
+
+
+# --- audience and freezing --------------------------------------------------------------------
+
+
+def audience_of(mailing_lists: Iterable[MailingList]):
+    """Subscribers a send to these lists reaches now (see :func:`newsletter.audience.audience`)."""
+    from newsletter.audience import audience
+
+    querysets = [audience(mailing_list) for mailing_list in mailing_lists]
+    if not querysets:
+        return Subscriber.objects.none()
+    combined = querysets[0]
+    for queryset in querysets[1:]:
+        combined = combined | queryset
+    return combined.distinct().order_by("pk")
+
+
+def create_dispatch(
+    issue,
+    mailing_lists: Iterable[MailingList],
+    *,
+    user=None,
+    scheduled_for: datetime.datetime | None = None,
+) -> Dispatch:
+    """Snapshot the issue's published revision for sending to ``mailing_lists``."""
+    mailing_lists = list(mailing_lists)
+    if not mailing_lists:
+        raise SendError("Choose at least one list.")
+    if not issue.live or issue.live_revision_id is None:
+        raise SendError("Publish the issue before sending it: the published version is sent.")
+    rendered: RenderedIssue = render_revision(issue, latest=False)
+    from newsletter.rendering import newsletter_settings
+
+    provider = provider_name()
+    sender = newsletter_settings(issue.get_site())
+    dispatch = Dispatch.objects.create(
+        issue=issue,
+        revision_id=issue.live_revision_id,
+        status=Dispatch.Status.SCHEDULED if scheduled_for else Dispatch.Status.DRAFT,
+        subject=rendered.subject,
+        from_email=from_address(rendered, sender.sender_email),
+        reply_to=rendered.reply_to,
+        html=rendered.html,
+        text=rendered.text,
+        provider=provider,
+        batch_size=batch_size_for(provider),
+        scheduled_for=scheduled_for,
+        created_by=user,
+    )
+    dispatch.mailing_lists.set(mailing_lists)
+    return dispatch
+
+
+def freeze(dispatch: Dispatch) -> int:
+    """Write the batches and one delivery per recipient, then mark the dispatch sending.
+
+    Runs in one transaction and in constant memory (the audience is read in chunks).
+    Returns the number of recipients. Idempotent: a dispatch already frozen is left alone.
+    """
+    with transaction.atomic():
+        dispatch = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+        if dispatch.status not in (Dispatch.Status.DRAFT, Dispatch.Status.SCHEDULED):
+            return dispatch.total
+        size = dispatch.batch_size
+        rows = audience_of(dispatch.mailing_lists.all()).values_list("pk", "email")
+        total, number, chunk = 0, 0, []
+
+        def flush() -> None:
+            nonlocal number
+            batch = Batch.objects.create(dispatch=dispatch, number=number, size=len(chunk))
+            Delivery.objects.bulk_create(
+                [
+                    Delivery(dispatch=dispatch, batch=batch, subscriber_id=pk, email=address)
+                    for pk, address in chunk
+                ],
+                batch_size=size,
+            )
+            number += 1
+            chunk.clear()
+
+        for row in rows.iterator(chunk_size=max(size, 2000)):
+            chunk.append(row)
+            total += 1
+            if len(chunk) == size:
+                flush()
+        if chunk:
+            flush()
+        now = timezone.now()
+        Dispatch.objects.filter(pk=dispatch.pk).update(
+            status=Dispatch.Status.SENDING if total else Dispatch.Status.SENT,
+            total=total,
+            started_at=now,
+            finished_at=None if total else now,
+        )
+    return total
+
+
+def start(dispatch: Dispatch, workers: int = 1) -> int:
+    """Freeze the dispatch and queue ``workers`` background tasks to send it."""
+    total = freeze(dispatch)
+    if total:
+        from newsletter.dispatch_tasks import send_dispatch
+
+        for _ in range(max(1, workers)):
+            send_dispatch.enqueue(dispatch.pk)
+    return total
+
+
+# --- claiming ---------------------------------------------------------------------------------
+
+
+def recover_stale_batches(dispatch_id: int) -> int:
+    """Batches in flight past their lease (a worker died mid-call): outcome unknown."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=lease_seconds())
+    stale = Batch.objects.filter(
+        dispatch_id=dispatch_id, status=Batch.Status.IN_FLIGHT, claimed_at__lt=cutoff
+    )
+    ids = list(stale.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        Batch.objects.filter(pk__in=ids, status=Batch.Status.IN_FLIGHT).update(
+            status=Batch.Status.UNKNOWN,
+            last_error="The worker stopped during the provider call: outcome unknown.",
+        )
+        Delivery.objects.filter(batch_id__in=ids, status=STATUS.IN_FLIGHT).update(
+            status=STATUS.UNKNOWN
+        )
+    return len(ids)
+
+
+def claim_batch(dispatch_id: int) -> Batch | None:
+    """Atomically take the next queued batch of a sending dispatch, or None."""
+    now = timezone.now()
+    while True:
+        with transaction.atomic():
+            candidates = Batch.objects.filter(
+                dispatch_id=dispatch_id,
+                dispatch__status=Dispatch.Status.SENDING,
+                status=Batch.Status.QUEUED,
+            ).filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+            if db_connection.features.has_select_for_update_skip_locked:
+                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+            batch = candidates.order_by("number").first()
+            if batch is None:
+                return None
+            token = uuid.uuid4().hex
+            claimed = Batch.objects.filter(pk=batch.pk, status=Batch.Status.QUEUED).update(
+                status=Batch.Status.IN_FLIGHT,
+                claim_token=token,
+                claimed_at=now,
+                attempts=F("attempts") + 1,
+            )
+            if claimed:
+                Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED).update(
+                    status=STATUS.IN_FLIGHT, attempts=F("attempts") + 1
+                )
+                batch.status, batch.claim_token = Batch.Status.IN_FLIGHT, token
+                batch.attempts += 1
+                return batch
+        # Another worker took it between our read and our update (SQLite): try the next one.
+
+
+# --- sending one batch ------------------------------------------------------------------------
+
+
+def _recipients(batch: Batch) -> list[tuple]:
+    """(delivery id, email, public id, name, still wanted) for the batch, in one query."""
+    dispatch_lists = Dispatch.mailing_lists.through.objects.filter(
+        dispatch_id=batch.dispatch_id
+    ).values("mailinglist_id")
+    wanted = Exists(
+        Subscription.objects.filter(
+            subscriber_id=OuterRef("subscriber_id"),
+            mailing_list_id__in=dispatch_lists,
+            status=Subscription.Status.ACTIVE,
+        )
+    ) & ~Exists(Suppression.objects.filter(email=OuterRef("email")))
+    return list(
+        Delivery.objects.filter(batch_id=batch.pk, status=STATUS.IN_FLIGHT)
+        .annotate(wanted=wanted)
+        .values_list("pk", "email", "subscriber__public_id", "subscriber__name", "wanted")
+    )
+
+
+class _LinkMaker:
+    """Builds each recipient's signed links without calling reverse() per recipient."""
+
+    def __init__(self) -> None:
+        from newsletter.tokens import preferences_url, subscriber_token, unsubscribe_url
+
+        probe = SimpleNamespace(public_id="PUBLICID")
+        token = subscriber_token(probe)
+        self.unsubscribe = unsubscribe_url(probe).replace(token, "{}")
+        self.preferences = preferences_url(probe).replace(token, "{}")
+        self.token = subscriber_token
+
+    def values(self, public_id: str, name: str) -> dict[str, str]:
+        token = self.token(SimpleNamespace(public_id=public_id))
+        return {
+            "name": name or "",
+            "unsubscribe_url": self.unsubscribe.format(token),
+            "preferences_url": self.preferences.format(token),
+        }
+
+
+def _inline_body(text: str, syntax: str) -> str:
+    for key in MERGE_FIELDS:
+        text = text.replace(merge_tag(key), syntax.format(key=key))
+    return text
+
+
+def _send_inline(dispatch: Dispatch, recipients: dict[str, dict], syntax: str, connection):
+    """One provider call for the whole batch; the provider merges personal values."""
+    from anymail.message import AnymailMessage
+
+    message = AnymailMessage(
+        subject=dispatch.subject,
+        body=_inline_body(dispatch.text, syntax),
+        from_email=dispatch.from_email,
+        to=list(recipients),
+        reply_to=[dispatch.reply_to] if dispatch.reply_to else None,
+        connection=connection,
+    )
+    message.attach_alternative(_inline_body(dispatch.html, syntax), "text/html")
+    message.merge_data = recipients
+    message.merge_headers = {
+        address: list_unsubscribe_headers(values["unsubscribe_url"])
+        for address, values in recipients.items()
+    }
+    message.send()
+    status = message.anymail_status
+    return {
+        address: (
+            getattr(status.recipients.get(address), "status", "queued") or "queued",
+            getattr(status.recipients.get(address), "message_id", None) or status.message_id,
+        )
+        for address in recipients
+    }
+
+
+def _send_each(dispatch: Dispatch, recipients: dict[str, dict], connection):
+    """One message per recipient, personalised by string replacement, over one connection."""
+    messages = []
+    for address, values in recipients.items():
+        html_body, text_body = personalise(dispatch.html, dispatch.text, values)
+        message = EmailMultiAlternatives(
+            subject=dispatch.subject,
+            body=text_body,
+            from_email=dispatch.from_email,
+            to=[address],
+            reply_to=[dispatch.reply_to] if dispatch.reply_to else None,
+            headers=list_unsubscribe_headers(values["unsubscribe_url"]),
+            connection=connection,
+        )
+        message.attach_alternative(html_body, "text/html")
+        messages.append(message)
+    connection.send_messages(messages)
+    results = {}
+    for message in messages:
+        status = getattr(message, "anymail_status", None)
+        recipient = message.to[0]
+        if status is not None and status.recipients.get(recipient):
+            info = status.recipients[recipient]
+            results[recipient] = (info.status or "queued", info.message_id)
+        else:
+            results[recipient] = ("sent", "")
+    return results
+
+
+def _retry_after(error: Exception) -> float:
+    response = getattr(error, "response", None)
+    header = response.headers.get("Retry-After") if response is not None else None
+    if not header:
+        return 0.0
+    if header.strip().isdigit():
+        return float(header.strip())
+    parsed = email.utils.parsedate_to_datetime(header)
+    return max(0.0, (parsed - timezone.now()).total_seconds()) if parsed else 0.0
+
+
+def _provider_refused(error: Exception) -> bool:
+    """Did the provider definitely NOT take the message? (HTTP 429/5xx, connection refused)."""
+    status_code = getattr(error, "status_code", None)
+    if status_code is not None:
+        return status_code == 429 or status_code >= 500
+    import requests
+
+    chain, seen = error, set()
+    while chain is not None and id(chain) not in seen:
+        seen.add(id(chain))
+        if isinstance(chain, requests.exceptions.ConnectTimeout | ConnectionRefusedError):
+            return True
+        if type(chain).__name__ == "NewConnectionError":
+            return True
+        if any(type(arg).__name__ == "NewConnectionError" for arg in getattr(chain, "args", ())):
+            return True
+        chain = chain.__cause__ or chain.__context__
+    text = repr(error)
+    return "NewConnectionError" in text or "Connection refused" in text
+
+
+def _backoff_seconds(attempts: int) -> float:
+    base = float(getattr(settings, "NEWSLETTER_RETRY_BASE_SECONDS", 2))
+    return min(base * (2 ** max(0, attempts - 1)), 300.0)
+
+
+def _finish_batch(batch: Batch, status: str, error: str = "", **fields) -> bool:
+    """Record a batch's end if this worker still holds it; returns whether it did."""
+    return bool(
+        Batch.objects.filter(pk=batch.pk, claim_token=batch.claim_token).update(
+            status=status, last_error=error[:2000], **fields
+        )
+    )
+
+
+def send_batch(
+    batch: Batch, dispatch: Dispatch, links: _LinkMaker, connection=None
+) -> BatchOutcome:
+    """Send one claimed batch and record every recipient's outcome."""
+    outcome = BatchOutcome()
+    rows = _recipients(batch)
+    skipped = [pk for pk, _email, _pid, _name, wanted in rows if not wanted]
+    if skipped:
+        Delivery.objects.filter(pk__in=skipped).update(status=STATUS.SKIPPED)
+        outcome.skipped = len(skipped)
+    recipients: dict[str, dict] = {}
+    ids: dict[str, int] = {}
+    for pk, address, public_id, name, wanted in rows:
+        if wanted:
+            recipients[address] = links.values(public_id, name)
+            ids[address] = pk
+    now = timezone.now()
+    if not recipients:
+        _finish_batch(batch, Batch.Status.SENT, sent_at=now)
+        return outcome
+
+    syntax = INLINE_MERGE_SYNTAX.get(dispatch.provider)
+    try:
+        if syntax:
+            results = _send_inline(dispatch, recipients, syntax, connection)
+        else:
+            results = _send_each(dispatch, recipients, connection)
+    except Exception as error:  # what happened decides between retry and unknown
+        message = f"{type(error).__name__}: {error}"[:2000]
+        if _provider_refused(error):
+            return _retry_later(batch, error, message, outcome)
+        logger.warning("Batch %s outcome unknown: %s", batch.pk, message)
+        with transaction.atomic():
+            _finish_batch(batch, Batch.Status.UNKNOWN, message)
+            Delivery.objects.filter(batch_id=batch.pk, status=STATUS.IN_FLIGHT).update(
+                status=STATUS.UNKNOWN, last_error=message[:500]
+            )
+        outcome.unknown = True
+        return outcome
+
+    accepted = {
+        a: mid
+        for a, (status, mid) in results.items()
+        if status not in ("rejected", "invalid", "failed")
+    }
+    rejected = {a: status for a, (status, _mid) in results.items() if a not in accepted}
+    with transaction.atomic():
+        message_ids = set(accepted.values())
+        if len(message_ids) == 1:  # one id for the whole call: one UPDATE
+            Delivery.objects.filter(pk__in=[ids[a] for a in accepted]).update(
+                status=STATUS.SENT, provider_message_id=message_ids.pop() or "", sent_at=now
+            )
+        elif accepted:
+            Delivery.objects.bulk_update(
+                [
+                    Delivery(
+                        pk=ids[a], status=STATUS.SENT, provider_message_id=mid or "", sent_at=now
+                    )
+                    for a, mid in accepted.items()
+                ],
+                ["status", "provider_message_id", "sent_at"],
+            )
+        if rejected:
+            Delivery.objects.filter(pk__in=[ids[a] for a in rejected]).update(
+                status=STATUS.FAILED, last_error="Rejected by the provider"
+            )
+        _finish_batch(batch, Batch.Status.SENT, sent_at=now)
+    outcome.sent, outcome.failed = len(accepted), len(rejected)
+    return outcome
+
+
+def _retry_later(batch: Batch, error: Exception, message: str, outcome: BatchOutcome):
+    """The provider did not take the batch: queue it again after a backoff, or give up."""
+    with transaction.atomic():
+        if batch.attempts >= MAX_ATTEMPTS:
+            _finish_batch(batch, Batch.Status.FAILED, message)
+            Delivery.objects.filter(batch_id=batch.pk, status=STATUS.IN_FLIGHT).update(
+                status=STATUS.FAILED, last_error=message[:500]
+            )
+            outcome.failed = batch.size
+            return outcome
+        wait = max(_retry_after(error), _backoff_seconds(batch.attempts))
+        _finish_batch(
+            batch,
+            Batch.Status.QUEUED,
+            message,
+            not_before=timezone.now() + datetime.timedelta(seconds=wait),
+            claim_token="",
+        )
+        Delivery.objects.filter(batch_id=batch.pk, status=STATUS.IN_FLIGHT).update(
+            status=STATUS.QUEUED, last_error=message[:500]
+        )
+    outcome.retry = True
+    return outcome
+
+
+# --- the worker loop --------------------------------------------------------------------------
+
+
+def _waiting_for_backoff(dispatch_id: int) -> datetime.datetime | None:
+    return (
+        Batch.objects.filter(dispatch_id=dispatch_id, status=Batch.Status.QUEUED)
+        .order_by("not_before")
+        .values_list("not_before", flat=True)
+        .first()
+    )
+
+
+def finish_if_done(dispatch_id: int) -> bool:
+    """Mark the dispatch sent (or failed) once no batch is queued or in flight."""
+    open_batches = Batch.objects.filter(
+        dispatch_id=dispatch_id, status__in=[Batch.Status.QUEUED, Batch.Status.IN_FLIGHT]
+    )
+    if open_batches.exists():
+        return False
+    counts = progress(Dispatch(pk=dispatch_id))
+    status = (
+        Dispatch.Status.FAILED if counts["sent"] == 0 and counts["failed"] else Dispatch.Status.SENT
+    )
+    return bool(
+        Dispatch.objects.filter(pk=dispatch_id, status=Dispatch.Status.SENDING).update(
+            status=status, finished_at=timezone.now()
+        )
+    )
+
+
+def run_dispatch(
+    dispatch_id: int,
+    *,
+    on_progress: Callable[[BatchOutcome], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Send batches of the dispatch until none is left (a worker; run several at once)."""
+    dispatch = Dispatch.objects.get(pk=dispatch_id)
+    links = _LinkMaker()
+    connection = get_connection()
+    recover_stale_batches(dispatch_id)
+    while True:
+        batch = claim_batch(dispatch_id)
+        if batch is None:
+            next_try = _waiting_for_backoff(dispatch_id)
+            status = Dispatch.objects.values_list("status", flat=True).get(pk=dispatch_id)
+            if next_try is None or status != Dispatch.Status.SENDING:
+                finish_if_done(dispatch_id)
+                return
+            sleep(max(0.05, min(5.0, (next_try - timezone.now()).total_seconds())))
+            continue
+        outcome = send_batch(batch, dispatch, links, connection)
+        if on_progress:
+            on_progress(outcome)
+
+
+# --- operator actions and reporting -----------------------------------------------------------
+
+
+def set_paused(dispatch: Dispatch, paused: bool) -> bool:
+    """Pause a sending dispatch (batches in flight finish) or resume a paused one."""
+    old, new = (
+        (Dispatch.Status.SENDING, Dispatch.Status.PAUSED)
+        if paused
+        else (Dispatch.Status.PAUSED, Dispatch.Status.SENDING)
+    )
+    changed = bool(Dispatch.objects.filter(pk=dispatch.pk, status=old).update(status=new))
+    if changed and not paused:
+        from newsletter.dispatch_tasks import send_dispatch
+
+        send_dispatch.enqueue(dispatch.pk)
+    return changed
+
+
+def cancel(dispatch: Dispatch) -> int:
+    """Stop a dispatch: queued deliveries are never sent. Returns how many were dropped."""
+    with transaction.atomic():
+        Dispatch.objects.filter(pk=dispatch.pk).exclude(status__in=Dispatch.FINISHED).update(
+            status=Dispatch.Status.CANCELLED, finished_at=timezone.now()
+        )
+        Batch.objects.filter(dispatch=dispatch, status=Batch.Status.QUEUED).update(
+            status=Batch.Status.FAILED, last_error="Cancelled"
+        )
+        return Delivery.objects.filter(dispatch=dispatch, status=STATUS.QUEUED).update(
+            status=STATUS.FAILED, last_error="Cancelled"
+        )
+
+
+def resend_unknown(dispatch: Dispatch) -> int:
+    """Queue the unknown batches again: an explicit decision that a duplicate is acceptable."""
+    with transaction.atomic():
+        batches = Batch.objects.filter(dispatch=dispatch, status=Batch.Status.UNKNOWN)
+        ids = list(batches.values_list("pk", flat=True))
+        batches.update(status=Batch.Status.QUEUED, not_before=None, claim_token="")
+        count = Delivery.objects.filter(batch_id__in=ids, status=STATUS.UNKNOWN).update(
+            status=STATUS.QUEUED
+        )
+        Dispatch.objects.filter(pk=dispatch.pk).update(
+            status=Dispatch.Status.SENDING, finished_at=None
+        )
+    if ids:
+        from newsletter.dispatch_tasks import send_dispatch
+
+        send_dispatch.enqueue(dispatch.pk)
+    return count
+
+
+def progress(dispatch: Dispatch) -> dict[str, int]:
+    """Deliveries by status, plus ``remaining`` (queued or in flight), in one query."""
+    counts = dict(
+        Delivery.objects.filter(dispatch_id=dispatch.pk)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    result = {status: counts.get(status, 0) for status in STATUS.values}
+    result["remaining"] = result[STATUS.QUEUED] + result[STATUS.IN_FLIGHT]
+    result["total"] = sum(counts.values())
+    return result
+
+
+def funnel(dispatch: Dispatch) -> dict[str, int]:
+    """The delivery funnel: sent, delivered, opened, clicked, bounced, complained, unsubscribed."""
+    deliveries = Delivery.objects.filter(dispatch_id=dispatch.pk)
+    return deliveries.aggregate(
+        sent=Count("pk", filter=Q(status=STATUS.SENT)),
+        delivered=Count("delivered_at"),
+        opened=Count("opened_at"),
+        clicked=Count("clicked_at"),
+        bounced=Count("bounced_at"),
+        complained=Count("complained_at"),
+        unsubscribed=Count("unsubscribed_at"),
+    )

@@ -1,0 +1,162 @@
+"""Sending records: a Dispatch (one issue to some lists), its batches, one Delivery per person,
+and the raw tracking events the provider reports."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Dispatch(models.Model):
+    """An issue's revision sent to one or more lists, frozen when it starts."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        PAUSED = "paused", "Paused"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (Status.SENDING,)
+    FINISHED = (Status.SENT, Status.CANCELLED, Status.FAILED)
+
+    issue = models.ForeignKey(
+        "newsletter.NewsletterIssuePage", on_delete=models.PROTECT, related_name="dispatches"
+    )
+    revision = models.ForeignKey(
+        "wagtailcore.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mailing_lists = models.ManyToManyField("newsletter.MailingList", related_name="dispatches")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # The frozen message: what is sent does not change when the page is edited afterwards.
+    subject = models.CharField(max_length=255, blank=True)
+    from_email = models.CharField(max_length=320, blank=True)
+    reply_to = models.CharField(max_length=254, blank=True)
+    html = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    provider = models.CharField(max_length=40, blank=True, help_text="The email backend used.")
+    batch_size = models.PositiveIntegerField(default=1000)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0, help_text="Recipients frozen at the start.")
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("send_newsletter", "Can send newsletters")]
+
+    def __str__(self) -> str:
+        return f"{self.subject or self.issue} ({self.get_status_display()})"
+
+
+class Batch(models.Model):
+    """Up to one provider call's worth of deliveries; claimed by one worker at a time."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        IN_FLIGHT = "in_flight", "In flight"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Unknown"
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    size = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    not_before = models.DateTimeField(
+        null=True, blank=True, help_text="Retry backoff: not claimed before this time."
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=40, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["dispatch", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispatch", "number"], name="unique_batch_number")
+        ]
+        indexes = [models.Index(fields=["dispatch", "status"], name="batch_dispatch_status")]
+
+    def __str__(self) -> str:
+        return f"Batch {self.number} of dispatch {self.dispatch_id} ({self.status})"
+
+
+class Delivery(models.Model):
+    """One recipient of one dispatch: never more than one per person and dispatch."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        IN_FLIGHT = "in_flight", "In flight"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Unknown"
+        SKIPPED = "skipped", "Skipped (unsubscribed or suppressed during the send)"
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="deliveries")
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(
+        "newsletter.Subscriber", null=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    email = models.EmailField(max_length=254, help_text="The address at send time.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The tracking timeline: each moment is recorded once, the first time it happens.
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    complained_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispatch", "subscriber"], name="one_delivery_per_subscriber"
+            ),
+            models.UniqueConstraint(fields=["dispatch", "email"], name="one_delivery_per_address"),
+        ]
+        indexes = [
+            models.Index(fields=["batch", "status"], name="delivery_batch_status"),
+            models.Index(fields=["dispatch", "status"], name="delivery_dispatch_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.status})"
+
+
+class TrackingEvent(models.Model):
+    """A raw event from the provider's webhook, stored once per provider event id."""
+
+    provider = models.CharField(max_length=40)
+    event_id = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=40)
+    message_id = models.CharField(max_length=255, blank=True)
+    recipient = models.EmailField(max_length=254, blank=True)
+    timestamp = models.DateTimeField(null=True, blank=True)
+    delivery = models.ForeignKey(
+        Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    raw = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="unique_provider_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.recipient} ({self.provider})"

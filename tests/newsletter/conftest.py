@@ -1,0 +1,64 @@
+"""Fixtures for the audience tests: lists, users, and a clean rate-limit cache per test."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.core.cache import cache
+
+from newsletter.models import MailingList
+
+CONFIRM_LINK = re.compile(r"https?://[^\s\"<>]+/newsletter/confirm/[^\s\"<>/]+/")
+
+
+@pytest.fixture(autouse=True)
+def clear_rate_limits():
+    """Each test starts with a fresh per-IP budget."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def supporters(db) -> MailingList:
+    return MailingList.objects.create(
+        name="Supporters", slug="supporters", description="News and actions, twice a month."
+    )
+
+
+@pytest.fixture
+def board_list(db) -> MailingList:
+    """An internal list: never offered publicly."""
+    return MailingList.objects.create(name="Board", slug="board", is_public=False)
+
+
+@pytest.fixture
+def audience_manager(db, django_user_model):
+    user = django_user_model.objects.create_user("aud", "aud@example.org", "pw-aud-1")
+    user.groups.add(Group.objects.get(name="Audience managers"))
+    return user
+
+
+def confirm_links() -> list[str]:
+    """Confirmation links in the outbox, oldest first (from the plain-text part)."""
+    return [m for message in mail.outbox for m in CONFIRM_LINK.findall(message.body)]
+
+
+def path_of(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+def subscribe_form_data(mailing_list: MailingList, email: str, **extra) -> dict:
+    data = {
+        "email": email,
+        "name": "Ada",
+        "language": "en",
+        "consent": "on",
+        "list": mailing_list.slug,
+        "website": "",
+    }
+    data.update(extra)
+    return data
