@@ -8,4 +8,7 @@ class NewsletterConfig(AppConfig):
 
     def ready(self) -> None:
         # Admin actions on issues (test send, start from recent content) register their hooks.
-        from newsletter import issue_admin  # noqa: F401
+        from newsletter import (
+            issue_admin,  # noqa: F401
+            tracking,  # noqa: F401 (connects the Anymail tracking receiver)
+        )

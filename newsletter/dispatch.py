@@ -423,6 +423,7 @@ def send_batch(
 ) -> BatchOutcome:
     """Send one claimed batch and record every recipient's outcome."""
     outcome = BatchOutcome()
+    connection = connection or get_connection()
     rows = _recipients(batch)
     skipped = [pk for pk, _email, _pid, _name, wanted in rows if not wanted]
     if skipped:
@@ -471,15 +472,7 @@ def send_batch(
                 status=STATUS.SENT, provider_message_id=message_ids.pop() or "", sent_at=now
             )
         elif accepted:
-            Delivery.objects.bulk_update(
-                [
-                    Delivery(
-                        pk=ids[a], status=STATUS.SENT, provider_message_id=mid or "", sent_at=now
-                    )
-                    for a, mid in accepted.items()
-                ],
-                ["status", "provider_message_id", "sent_at"],
-            )
+            _mark_sent_with_ids([(ids[a], mid or "") for a, mid in accepted.items()], now)
         if rejected:
             Delivery.objects.filter(pk__in=[ids[a] for a in rejected]).update(
                 status=STATUS.FAILED, last_error="Rejected by the provider"
@@ -487,6 +480,25 @@ def send_batch(
         _finish_batch(batch, Batch.Status.SENT, sent_at=now)
     outcome.sent, outcome.failed = len(accepted), len(rejected)
     return outcome
+
+
+def _mark_sent_with_ids(pairs: list[tuple[int, str]], now: datetime.datetime) -> None:
+    """Mark deliveries sent, each with its own message id, in ONE statement.
+
+    (``bulk_update`` splits into several queries on SQLite as a batch grows.) ``UPDATE ...
+    FROM (VALUES ...)`` works on PostgreSQL and SQLite 3.33+.
+    """
+    table = Delivery._meta.db_table
+    values = ", ".join(["(%s, %s)"] * len(pairs))
+    params: list = [STATUS.SENT, now]
+    for pk, message_id in pairs:
+        params += [pk, message_id]
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, sent_at = %s, provider_message_id = v.column2 "
+            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+            params,
+        )
 
 
 def _retry_later(batch: Batch, error: Exception, message: str, outcome: BatchOutcome):

@@ -170,6 +170,9 @@ class Subscription(models.Model):
         EVERYTHING = "everything", "Unsubscribed from everything"
         LAPSED = "lapsed", "Implied consent lapsed"
         ADMIN = "admin", "Ended in the admin"
+        BOUNCED = "bounced", "Hard bounce reported by the provider"
+        COMPLAINT = "complaint", "Spam complaint reported by the provider"
+        PROVIDER = "provider", "Unsubscribed through the provider"
 
     OPEN = (Status.PENDING, Status.ACTIVE)
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
+    path("anymail/", include("newsletter.webhook_urls")),
     path("search/", search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("", include("advocacy.urls")),

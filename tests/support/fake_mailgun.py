@@ -155,15 +155,20 @@ def merge_recipient_variables(template: str | None, variables: Mapping | None) -
     return _RECIPIENT_VARIABLE.sub(replace, template)
 
 
-@functools.lru_cache(maxsize=32)
-def _parse_recipient_variables(raw: str) -> tuple[dict, dict]:
-    """Parse (and cache) a recipient-variables JSON string: (by address, by lowercased address).
-
-    Raises ValueError if it is not a JSON object of objects. The result is shared: read only.
-    """
+def _load_recipient_variables(raw: str) -> dict:
+    """Parse a recipient-variables JSON string; ValueError unless it is an object of objects."""
     parsed = json.loads(raw)
     if not isinstance(parsed, dict) or not all(isinstance(v, dict) for v in parsed.values()):
         raise ValueError("recipient-variables must be a JSON object of objects")
+    return parsed
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_recipient_variables(raw: str) -> tuple[dict, dict]:
+    """Parse (and cache, for reading deliveries call by call) a recipient-variables JSON string:
+    (by address, by lowercased address). Only the raw string is kept per call, which is far
+    smaller than the parsed dicts. The result is shared: read only."""
+    parsed = _load_recipient_variables(raw)
     return parsed, {key.lower(): value for key, value in parsed.items()}
 
 
@@ -721,6 +726,7 @@ class FakeMailgun:
             self._ratio_random = None
             self._latency = 0.0
             self.errors.clear()
+        _parse_recipient_variables.cache_clear()
 
     # -- request handling ------------------------------------------------------------------
 
@@ -881,7 +887,7 @@ class FakeMailgun:
         raw = data["recipient_variables_json"]
         if raw is not None:
             try:
-                _parse_recipient_variables(raw)
+                _load_recipient_variables(raw)
             except ValueError:
                 return "recipient-variables parameter is not a valid JSON"
         return None

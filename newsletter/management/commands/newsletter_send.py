@@ -1,0 +1,118 @@
+"""``manage.py newsletter_send ISSUE --list SLUG [--list SLUG ...] [--wait] [--workers N]``."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django_tasks import default_task_backend
+
+from newsletter import dispatch as engine
+from newsletter.issue_lookup import IssueNotFound, find_issue
+from newsletter.models import MailingList
+from newsletter.rendering import RenderError
+
+
+class ProgressLine:
+    """A one-line progress bar on a terminal; a line every few seconds otherwise."""
+
+    def __init__(self, stream, total: int, interactive: bool) -> None:
+        self.stream, self.total, self.interactive = stream, total, interactive
+        self.started = time.monotonic()
+        self.last_line = 0.0
+
+    def show(self, counts: dict[str, int], final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and not self.interactive and now - self.last_line < 5:
+            return
+        self.last_line = now
+        done = self.total - counts["remaining"]
+        elapsed = max(now - self.started, 1e-6)
+        rate = counts["sent"] / elapsed
+        eta = counts["remaining"] / rate if rate else 0
+        width = 30
+        filled = int(width * done / self.total) if self.total else width
+        bar = "#" * filled + "-" * (width - filled)
+        line = (
+            f"[{bar}] {done:,}/{self.total:,}  sent {counts['sent']:,}  failed "
+            f"{counts['failed']:,}  unknown {counts['unknown']:,}  {rate:,.0f}/s  eta {eta:,.0f}s"
+        )
+        if self.interactive:
+            self.stream.write("\r" + line + ("\n" if final else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+class Command(BaseCommand):
+    help = "Send a published newsletter issue to one or more lists (in batches, never twice)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("issue", help="Page id, slug, or 'latest'.")
+        parser.add_argument(
+            "--list", dest="lists", action="append", required=True, metavar="SLUG",
+            help="A mailing list to send to; repeat for several.",
+        )  # fmt: skip
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="Send in the foreground with a progress bar; exit non-zero if anything failed.",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="Background tasks to queue (with a database or RQ task backend).",
+        )
+
+    def handle(self, *args, **options) -> None:
+        slugs = options["lists"]
+        lists = list(MailingList.objects.filter(slug__in=slugs))
+        missing = sorted(set(slugs) - {m.slug for m in lists})
+        if missing:
+            raise CommandError(f"No mailing list with slug: {', '.join(missing)}")
+        try:
+            issue = find_issue(options["issue"])
+            dispatch = engine.create_dispatch(issue, lists)
+        except (IssueNotFound, RenderError, engine.SendError) as error:
+            raise CommandError(str(error)) from error
+
+        if not options["wait"]:
+            total = engine.start(dispatch, workers=options["workers"])
+            self.stdout.write(
+                f"Dispatch {dispatch.pk}: “{dispatch.subject}” to {total:,} recipients queued. "
+                f"Follow it with: manage.py newsletter_status {dispatch.pk}"
+            )
+            return
+
+        total = engine.freeze(dispatch)
+        self.stdout.write(f"Dispatch {dispatch.pk}: sending “{dispatch.subject}” to {total:,}.")
+        immediate = type(default_task_backend).__name__ == "ImmediateBackend"
+        if not immediate:
+            from newsletter.dispatch_tasks import send_dispatch
+
+            for _ in range(max(0, options["workers"] - 1)):
+                send_dispatch.enqueue(dispatch.pk)  # extra workers share the load
+        interactive = hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
+        bar = ProgressLine(self.stdout, total, interactive)
+        engine.run_dispatch(dispatch.pk, on_progress=lambda _o: bar.show(engine.progress(dispatch)))
+        while not engine.finish_if_done(dispatch.pk):  # other workers may still hold batches
+            dispatch.refresh_from_db()
+            if dispatch.status != dispatch.Status.SENDING:
+                break
+            bar.show(engine.progress(dispatch))
+            time.sleep(0.5)
+        counts = engine.progress(dispatch)
+        bar.show(counts, final=True)
+        dispatch.refresh_from_db()
+        self.stdout.write(
+            f"Dispatch {dispatch.pk} {dispatch.get_status_display().lower()}: "
+            f"{counts['sent']:,} sent, {counts['failed']:,} failed, {counts['unknown']:,} "
+            f"unknown, {counts['skipped']:,} skipped (left a list during the send)."
+        )
+        if counts["failed"] or counts["unknown"]:
+            raise CommandError(
+                "Some deliveries did not go out. Unknown ones may have been delivered: check "
+                f"`manage.py newsletter_status {dispatch.pk}` before re-sending them."
+            )

@@ -1,0 +1,198 @@
+"""The sending engine with Django's own backends: freeze, batches, outcomes, operator actions."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from newsletter import dispatch as engine
+from newsletter.models import Batch, Delivery, Dispatch, Subscription, Suppression
+from tests.newsletter.sending.conftest import add_subscribers
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def locmem(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.NEWSLETTER_BATCH_SIZES = {"django": 10}
+
+
+def test_a_send_reaches_every_active_subscriber_once_with_their_own_link(issue, supporters, locmem):
+    add_subscribers(supporters, 25)
+    dispatch = engine.create_dispatch(issue, [supporters])
+
+    assert engine.start(dispatch) == 25
+
+    dispatch.refresh_from_db()
+    assert dispatch.status == Dispatch.Status.SENT
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        f"reader{n}@example.org" for n in range(25)
+    )
+    links = {m.extra_headers["List-Unsubscribe"] for m in mail.outbox}
+    assert len(links) == 25  # everyone their own signed link
+    for message in mail.outbox:
+        link = message.extra_headers["List-Unsubscribe"].strip("<>")
+        assert link in message.body and link in message.alternatives[0][0]
+        assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert Batch.objects.filter(dispatch=dispatch).count() == 3
+    assert engine.progress(dispatch)["sent"] == 25
+
+
+def test_suppressed_unsubscribed_and_pending_people_are_not_frozen(issue, supporters, locmem):
+    ids = add_subscribers(supporters, 5)
+    Suppression.objects.create(email="reader0@example.org", reason="hard_bounce")
+    Subscription.objects.filter(subscriber_id=ids[1]).update(status="unsubscribed")
+    Subscription.objects.filter(subscriber_id=ids[2]).update(status="pending")
+
+    engine.start(engine.create_dispatch(issue, [supporters]))
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["reader3@example.org", "reader4@example.org"]
+
+
+def test_someone_on_two_lists_gets_one_email(issue, supporters, locmem):
+    from newsletter.models import MailingList
+
+    other = MailingList.objects.create(name="Volunteers", slug="volunteers")
+    ids = add_subscribers(supporters, 3)
+    add_subscribers(other, 2, prefix="volunteer")
+    for pk in ids:
+        Subscription.objects.create(
+            subscriber_id=pk, mailing_list=other, status="active", consent_type="express",
+            source="admin",
+        )  # fmt: skip
+
+    engine.start(engine.create_dispatch(issue, [supporters, other]))
+
+    assert len(mail.outbox) == 5
+    assert len({m.to[0] for m in mail.outbox}) == 5
+
+
+def test_the_frozen_message_does_not_change_when_the_page_is_edited(issue, supporters, locmem):
+    add_subscribers(supporters, 3)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    issue.subject = "Edited after the send started"
+    issue.save_revision().publish()
+    add_subscribers(supporters, 2, prefix="late")  # joined mid-send: not included
+
+    engine.run_dispatch(dispatch.pk)
+
+    assert {m.subject for m in mail.outbox} == {"March: wins and letters"}
+    assert len(mail.outbox) == 3
+
+
+def test_an_unsubscribe_during_the_send_is_honoured(issue, supporters, locmem):
+    ids = add_subscribers(supporters, 20)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    # The first batch goes out, then reader15 unsubscribes and reader16 bounces elsewhere.
+    batch = engine.claim_batch(dispatch.pk)
+    engine.send_batch(batch, dispatch, engine._LinkMaker(), None)
+    Subscription.objects.filter(subscriber_id=ids[15]).update(status="unsubscribed")
+    Suppression.objects.create(email="reader16@example.org", reason="complaint")
+
+    engine.run_dispatch(dispatch.pk)
+
+    received = {m.to[0] for m in mail.outbox}
+    assert len(received) == 18
+    assert "reader15@example.org" not in received and "reader16@example.org" not in received
+    assert engine.progress(dispatch)["skipped"] == 2
+
+
+def test_queries_per_batch_do_not_grow_with_batch_size(issue, supporters, settings):
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    add_subscribers(supporters, 300)
+
+    def queries_for_one_batch(size: int) -> int:
+        settings.NEWSLETTER_BATCH_SIZES = {"test": size}
+        dispatch = engine.create_dispatch(issue, [supporters])
+        engine.freeze(dispatch)
+        links = engine._LinkMaker()
+        with CaptureQueriesContext(connection) as queries:
+            batch = engine.claim_batch(dispatch.pk)
+            engine.send_batch(batch, dispatch, links, None)
+        engine.cancel(dispatch)
+        # Savepoints exist only because the test runs inside a transaction.
+        return sum("SAVEPOINT" not in q["sql"] for q in queries.captured_queries)
+
+    small, large = queries_for_one_batch(10), queries_for_one_batch(300)
+    assert small == large
+    assert large <= 6  # claim (3), read recipients (1), record outcome (2)
+
+
+def test_inline_merge_providers_get_one_call_per_batch(issue, supporters, settings):
+    """Anymail's test backend standing in for Mailgun: merge data and headers per recipient."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    add_subscribers(supporters, 12)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    dispatch.provider, dispatch.batch_size = "mailgun", 5
+    dispatch.save()
+
+    engine.start(dispatch)
+
+    assert len(mail.outbox) == 3  # 5 + 5 + 2 recipients, one API call each
+    params = mail.outbox[0].anymail_test_params
+    assert params["is_batch_send"]
+    assert len(params["to"]) == 5
+    first = params["to"][0].addr_spec
+    assert params["merge_data"][first]["unsubscribe_url"].startswith("http")
+    assert params["merge_headers"][first]["List-Unsubscribe"] == (
+        f"<{params['merge_data'][first]['unsubscribe_url']}>"
+    )
+    assert "%recipient.unsubscribe_url%" in mail.outbox[0].body
+    assert "[[" not in mail.outbox[0].body
+    assert Delivery.objects.filter(dispatch=dispatch, status="sent").count() == 12
+
+
+def test_pause_resume_and_cancel(issue, supporters, locmem):
+    add_subscribers(supporters, 30)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    assert engine.set_paused(dispatch, True)
+
+    engine.run_dispatch(dispatch.pk)  # a worker finds nothing to do while paused
+    assert mail.outbox == []
+
+    assert engine.set_paused(dispatch, False)  # resuming queues a worker again
+    assert len(mail.outbox) == 30
+
+    other = engine.create_dispatch(issue, [supporters])
+    engine.freeze(other)
+    assert engine.cancel(other) == 30
+    engine.run_dispatch(other.pk)
+    assert len(mail.outbox) == 30
+    other.refresh_from_db()
+    assert other.status == Dispatch.Status.CANCELLED
+
+
+def test_a_batch_left_in_flight_by_a_dead_worker_becomes_unknown_not_resent(
+    issue, supporters, locmem, settings
+):
+    add_subscribers(supporters, 20)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    engine.claim_batch(dispatch.pk)  # the worker that claimed it "died" before finishing
+    settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
+
+    engine.run_dispatch(dispatch.pk)
+
+    counts = engine.progress(dispatch)
+    assert counts["sent"] == 10 and counts["unknown"] == 10
+    assert len(mail.outbox) == 10
+    dispatch.refresh_from_db()
+    assert dispatch.status == Dispatch.Status.SENT
+
+    assert engine.resend_unknown(dispatch) == 10  # the operator's explicit decision
+    assert len(mail.outbox) == 20
+    assert engine.progress(dispatch)["unknown"] == 0
+
+
+def test_an_unpublished_issue_cannot_be_sent(archive, supporters, newsletter_settings):
+    from tests.newsletter.issues.conftest import make_issue
+
+    draft = make_issue(archive, [("intro", "<p>Draft</p>")], publish=False, slug="draft")
+    with pytest.raises(engine.SendError, match="Publish the issue"):
+        engine.create_dispatch(draft, [supporters])
