@@ -384,7 +384,7 @@ def _retry_after(error: Exception) -> float:
 
 
 def _provider_refused(error: Exception) -> bool:
-    """Did the provider definitely NOT take the message? (HTTP 429/5xx, connection refused)."""
+    """Did the provider definitely NOT take the message, for now? (429/5xx, connection refused)."""
     status_code = getattr(error, "status_code", None)
     if status_code is not None:
         return status_code == 429 or status_code >= 500
@@ -448,6 +448,9 @@ def send_batch(
             results = _send_each(dispatch, recipients, connection)
     except Exception as error:  # what happened decides between retry and unknown
         message = f"{type(error).__name__}: {error}"[:2000]
+        status_code = getattr(error, "status_code", None)
+        if status_code is not None and status_code < 500 and status_code != 429:
+            return _fail_batch(batch, message, outcome)  # refused for good (bad request, auth)
         if _provider_refused(error):
             return _retry_later(batch, error, message, outcome)
         logger.warning("Batch %s outcome unknown: %s", batch.pk, message)
@@ -501,16 +504,21 @@ def _mark_sent_with_ids(pairs: list[tuple[int, str]], now: datetime.datetime) ->
         )
 
 
+def _fail_batch(batch: Batch, message: str, outcome: BatchOutcome) -> BatchOutcome:
+    """The provider refused the batch for good: its deliveries failed."""
+    with transaction.atomic():
+        _finish_batch(batch, Batch.Status.FAILED, message)
+        outcome.failed = Delivery.objects.filter(batch_id=batch.pk, status=STATUS.IN_FLIGHT).update(
+            status=STATUS.FAILED, last_error=message[:500]
+        )
+    return outcome
+
+
 def _retry_later(batch: Batch, error: Exception, message: str, outcome: BatchOutcome):
     """The provider did not take the batch: queue it again after a backoff, or give up."""
+    if batch.attempts >= MAX_ATTEMPTS:
+        return _fail_batch(batch, message, outcome)
     with transaction.atomic():
-        if batch.attempts >= MAX_ATTEMPTS:
-            _finish_batch(batch, Batch.Status.FAILED, message)
-            Delivery.objects.filter(batch_id=batch.pk, status=STATUS.IN_FLIGHT).update(
-                status=STATUS.FAILED, last_error=message[:500]
-            )
-            outcome.failed = batch.size
-            return outcome
         wait = max(_retry_after(error), _backoff_seconds(batch.attempts))
         _finish_batch(
             batch,

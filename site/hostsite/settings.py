@@ -226,4 +226,13 @@ NEWSLETTER_IMPORT_MAX_UPLOAD_SIZE = int(
 NEWSLETTER_SENDER_NAME = os.environ.get("NEWSLETTER_SENDER_NAME", WAGTAIL_SITE_NAME)
 NEWSLETTER_POSTAL_ADDRESS = os.environ.get("NEWSLETTER_POSTAL_ADDRESS", "")
 NEWSLETTER_CONTACT_EMAIL = os.environ.get("NEWSLETTER_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+# Sending (README, "Sending"): recipients per provider call, the in-flight lease after which a
+# batch whose worker vanished is marked unknown, and the first retry delay (doubling).
+NEWSLETTER_BATCH_SIZES = {
+    key.removeprefix("NEWSLETTER_BATCH_SIZE_").lower(): int(value)
+    for key, value in os.environ.items()
+    if key.startswith("NEWSLETTER_BATCH_SIZE_")
+}
+NEWSLETTER_BATCH_LEASE_SECONDS = int(os.environ.get("NEWSLETTER_BATCH_LEASE_SECONDS", 300))
+NEWSLETTER_RETRY_BASE_SECONDS = float(os.environ.get("NEWSLETTER_RETRY_BASE_SECONDS", 2))
 # --- end Newsletter ---
