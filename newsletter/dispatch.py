@@ -308,6 +308,11 @@ class _LinkMaker:
         }
 
 
+def normalise_message_id(message_id: str | None) -> str:
+    """Provider message ids without the angle brackets some APIs add: '<a@b>' -> 'a@b'."""
+    return "" if message_id is None else str(message_id).strip().strip("<>")
+
+
 def _inline_body(text: str, syntax: str) -> str:
     for key in MERGE_FIELDS:
         text = text.replace(merge_tag(key), syntax.format(key=key))
@@ -463,7 +468,7 @@ def send_batch(
         return outcome
 
     accepted = {
-        a: mid
+        a: normalise_message_id(mid)
         for a, (status, mid) in results.items()
         if status not in ("rejected", "invalid", "failed")
     }

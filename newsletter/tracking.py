@@ -66,7 +66,10 @@ def apply_event(
     permanent_bounce: bool = True,
 ) -> bool:
     """Store one event and update its delivery; return False if it was a repeat or unusable."""
+    from newsletter.dispatch import normalise_message_id
+
     recipient = normalise_email(recipient or "")
+    message_id = normalise_message_id(message_id)
     event_key = event_id or f"{event_type}:{message_id}:{recipient}:{timestamp.isoformat()}"
     if event_type in BOUNCE_LIKE:
         event_type = EventType.BOUNCED
