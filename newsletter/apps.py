@@ -7,8 +7,6 @@ class NewsletterConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Admin actions on issues (test send, start from recent content) register their hooks.
-        from newsletter import (
-            issue_admin,  # noqa: F401
-            tracking,  # noqa: F401 (connects the Anymail tracking receiver)
-        )
+        # Admin screens for issues and sending register their hooks; tracking connects the
+        # Anymail tracking-signal receiver.
+        from newsletter import issue_admin, sending_admin, tracking  # noqa: F401

@@ -40,8 +40,8 @@ def worker_env(server: FakeMailgun, **extra: str) -> dict[str, str]:
         TASKS_BACKEND="database",
         NEWSLETTER_BATCH_SIZE_MAILGUN="100",
         NEWSLETTER_RETRY_BASE_SECONDS="0.01",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
