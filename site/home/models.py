@@ -32,6 +32,15 @@ class HomePage(Page):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    newsletter_list = models.ForeignKey(
+        "newsletter.MailingList",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"is_public": True},
+        help_text="Show a newsletter signup form for this public list.",
+    )
     latest_count = models.PositiveSmallIntegerField(
         default=6, help_text="How many of the latest statements, letters and wins to list."
     )
@@ -44,6 +53,7 @@ class HomePage(Page):
         FieldPanel("featured_page"),
         FieldPanel("latest_count"),
         FieldPanel("donation_appeal"),
+        FieldPanel("newsletter_list"),
     ]
     api_fields = [
         APIField("hero_heading"),

@@ -130,7 +130,7 @@ def test_newsletter_demo_has_the_supporters_list_and_a_published_issue(demo):
 def test_demo_pages_are_live_and_published(demo):
     home = HomePage.objects.get()
     pages = Page.objects.descendant_of(home, inclusive=True)
-    newsletter_pages = 2  # the archive and the demo issue
+    newsletter_pages = 3  # the archive, the demo issue and the subscribe page
     assert (
         pages.count()
         == (1 + 2 + 1 + StatementPage.objects.count() + CampaignWinPage.objects.count())

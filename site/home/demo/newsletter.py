@@ -16,6 +16,7 @@ from newsletter.models import (
     NewsletterArchivePage,
     NewsletterIssuePage,
     NewsletterSettings,
+    SubscribePage,
 )
 
 ISSUE_SLUG = "spring-2024-wins-and-the-open-letter"
@@ -142,6 +143,46 @@ def load_issue(
     )
 
 
+DEMO_SUBSCRIBERS = [
+    ("amira@example.org", "Amira"),
+    ("bilal@example.org", "Bilal"),
+    ("chantal@example.org", "Chantal"),
+]
+
+
+def load_subscribe_page(home: Page, mailing_list: MailingList, tally: Tally) -> SubscribePage:
+    return upsert_page(
+        home,
+        SubscribePage,
+        "subscribe",
+        {
+            "title": "Get the newsletter",
+            "intro": "<p>Campaign wins, open letters and ways to help, about once a month. "
+            "We will email you a link to confirm.</p>",
+            "mailing_list": mailing_list,
+            "button_label": "Subscribe",
+        },
+        tally,
+        "newsletter_pages",
+    )
+
+
+def load_demo_subscribers(mailing_list: MailingList, tally: Tally) -> None:
+    """A few confirmed demo subscribers (example.org addresses) so a demo send reaches someone."""
+    from newsletter import audience
+    from newsletter.models import Subscriber
+
+    for email, name in DEMO_SUBSCRIBERS:
+        if Subscriber.objects.filter(email=email).exists():
+            tally.add("demo_subscribers", EXISTING)
+            continue
+        consent = audience.ConsentRecord(
+            note="Demo data: not a real person.", imported_by="load_demo_content"
+        )
+        audience.add_manually(email, mailing_list, consent, name=name, require_confirmation=False)
+        tally.add("demo_subscribers", CREATED)
+
+
 def load_newsletter_demo(
     home: Page,
     letter: Page,
@@ -152,5 +193,11 @@ def load_newsletter_demo(
     """Settings, the ``supporters`` list, the archive and a published demo issue."""
     site = sync_site_with_base_url(tally)
     load_settings(site, appeals[content.CJPME_APPEAL], tally)
-    load_list(tally)
+    mailing_list = load_list(tally)
+    if home.newsletter_list_id != mailing_list.pk:
+        home.newsletter_list = mailing_list
+        home.save_revision().publish()
+        tally.add("home_page", UPDATED)
+    load_subscribe_page(home, mailing_list, tally)
+    load_demo_subscribers(mailing_list, tally)
     return load_issue(home, letter, pages, tally)

@@ -20,7 +20,8 @@ KINDS = [
     ("site", "Site address (from BASE_URL)"),
     ("newsletter_settings", "Newsletter settings"),
     ("mailing_lists", "Mailing lists"),
-    ("newsletter_pages", "Newsletter archive and issues"),
+    ("newsletter_pages", "Newsletter pages (archive, issue, subscribe)"),
+    ("demo_subscribers", "Demo subscribers"),
 ]
 
 
