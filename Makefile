@@ -24,6 +24,11 @@ demo: $(STAMP)
 serve: $(STAMP)
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
+## worker: a background worker for sends and emails (run the web process with TASKS_BACKEND=database)
+worker: $(STAMP)
+	TASKS_BACKEND=database $(PY) manage.py newsletter_resume
+	TASKS_BACKEND=database $(PY) manage.py db_worker --queue-name '*'
+
 ## test: the whole suite on SQLite (set DATABASE_URL to run it on PostgreSQL)
 test: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run

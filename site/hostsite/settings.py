@@ -203,6 +203,9 @@ _TASK_BACKENDS = {
     "rq": "django_tasks_rq.RQBackend",
 }
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+if TASKS_BACKEND == "rq":  # scale-out: workers on any machine take tasks from Redis
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")

@@ -93,6 +93,35 @@ def test_parallel_workers_never_send_anyone_twice(
     assert len(claimed_by) == 30  # every batch claimed exactly once
 
 
+def test_redis_workers_on_several_machines_share_a_send(issue, supporters, mailgun, settings):
+    """Scale-out: the RQ backend, tasks in Redis, two ``rqworker`` processes."""
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/7")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+    settings.RQ_QUEUES = {"default": {"URL": redis_url}}
+    settings.NEWSLETTER_BATCH_SIZES = {"mailgun": 100}
+    add_subscribers(supporters, 1_000)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.start(dispatch, workers=2)
+
+    env = worker_env(mailgun, TASKS_BACKEND="rq", REDIS_URL=redis_url)
+    command = [sys.executable, "manage.py", "rqworker", "default", "--burst",
+               "--job-class", "django_tasks_rq.Job"]  # fmt: skip
+    workers = [
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    for worker in workers:
+        _, stderr = worker.communicate(timeout=240)
+        assert worker.returncode == 0, stderr.decode()[-2000:]
+
+    counts = mailgun.delivery_counts()
+    assert len(counts) == 1_000 and set(counts.values()) == {1}
+    dispatch.refresh_from_db()
+    assert dispatch.status == Dispatch.Status.SENT
+
+
 def test_a_worker_killed_mid_send_causes_no_duplicate_and_loses_nobody(
     issue, supporters, mailgun, database_tasks
 ):
