@@ -21,20 +21,25 @@ def confirmation_message(subscription: Subscription) -> EmailMultiAlternatives:
     subscriber = subscription.subscriber
     language = subscriber.language if subscriber.language in SUBJECTS else "en"
     max_age = conf.get("NEWSLETTER_CONFIRM_MAX_AGE")
+    from newsletter.rendering import newsletter_settings
+
+    sender = newsletter_settings()  # Settings > Newsletter settings win over the env defaults
     context = {
         "subscriber": subscriber,
         "mailing_list": subscription.mailing_list,
         "confirm_url": confirm_url(subscription),
         "expires_days": max(1, round(max_age / 86400)),
-        "sender_name": conf.sender_name(),
-        "postal_address": conf.get("NEWSLETTER_POSTAL_ADDRESS"),
-        "contact_email": conf.get("NEWSLETTER_CONTACT_EMAIL") or settings.DEFAULT_FROM_EMAIL,
+        "sender_name": sender.organisation_name or conf.sender_name(),
+        "postal_address": sender.mailing_address or conf.get("NEWSLETTER_POSTAL_ADDRESS"),
+        "contact_email": sender.contact_email
+        or conf.get("NEWSLETTER_CONTACT_EMAIL")
+        or settings.DEFAULT_FROM_EMAIL,
         "language": language,
     }
     message = EmailMultiAlternatives(
         subject=SUBJECTS[language].format(list=subscription.mailing_list.name),
         body=render_to_string("newsletter/email/confirm.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender.sender_email or settings.DEFAULT_FROM_EMAIL,
         to=[subscriber.email],
     )
     message.attach_alternative(
