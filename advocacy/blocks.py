@@ -11,6 +11,17 @@ RICH_TEXT_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul", "h3
 INLINE_FEATURES = ["bold", "italic", "link"]
 
 
+def require_page_or_url(value) -> None:
+    """A link block needs a page on this site or a URL: say so on the URL field."""
+    from django.core.exceptions import ValidationError
+    from wagtail.blocks.struct_block import StructBlockValidationError
+
+    if not value.get("page") and not value.get("url"):
+        raise StructBlockValidationError(
+            block_errors={"url": ValidationError("Choose a page or enter a URL.")}
+        )
+
+
 class HeadingBlock(blocks.StructBlock):
     text = blocks.CharBlock(max_length=200)
     level = blocks.ChoiceBlock(
@@ -59,14 +70,8 @@ class CallToActionBlock(blocks.StructBlock):
         template = "advocacy/blocks/call_to_action.html"
 
     def clean(self, value):
-        from django.core.exceptions import ValidationError
-        from wagtail.blocks.struct_block import StructBlockValidationError
-
         cleaned = super().clean(value)
-        if not cleaned.get("page") and not cleaned.get("url"):
-            raise StructBlockValidationError(
-                block_errors={"url": ValidationError("Choose a page or enter a URL.")}
-            )
+        require_page_or_url(cleaned)
         return cleaned
 
     def get_api_representation(self, value, context=None):

@@ -14,6 +14,7 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from advocacy.blocks import require_page_or_url
 from advocacy.models.wins import Outcome
 
 EMAIL_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
@@ -102,10 +103,7 @@ class ButtonBlock(blocks.StructBlock):
 
     def clean(self, value):
         cleaned = super().clean(value)
-        if not cleaned.get("page") and not cleaned.get("url"):
-            raise StructBlockValidationError(
-                block_errors={"url": ValidationError("Choose a page or enter a URL.")}
-            )
+        require_page_or_url(cleaned)
         return cleaned
 
 

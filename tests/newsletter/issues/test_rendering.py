@@ -161,3 +161,26 @@ def test_roundup_date_range_and_outcome_filter(archive, content, newsletter_sett
     assert wins[2].title in text  # pending, 12 March
     assert wins[0].title not in text and wins[1].title not in text  # before the range
     assert wins[3].title not in text  # positive movement: filtered out
+
+
+@pytest.mark.parametrize("block_name", ["button"])
+def test_a_link_block_needs_a_page_or_a_url(block_name):
+    from wagtail.blocks.struct_block import StructBlockValidationError
+
+    from newsletter.issue_blocks import IssueBodyBlock
+
+    block = IssueBodyBlock().child_blocks[block_name]
+    with pytest.raises(StructBlockValidationError) as error:
+        block.clean(block.to_python({"label": "Act", "page": None, "url": ""}))
+    assert "Choose a page or enter a URL." in str(error.value.block_errors["url"])
+
+
+def test_roundup_end_date_before_start_is_refused():
+    from wagtail.blocks.struct_block import StructBlockValidationError
+
+    from newsletter.issue_blocks import IssueBodyBlock
+
+    block = IssueBodyBlock().child_blocks["wins_roundup"]
+    value = block.to_python({"heading": "W", "start_date": "2024-03-10", "end_date": "2024-03-01"})
+    with pytest.raises(StructBlockValidationError):
+        block.clean(value)
