@@ -234,35 +234,50 @@ def recover_stale_batches(dispatch_id: int) -> int:
 
 
 def claim_batch(dispatch_id: int) -> Batch | None:
-    """Atomically take the next queued batch of a sending dispatch, or None."""
+    """Atomically take the next queued batch of a sending dispatch, or None.
+
+    One ``UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING`` statement: on PostgreSQL the
+    subquery locks the row with ``FOR UPDATE SKIP LOCKED`` so concurrent workers take different
+    batches without waiting; on SQLite the statement runs under the database write lock. The
+    ``status = 'queued'`` guard on the outer UPDATE makes a double claim impossible either way.
+    """
     now = timezone.now()
-    while True:
-        with transaction.atomic():
-            candidates = Batch.objects.filter(
-                dispatch_id=dispatch_id,
-                dispatch__status=Dispatch.Status.SENDING,
-                status=Batch.Status.QUEUED,
-            ).filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-            if db_connection.features.has_select_for_update_skip_locked:
-                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-            batch = candidates.order_by("number").first()
-            if batch is None:
-                return None
-            token = uuid.uuid4().hex
-            claimed = Batch.objects.filter(pk=batch.pk, status=Batch.Status.QUEUED).update(
-                status=Batch.Status.IN_FLIGHT,
-                claim_token=token,
-                claimed_at=now,
-                attempts=F("attempts") + 1,
-            )
-            if claimed:
-                Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED).update(
-                    status=STATUS.IN_FLIGHT, attempts=F("attempts") + 1
-                )
-                batch.status, batch.claim_token = Batch.Status.IN_FLIGHT, token
-                batch.attempts += 1
-                return batch
-        # Another worker took it between our read and our update (SQLite): try the next one.
+    token = uuid.uuid4().hex
+    batches, dispatches = Batch._meta.db_table, Dispatch._meta.db_table
+    lock = " FOR UPDATE OF b SKIP LOCKED" if db_connection.vendor == "postgresql" else ""
+    sql = (
+        f"UPDATE {batches} SET status = %s, claim_token = %s, claimed_at = %s, "
+        f"attempts = attempts + 1 WHERE status = %s AND id = ("
+        f"SELECT b.id FROM {batches} b JOIN {dispatches} d ON d.id = b.dispatch_id "
+        f"WHERE b.dispatch_id = %s AND d.status = %s AND b.status = %s "
+        f"AND (b.not_before IS NULL OR b.not_before <= %s) ORDER BY b.number LIMIT 1{lock}) "
+        f"RETURNING id, number, size, attempts"
+    )
+    adapt = db_connection.ops.adapt_datetimefield_value
+    params = [
+        Batch.Status.IN_FLIGHT, token, adapt(now), Batch.Status.QUEUED,
+        dispatch_id, Dispatch.Status.SENDING, Batch.Status.QUEUED, adapt(now),
+    ]  # fmt: skip
+    with transaction.atomic():
+        with db_connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        pk, number, size, attempts = row
+        Delivery.objects.filter(batch_id=pk, status=STATUS.QUEUED).update(
+            status=STATUS.IN_FLIGHT, attempts=F("attempts") + 1
+        )
+    return Batch(
+        pk=pk,
+        dispatch_id=dispatch_id,
+        number=number,
+        size=size,
+        attempts=attempts,
+        status=Batch.Status.IN_FLIGHT,
+        claim_token=token,
+        claimed_at=now,
+    )
 
 
 # --- sending one batch ------------------------------------------------------------------------

@@ -120,7 +120,7 @@ def test_queries_per_batch_do_not_grow_with_batch_size(issue, supporters, settin
 
     small, large = queries_for_one_batch(10), queries_for_one_batch(300)
     assert small == large
-    assert large <= 6  # claim (3), read recipients (1), record outcome (2)
+    assert large <= 5  # claim (2), read recipients (1), record outcome (2)
 
 
 def test_inline_merge_providers_get_one_call_per_batch(issue, supporters, settings):
