@@ -38,6 +38,7 @@ WAGTAILADMIN_BASE_URL = BASE_URL
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", BASE_URL)
 
 INSTALLED_APPS = [
+    "hostsite",
     "home",
     "advocacy",
     "newsletter",
@@ -130,6 +131,16 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Whole-page cache for anonymous readers (0 = off; hostsite/page_cache.py). Publishing or
+# unpublishing any page empties it; requests with a session cookie (editors) bypass it.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0"))
+CACHE_MIDDLEWARE_SECONDS = PAGE_CACHE_SECONDS
+CACHE_MIDDLEWARE_KEY_PREFIX = "page"
+CACHE_MIDDLEWARE_ALIAS = "default"
+if PAGE_CACHE_SECONDS:
+    MIDDLEWARE.insert(0, "hostsite.page_cache.AnonymousUpdateCacheMiddleware")
+    MIDDLEWARE.append("hostsite.page_cache.AnonymousFetchFromCacheMiddleware")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

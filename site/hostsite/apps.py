@@ -1,0 +1,16 @@
+"""The host project as an app, so that it can connect signals."""
+
+from django.apps import AppConfig
+
+
+class HostSiteConfig(AppConfig):
+    name = "hostsite"
+    verbose_name = "Host site"
+
+    def ready(self) -> None:
+        from wagtail.signals import page_published, page_unpublished
+
+        from hostsite.page_cache import invalidate
+
+        page_published.connect(invalidate, dispatch_uid="page-cache-published")
+        page_unpublished.connect(invalidate, dispatch_uid="page-cache-unpublished")
