@@ -221,7 +221,7 @@ def load_demo_content() -> None:
 def child_env(database_url: str, **extra: str) -> dict[str, str]:
     """Environment for a ``manage.py`` (or gunicorn) child on the benchmark database."""
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "ERROR"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["DJANGO_SETTINGS_MODULE"] = "hostsite.settings"
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "site")])
     env.update(extra)
     return env
@@ -237,27 +237,39 @@ class ChildRun:
 
 
 def run_child(args: list[str], env: dict[str, str], timeout: float = 600) -> ChildRun:
-    """Run a child to completion: wall time and its peak RSS (from wait4's rusage)."""
+    """Run a child to completion: its wall time and peak RSS.
+
+    The peak is the kernel's high-water mark (``VmHWM`` in /proc/PID/status, which starts
+    afresh at exec), read every 10 ms while the child runs. ``ru_maxrss`` from wait4 is no
+    good here: it counts the parent's pages the child had between fork and exec.
+    """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=err)
+        status_file = f"/proc/{process.pid}/status"
+        peak_kb = 0
         deadline = started + timeout
         while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            with contextlib.suppress(OSError, ValueError), open(status_file) as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+                        break
+            pid, wait_status = os.waitpid(process.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() > deadline:
                 process.kill()
-                pid, status, usage = os.wait4(process.pid, 0)
+                pid, wait_status = os.waitpid(process.pid, 0)
                 break
-            time.sleep(0.005)
+            time.sleep(0.01)
         seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+        process.returncode = os.waitstatus_to_exitcode(wait_status)
         out.seek(0)
         err.seek(0)
         return ChildRun(
             seconds,
-            usage.ru_maxrss / 1024,  # KiB on Linux
+            peak_kb / 1024,
             process.returncode,
             out.read().decode(errors="replace"),
             err.read().decode(errors="replace"),
@@ -281,7 +293,7 @@ def gunicorn(
     """gunicorn serving the site (sync workers) on a free loopback port; yields its base URL."""
     port = free_port()
     env = {**env, "DJANGO_SETTINGS_MODULE": settings}
-    log_file = tempfile.TemporaryFile()
+    log_file = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [
             PYTHON, "-m", "gunicorn", "--pythonpath", f"{ROOT},{ROOT / 'site'}",
@@ -312,10 +324,9 @@ def wait_for_http(url: str, process: subprocess.Popen, log_file, timeout: float 
         if process.poll() is not None:
             log_file.seek(0)
             raise RuntimeError(f"server exited: {log_file.read().decode()[-2000:]}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
+            if response.status == 200:
+                return
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer in {timeout} s")
 
@@ -323,3 +334,43 @@ def wait_for_http(url: str, process: subprocess.Popen, log_file, timeout: float 
 def rss_mb() -> float:
     """Peak RSS of this process so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- CPU accounting (to tell "waiting" from "out of CPU") -------------------------------------
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields) - idle) / ticks, sum(fields) / ticks
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a running process."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """Machine utilisation and this process's CPU over a stretch of time."""
+
+    def __enter__(self) -> CpuMeter:
+        self.machine_start = machine_cpu()
+        self.own_start = time.process_time()
+        self.wall_start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        busy, total = machine_cpu()
+        self.busy = busy - self.machine_start[0]
+        self.utilisation = self.busy / max(total - self.machine_start[1], 1e-9)
+        self.own = time.process_time() - self.own_start
+        self.wall = time.perf_counter() - self.wall_start
+
+
+def database_kind(url: str) -> str:
+    return "PostgreSQL" if is_postgres(url) else "SQLite"

@@ -1,0 +1,431 @@
+"""Sending benchmarks: 100,000 recipients through the real engine, Anymail and loopback Mailgun.
+
+Builds a fresh database with the demo content (its published demo issue) and 100,000 active
+subscribers on three lists (the first 5,000, 10,000 and all 100,000), starts the loopback
+Mailgun server (``tests/support/fake_mailgun.py``) in this process, then measures:
+
+* ``send_100k_seconds``: wall time of ``manage.py newsletter_send ISSUE --list bench-100k
+  --wait`` (one worker, in-process, the provider answering at once), from starting the command
+  to its exit with every Delivery sent (checked in the database and at the server);
+* ``send_floor_ratio``: that time over the time Anymail alone (``bench/anymail_floor.py``, its own
+  process, no database) takes to post the same batches, same content, to the same server;
+* ``send_memory_growth``: peak RSS of the sending process at 100,000 over that at 10,000;
+* ``send_queries_per_batch``: SQL queries per 1,000-recipient batch, counted in this process
+  while ``newsletter_send --wait`` runs: (queries at 10 batches - queries at 5 batches) / 5,
+  i.e. what each extra batch costs (freezing, claiming, sending, recording, the progress line);
+* ``send_vs_naive_ratio``: ``bench/naive_sender.py`` (render + one provider call per recipient)
+  over ``newsletter_send --wait``, both whole processes, the same 5,000 recipients;
+* ``send_workers_speedup`` (PostgreSQL): with 150 ms added to every provider call, the time
+  from queueing the tasks to the dispatch being sent, with 1 then 4 ``manage.py db_worker``
+  processes already running (the audience frozen beforehand).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import subprocess
+import tempfile
+import time
+from collections import Counter
+
+from bench import harness
+from bench.harness import Result, check, log, skipped
+
+ISSUE = "spring-2024-wins-and-the-open-letter"
+LISTS = {"bench-5k": 5_000, "bench-10k": 10_000, "bench-40k": 40_000, "bench-100k": 100_000}
+WORKERS_LIST = "bench-40k"
+WORKERS_LATENCY = 0.150
+
+
+def build_audience() -> None:
+    """100,000 active, express-consent subscribers; each list holds the first N of them."""
+    from django.utils import timezone
+
+    from newsletter.bulk_insert import insert_ignoring_conflicts
+    from newsletter.models import MailingList, Subscriber, Subscription
+    from newsletter.models.audience import new_public_id
+
+    total = max(LISTS.values())
+    for start in range(0, total, 10_000):
+        insert_ignoring_conflicts(
+            Subscriber,
+            {"language": "en"},
+            [
+                {
+                    "email": f"reader{n}@example.org",
+                    "name": f"Reader {n}",
+                    "public_id": new_public_id(),
+                }
+                for n in range(start, min(start + 10_000, total))
+            ],
+        )
+    ids = list(
+        Subscriber.objects.filter(email__startswith="reader")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    for slug, size in LISTS.items():
+        mailing_list = MailingList.objects.create(name=slug, slug=slug)
+        constants = {
+            "mailing_list_id": mailing_list.pk,
+            "status": Subscription.Status.ACTIVE,
+            "consent_type": Subscription.ConsentType.EXPRESS,
+            "source": Subscription.Source.IMPORT,
+            "consented_at": now,
+        }
+        for start in range(0, size, 10_000):
+            insert_ignoring_conflicts(
+                Subscription,
+                constants,
+                [
+                    {"public_id": new_public_id(), "subscriber_id": pk}
+                    for pk in ids[start : min(start + 10_000, size)]
+                ],
+            )
+
+
+def latest_dispatch():
+    from newsletter.models import Dispatch
+
+    return Dispatch.objects.order_by("-pk").first()
+
+
+def verify_sent(server, expected: int) -> None:
+    """Every Delivery of the last dispatch sent, and the server got each recipient once."""
+    from newsletter import dispatch as engine
+
+    counts = engine.progress(latest_dispatch())
+    delivered = server.delivery_counts()
+    if counts["sent"] != expected or len(delivered) != expected or set(delivered.values()) != {1}:
+        raise RuntimeError(
+            f"send incomplete: {counts}, server has {len(delivered)} addresses "
+            f"({set(delivered.values())} deliveries each), expected {expected}"
+        )
+
+
+def send_command(list_slug: str, env: dict, server) -> harness.ChildRun:
+    server.reset()
+    result = harness.run_child(
+        harness.manage("newsletter_send", ISSUE, "--list", list_slug, "--wait"), env
+    )
+    if result.returncode:
+        raise RuntimeError(f"newsletter_send failed: {result.stderr[-3000:]}")
+    verify_sent(server, LISTS[list_slug])
+    return result
+
+
+# --- the floor: Anymail alone ------------------------------------------------------------------
+
+
+def prepare_floor(dispatch, path: str) -> int:
+    """The batches the engine posted for ``dispatch``: content and per-recipient merge values."""
+    from django.core import signing
+
+    from newsletter.models import Batch, Delivery
+    from newsletter.rendering import MERGE_FIELDS, merge_tag
+    from newsletter.tokens import SEP, SUBSCRIBER_SALT, preferences_url, unsubscribe_url
+
+    def inline(text: str) -> str:
+        for key in MERGE_FIELDS:
+            text = text.replace(merge_tag(key), f"%recipient.{key}%")
+        return text
+
+    class Probe:
+        public_id = "PUBLICID"
+
+    signer = signing.Signer(salt=SUBSCRIBER_SALT, sep=SEP)
+    token = signer.sign(Probe.public_id)
+    unsubscribe = unsubscribe_url(Probe).replace(token, "{}")
+    preferences = preferences_url(Probe).replace(token, "{}")
+    batches = []
+    for batch_id in (
+        Batch.objects.filter(dispatch=dispatch).order_by("number").values_list("pk", flat=True)
+    ):
+        batch = {}
+        rows = Delivery.objects.filter(batch_id=batch_id).order_by("pk")
+        for address, public_id, name in rows.values_list(
+            "email", "subscriber__public_id", "subscriber__name"
+        ):
+            signed = signer.sign(public_id)
+            batch[address] = {
+                "name": name,
+                "unsubscribe_url": unsubscribe.format(signed),
+                "preferences_url": preferences.format(signed),
+            }
+        batches.append(batch)
+    prepared = {
+        "subject": dispatch.subject,
+        "from_email": dispatch.from_email,
+        "reply_to": [dispatch.reply_to] if dispatch.reply_to else None,
+        "html": inline(dispatch.html),
+        "text": inline(dispatch.text),
+        "batches": batches,
+    }
+    with open(path, "wb") as file:
+        pickle.dump(prepared, file)
+    return len(batches)
+
+
+def floor_seconds(dispatch, env: dict, server) -> float:
+    with tempfile.NamedTemporaryFile(suffix=".pickle") as file:
+        prepare_floor(dispatch, file.name)
+        server.reset()
+        floor_env = {**env, "DATABASE_URL": "sqlite:///:memory:"}  # no database
+        result = harness.run_child(
+            [harness.PYTHON, "-m", "bench.anymail_floor", file.name], floor_env
+        )
+    if result.returncode:
+        raise RuntimeError(f"anymail_floor failed: {result.stderr[-3000:]}")
+    if server.total_deliveries != dispatch.total:
+        raise RuntimeError(f"floor delivered {server.total_deliveries} of {dispatch.total}")
+    return json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
+
+
+# --- queries per batch -----------------------------------------------------------------------
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def _top_level_from(text: str) -> str:
+    """The table after the first FROM outside parentheses (subqueries come first otherwise)."""
+    depth, upper = 0, text.upper()
+    for i, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and upper.startswith(" FROM ", i):
+            return text[i + 6 :].split(" ", 1)[0].strip('"')
+    return ""
+
+
+def query_kind(sql: str) -> str:
+    """A short label for a query: statement and table, and the status an UPDATE sets."""
+    text = " ".join(sql.split())
+    verb = text.split(" ", 1)[0].upper()
+    if verb in TRANSACTION_CONTROL:
+        return verb
+    if verb == "INSERT":
+        return f"INSERT {text.split(' INTO ', 1)[1].split(' ', 1)[0].strip(chr(34))}"
+    if verb == "UPDATE":
+        table = text.split(" ", 2)[1].strip('"')
+        assignment = text.split(" SET ", 1)[1].split(",")[0]
+        if "status" in assignment.split("=")[0]:
+            return f"UPDATE {table} status={assignment.split('=', 1)[1].strip()}"
+        return f"UPDATE {table}"
+    label = f"{verb} {_top_level_from(text)}"
+    if "FOR UPDATE" in text:
+        label += " FOR UPDATE"
+    elif "COUNT(" in text.upper():
+        label += " COUNT"
+    return label
+
+
+def queries_for(list_slug: str, server) -> Counter:
+    """Queries this process makes while ``newsletter_send --wait`` sends to the list."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    server.reset()
+    with open(os.devnull, "w") as devnull, CaptureQueriesContext(connection) as captured:
+        call_command("newsletter_send", ISSUE, "--list", list_slug, "--wait", stdout=devnull)
+    if list_slug in LISTS:
+        verify_sent(server, LISTS[list_slug])
+    return Counter(query_kind(q["sql"]) for q in captured.captured_queries)
+
+
+FREEZE = ("INSERT newsletter_batch", "INSERT newsletter_delivery")
+
+
+def queries_per_batch(server) -> tuple[float, str]:
+    """Queries each extra 1,000-recipient batch costs while sending (claim, read recipients,
+    record the outcome, the command's progress line), as the engine's own test counts them:
+    without transaction control. Freezing and BEGIN/COMMIT are given beside it."""
+    queries_for("supporters", server)  # warm up: the issue's render is cached from here on
+    small, large = queries_for("bench-5k", server), queries_for("bench-10k", server)
+    batches = (LISTS["bench-10k"] - LISTS["bench-5k"]) // 1000
+    kinds = {k: (large[k] - small[k]) / batches for k in large | small}
+    kinds = {k: v for k, v in kinds.items() if v}
+    loop = {k: v for k, v in kinds.items() if k not in FREEZE and k not in TRANSACTION_CONTROL}
+    freeze = sum(v for k, v in kinds.items() if k in FREEZE)
+    control = sum(v for k, v in kinds.items() if k in TRANSACTION_CONTROL)
+    detail = "; ".join(f"{k} {v:g}" for k, v in sorted(loop.items(), key=lambda i: -i[1]))
+    return sum(loop.values()), (
+        f"per batch: {detail}; plus {freeze:g} to freeze and {control:g} BEGIN/COMMIT"
+    )
+
+
+# --- workers ---------------------------------------------------------------------------------
+
+
+def start_workers(count: int, env: dict) -> list[subprocess.Popen]:
+    args = harness.manage("db_worker", "--interval", "0.05", "--no-startup-delay", "-v", "0")
+    return [
+        subprocess.Popen(
+            [*args, "--worker-id", f"bench-{n}"],
+            cwd=harness.ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n in range(count)
+    ]
+
+
+def wait_until_connected(count: int, timeout: float = 60) -> None:
+    """Until ``count`` other sessions are connected to our database (the workers polling)."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] >= count:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("db_worker processes did not start")
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def workers_run(count: int, env: dict, server) -> tuple[float, str]:
+    """Seconds from queueing ``count`` tasks to the dispatch sent, and where the CPU went."""
+    from newsletter import dispatch as engine
+    from newsletter.dispatch_tasks import send_dispatch
+    from newsletter.models import Dispatch, MailingList, NewsletterIssuePage
+
+    server.reset()
+    server.latency = WORKERS_LATENCY
+    issue = NewsletterIssuePage.objects.get(slug=ISSUE)
+    dispatch = engine.create_dispatch(issue, [MailingList.objects.get(slug=WORKERS_LIST)])
+    engine.freeze(dispatch)
+    processes = start_workers(count, env)
+    try:
+        wait_until_connected(count)
+        idle_cpu = sum(harness.process_cpu(p.pid) for p in processes)
+        with harness.CpuMeter() as meter:
+            for _ in range(count):
+                send_dispatch.enqueue(dispatch.pk)
+            deadline = time.perf_counter() + 300
+            while time.perf_counter() < deadline:
+                status = Dispatch.objects.values_list("status", flat=True).get(pk=dispatch.pk)
+                if status in Dispatch.FINISHED:
+                    break
+                time.sleep(0.02)
+            workers_cpu = sum(harness.process_cpu(p.pid) for p in processes) - idle_cpu
+    finally:
+        stop(processes)
+        server.latency = 0
+    verify_sent(server, LISTS[WORKERS_LIST])
+    other = meter.busy - workers_cpu - meter.own
+    cpu = (
+        f"{count} worker{'s' if count > 1 else ''} {meter.wall:.1f} s, machine CPU "
+        f"{meter.utilisation:.0%} busy (workers {workers_cpu:.1f} s, loopback Mailgun "
+        f"{meter.own:.1f} s, PostgreSQL and rest {other:.1f} s)"
+    )
+    return meter.wall, cpu
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def run() -> list[Result]:
+    from tests.support.fake_mailgun import FakeMailgun
+
+    results: list[Result] = []
+    with FakeMailgun() as server, harness.database() as url:
+        os.environ.update(server.environment(), TASKS_BACKEND="database")
+        harness.setup_django(url)
+        from django.db import connection
+
+        postgres = connection.vendor == "postgresql"
+        db_note = "PostgreSQL" if postgres else "SQLite"
+        log(f"send: building the demo content and {max(LISTS.values()):,} subscribers")
+        harness.load_demo_content()
+        build_audience()
+        env = harness.child_env(url, **server.environment(), TASKS_BACKEND="immediate")
+
+        log("send: newsletter_send --wait to 100,000")
+        big = send_command("bench-100k", env, server)
+        dispatch = latest_dispatch()
+        results.append(
+            check("send_100k_seconds", big.seconds, "s", "<=", 30, f"{db_note}, 1 worker")
+        )
+        log(f"send: 100k in {big.seconds:.1f} s, peak RSS {big.peak_rss_mb:.0f} MB; the floor")
+        floor = floor_seconds(dispatch, env, server)
+        results.append(
+            check(
+                "send_floor_ratio", big.seconds / floor, "x", "<=", 1.5,
+                f"Anymail alone: {floor:.1f} s for the same {dispatch.batches.count()} calls",
+            )
+        )  # fmt: skip
+
+        log("send: newsletter_send --wait to 10,000")
+        small = send_command("bench-10k", env, server)
+        results.append(
+            check(
+                "send_memory_growth", big.peak_rss_mb / small.peak_rss_mb, "x", "<=", 1.2,
+                f"peak RSS {big.peak_rss_mb:.0f} MB at 100k, {small.peak_rss_mb:.0f} MB at 10k",
+            )
+        )  # fmt: skip
+
+        log("send: queries per batch")
+        per_batch, detail = queries_per_batch(server)
+        results.append(check("send_queries_per_batch", per_batch, "queries", "<=", 5, detail))
+
+        log("send: naive sender vs ours, 5,000 recipients")
+        ours = send_command("bench-5k", env, server)
+        server.reset()
+        naive = harness.run_child(
+            [harness.PYTHON, "-m", "bench.naive_sender", ISSUE, "bench-5k"], env
+        )
+        if naive.returncode:
+            raise RuntimeError(f"naive sender failed: {naive.stderr[-3000:]}")
+        if server.total_deliveries != LISTS["bench-5k"]:
+            raise RuntimeError(f"naive sender delivered {server.total_deliveries}")
+        results.append(
+            check(
+                "send_vs_naive_ratio", naive.seconds / ours.seconds, "x", ">=", 20,
+                f"naive {naive.seconds:.1f} s, ours {ours.seconds:.1f} s (whole processes)",
+            )
+        )  # fmt: skip
+
+        if postgres:
+            log("send: 1 worker vs 4, 150 ms per provider call")
+            worker_env = harness.child_env(url, **server.environment(), TASKS_BACKEND="database")
+            one, one_cpu = workers_run(1, worker_env, server)
+            four, four_cpu = workers_run(4, worker_env, server)
+            results.append(
+                check(
+                    "send_workers_speedup", one / four, "x", ">=", 3.0,
+                    f"{LISTS[WORKERS_LIST] // 1000} batches; {one_cpu}; {four_cpu}",
+                )
+            )  # fmt: skip
+        else:
+            results.append(
+                skipped("send_workers_speedup", "x", ">=", 3.0, "needs PostgreSQL (DATABASE_URL)")
+            )
+        connection.close()
+    return results
+
+
+if __name__ == "__main__":
+    harness.main(run)
