@@ -45,6 +45,31 @@ class ProgressLine:
         self.stream.flush()
 
 
+class BatchTally:
+    """Progress counts kept from each batch's outcome, re-read from the database (one GROUP BY
+    over the whole dispatch) only every few seconds, to see what other workers did."""
+
+    REFRESH_SECONDS = 5.0
+
+    def __init__(self, dispatch, total: int) -> None:
+        self.dispatch, self.total = dispatch, total
+        self.counts = engine.progress(dispatch)
+        self.read_at = time.monotonic()
+
+    def add(self, outcome: engine.BatchOutcome) -> dict[str, int]:
+        if time.monotonic() - self.read_at > self.REFRESH_SECONDS:
+            self.counts, self.read_at = engine.progress(self.dispatch), time.monotonic()
+            return self.counts
+        done = outcome.sent + outcome.failed + outcome.skipped
+        self.counts["sent"] += outcome.sent
+        self.counts["failed"] += outcome.failed
+        self.counts["skipped"] += outcome.skipped
+        if outcome.unknown:
+            self.counts["unknown"] = engine.progress(self.dispatch)["unknown"]
+        self.counts["remaining"] = max(0, self.counts["remaining"] - done)
+        return self.counts
+
+
 class Command(BaseCommand):
     help = "Send a published newsletter issue to one or more lists (in batches, never twice)."
 
@@ -96,7 +121,8 @@ class Command(BaseCommand):
                 send_dispatch.enqueue(dispatch.pk)  # extra workers share the load
         interactive = hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
         bar = ProgressLine(self.stdout, total, interactive)
-        engine.run_dispatch(dispatch.pk, on_progress=lambda _o: bar.show(engine.progress(dispatch)))
+        tally = BatchTally(dispatch, total)
+        engine.run_dispatch(dispatch.pk, on_progress=lambda outcome: bar.show(tally.add(outcome)))
         while not engine.finish_if_done(dispatch.pk):  # other workers may still hold batches
             dispatch.refresh_from_db()
             if dispatch.status != dispatch.Status.SENDING:

@@ -133,3 +133,37 @@ def test_a_call_refused_for_good_fails_its_batch_without_retrying(
     assert Delivery.objects.filter(status="failed").count() == 10
     batch = Delivery.objects.first().batch
     assert batch.status == "failed" and "400" in batch.last_error
+
+
+def test_newsletter_send_wait_prints_progress_and_a_summary(issue, supporters, mailgun, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.NEWSLETTER_BATCH_SIZES = {"mailgun": 100}
+    add_subscribers(supporters, 450)
+    out = StringIO()
+
+    call_command("newsletter_send", "latest", "--list", "supporters", "--wait", stdout=out)
+
+    text = out.getvalue()
+    assert "sending “March: wins and letters” to 450" in text
+    assert "450/450" in text and "sent 450" in text
+    assert "450 sent, 0 failed, 0 unknown" in text
+    assert len(mailgun.delivery_counts()) == 450
+
+
+def test_newsletter_send_wait_exits_non_zero_when_something_failed(issue, supporters, mailgun):
+    from django.core.management import CommandError, call_command
+
+    add_subscribers(supporters, 5)
+    mailgun.fail_next(1, status=400)
+    with pytest.raises(CommandError, match="Some deliveries did not go out"):
+        call_command("newsletter_send", "latest", "--list", "supporters", "--wait")
+
+
+def test_newsletter_send_names_unknown_lists(issue):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No mailing list with slug: nope"):
+        call_command("newsletter_send", "latest", "--list", "nope")
