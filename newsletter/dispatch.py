@@ -33,7 +33,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from newsletter.composition import from_address, list_unsubscribe_headers
@@ -158,37 +159,28 @@ def create_dispatch(
 def freeze(dispatch: Dispatch) -> int:
     """Write the batches and one delivery per recipient, then mark the dispatch sending.
 
-    Runs in one transaction and in constant memory (the audience is read in chunks).
-    Returns the number of recipients. Idempotent: a dispatch already frozen is left alone.
+    The deliveries are copied inside the database by one ``INSERT ... SELECT`` from the
+    audience query (numbered with ``ROW_NUMBER()`` and joined to their batch), so freezing
+    100,000 recipients moves no rows through Python and memory stays flat. Runs in one
+    transaction; returns the number of recipients. A dispatch already frozen is left alone.
     """
     with transaction.atomic():
         dispatch = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
         if dispatch.status not in (Dispatch.Status.DRAFT, Dispatch.Status.SCHEDULED):
             return dispatch.total
         size = dispatch.batch_size
-        rows = audience_of(dispatch.mailing_lists.all()).values_list("pk", "email")
-        total, number, chunk = 0, 0, []
-
-        def flush() -> None:
-            nonlocal number
-            batch = Batch.objects.create(dispatch=dispatch, number=number, size=len(chunk))
-            Delivery.objects.bulk_create(
-                [
-                    Delivery(dispatch=dispatch, batch=batch, subscriber_id=pk, email=address)
-                    for pk, address in chunk
-                ],
-                batch_size=size,
-            )
-            number += 1
-            chunk.clear()
-
-        for row in rows.iterator(chunk_size=max(size, 2000)):
-            chunk.append(row)
-            total += 1
-            if len(chunk) == size:
-                flush()
-        if chunk:
-            flush()
+        audience = audience_of(dispatch.mailing_lists.all()).values(
+            recipient_id=F("pk"), recipient_email=F("email")
+        )
+        expected = audience.count()
+        Batch.objects.bulk_create(
+            [
+                Batch(dispatch=dispatch, number=number, size=0)
+                for number in range((expected + size - 1) // size)
+            ]
+        )
+        total = _copy_audience(dispatch, audience, size)
+        _count_batch_sizes(dispatch)
         now = timezone.now()
         Dispatch.objects.filter(pk=dispatch.pk).update(
             status=Dispatch.Status.SENDING if total else Dispatch.Status.SENT,
@@ -197,6 +189,37 @@ def freeze(dispatch: Dispatch) -> int:
             finished_at=None if total else now,
         )
     return total
+
+
+def _copy_audience(dispatch: Dispatch, audience, size: int) -> int:
+    """INSERT one delivery per audience row, in audience order, ``size`` per batch."""
+    select_sql, select_params = audience.query.sql_with_params()
+    deliveries, batches = Delivery._meta.db_table, Batch._meta.db_table
+    sql = (
+        f"INSERT INTO {deliveries} (dispatch_id, batch_id, subscriber_id, email, status, "
+        f"provider_message_id, attempts, last_error) "
+        f"SELECT %s, b.id, a.recipient_id, a.recipient_email, %s, '', 0, '' FROM ("
+        f"SELECT s.recipient_id, s.recipient_email, "
+        f"ROW_NUMBER() OVER (ORDER BY s.recipient_id) - 1 AS rn "
+        f"FROM ({select_sql}) s) a "
+        f"JOIN {batches} b ON b.dispatch_id = %s AND b.number = a.rn / %s"
+    )
+    params = [dispatch.pk, STATUS.QUEUED, *select_params, dispatch.pk, size]
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _count_batch_sizes(dispatch: Dispatch) -> None:
+    """Record each batch's size (the audience may change between counting and copying)."""
+    per_batch = (
+        Delivery.objects.filter(batch_id=OuterRef("pk"))
+        .values("batch_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    Batch.objects.filter(dispatch=dispatch).update(size=Coalesce(Subquery(per_batch), 0))
+    Batch.objects.filter(dispatch=dispatch, size=0).delete()
 
 
 def start(dispatch: Dispatch, workers: int = 1) -> int:

@@ -196,3 +196,28 @@ def test_an_unpublished_issue_cannot_be_sent(archive, supporters, newsletter_set
     draft = make_issue(archive, [("intro", "<p>Draft</p>")], publish=False, slug="draft")
     with pytest.raises(engine.SendError, match="Publish the issue"):
         engine.create_dispatch(draft, [supporters])
+
+
+def test_freezing_takes_the_same_queries_for_ten_or_a_thousand_people(
+    issue, supporters, locmem, settings
+):
+    from newsletter.models import MailingList
+
+    settings.NEWSLETTER_BATCH_SIZES = {"django": 100}  # rows are copied inside the database
+
+    def freeze_queries(mailing_list) -> int:
+        dispatch = engine.create_dispatch(issue, [mailing_list])
+        with CaptureQueriesContext(connection) as queries:
+            engine.freeze(dispatch)
+        return sum("SAVEPOINT" not in q["sql"] for q in queries.captured_queries)
+
+    add_subscribers(supporters, 10)
+    big = MailingList.objects.create(name="Big", slug="big")
+    add_subscribers(big, 1000, prefix="big")
+
+    assert freeze_queries(supporters) == freeze_queries(big)
+    assert Delivery.objects.filter(dispatch__mailing_lists=big).count() == 1000
+    assert (
+        sorted(Batch.objects.filter(dispatch__mailing_lists=big).values_list("size", flat=True))
+        == [100] * 10
+    )
