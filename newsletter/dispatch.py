@@ -329,16 +329,21 @@ class _LinkMaker:
     """Builds each recipient's signed links without calling reverse() per recipient."""
 
     def __init__(self) -> None:
-        from newsletter.tokens import preferences_url, subscriber_token, unsubscribe_url
+        from newsletter.tokens import (
+            preferences_url,
+            subscriber_token,
+            subscriber_token_maker,
+            unsubscribe_url,
+        )
 
         probe = SimpleNamespace(public_id="PUBLICID")
         token = subscriber_token(probe)
         self.unsubscribe = unsubscribe_url(probe).replace(token, "{}")
         self.preferences = preferences_url(probe).replace(token, "{}")
-        self.token = subscriber_token
+        self.token = subscriber_token_maker()
 
     def values(self, public_id: str, name: str) -> dict[str, str]:
-        token = self.token(SimpleNamespace(public_id=public_id))
+        token = self.token(public_id)
         return {
             "name": name or "",
             "unsubscribe_url": self.unsubscribe.format(token),

@@ -60,6 +60,24 @@ def subscriber_token(subscriber) -> str:
     return _subscriber_signer().sign(subscriber.public_id)
 
 
+def subscriber_token_maker():
+    """A fast ``subscriber_token`` for many subscribers at once (a send): the HMAC key is
+    derived once instead of per token. Produces exactly what :func:`subscriber_token` does."""
+    import base64
+    import hashlib
+    import hmac
+
+    signer = _subscriber_signer()
+    secret = signing.force_bytes(signer.key)
+    derived = hashlib.sha256(signing.force_bytes(signer.salt + "signer") + secret).digest()
+
+    def make(public_id: str) -> str:
+        digest = hmac.new(derived, public_id.encode(), hashlib.sha256).digest()
+        return f"{public_id}{SEP}{base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}"
+
+    return make
+
+
 def read_subscriber_token(token: str) -> str:
     """The subscriber's public id, or :class:`InvalidToken`."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
