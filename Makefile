@@ -39,9 +39,12 @@ test-postgres: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
 		$(PY) -m pytest --create-db $(PYTEST_ARGS)
 
-## bench: benchmarks with their targets; figures in bench/results/latest.json
+## bench: every benchmark beside its target (about 8 minutes); figures in bench/results/latest.json.
+## PostgreSQL at DATABASE_URL and Redis at REDIS_URL (default: the local servers) when they
+## answer, else SQLite and local memory. One area or figure: make bench BENCH="--only send"
 bench: $(STAMP)
-	$(PY) -m bench.render_issue
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
+		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) -m bench.run $(BENCH)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

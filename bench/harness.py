@@ -37,6 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 PYTHON = sys.executable
 SERVER_URL_ENV = "BENCH_SERVER_DATABASE_URL"  # the PostgreSQL server run.py found reachable
+# A shared cache (Redis) is left alone: benchmark processes use local memory, and only the
+# page benchmark's gunicorn gets REDIS_URL back, with a key prefix of its own (bench/pages.py).
+SHARED_CACHE_URL = os.environ.pop("REDIS_URL", "")
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -99,10 +102,10 @@ def table(results: list[Result]) -> str:
 def write_results(results: list[Result], *, merge: bool) -> None:
     """Write the figures to bench/results/latest.json (merging with what is there if asked)."""
     existing = json.loads(RESULTS.read_text()) if merge and RESULTS.exists() else []
-    names = {r.name for r in results}
-    kept = [item for item in existing if item["name"] not in names]
+    new = {r.name: r.as_json() for r in results}
+    merged = [new.pop(item["name"], item) for item in existing] + list(new.values())
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(kept + [r.as_json() for r in results], indent=2) + "\n")
+    RESULTS.write_text(json.dumps(merged, indent=2) + "\n")
 
 
 def report(results: list[Result]) -> None:
@@ -190,6 +193,15 @@ def database(require_postgres: bool = False) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
 def is_postgres(url: str) -> bool:
     return urlsplit(url).scheme in ("postgres", "postgresql")
 
@@ -221,6 +233,7 @@ def load_demo_content() -> None:
 def child_env(database_url: str, **extra: str) -> dict[str, str]:
     """Environment for a ``manage.py`` (or gunicorn) child on the benchmark database."""
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "ERROR"}
+    env.pop("REDIS_URL", None)
     env["DJANGO_SETTINGS_MODULE"] = "hostsite.settings"
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "site")])
     env.update(extra)

@@ -20,6 +20,7 @@ ROWS = 100_000
 INVALID = 500
 REPEATED = 500
 EXISTING = 10_000
+FIGURES = [("import_100k_seconds", "s", "<=", 60), ("import_peak_mb", "MB", "<=", 200)]
 
 
 def write_csv(path: str) -> int:

@@ -30,6 +30,8 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 
 from bench import harness
 from bench.harness import Result, check, log, skipped
@@ -38,6 +40,15 @@ ISSUE = "spring-2024-wins-and-the-open-letter"
 LISTS = {"bench-5k": 5_000, "bench-10k": 10_000, "bench-40k": 40_000, "bench-100k": 100_000}
 WORKERS_LIST = "bench-40k"
 WORKERS_LATENCY = 0.150
+WORKERS_REPEATS = 2
+FIGURES = [
+    ("send_100k_seconds", "s", "<=", 30),
+    ("send_floor_ratio", "x", "<=", 1.5),
+    ("send_memory_growth", "x", "<=", 1.2),
+    ("send_queries_per_batch", "queries", "<=", 5),
+    ("send_vs_naive_ratio", "x", ">=", 20),
+    ("send_workers_speedup", "x", ">=", 3.0),
+]
 
 
 def build_audience() -> None:
@@ -185,6 +196,32 @@ def floor_seconds(dispatch, env: dict, server) -> float:
     return json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
 
 
+STEPS = ("render", "freeze", "claim", "recipients", "links", "payload", "http", "record",
+         "progress", "finish")  # fmt: skip
+
+
+def send_phases(list_slug: str, env: dict, server) -> tuple[float, dict[str, float]]:
+    """The send again through bench/send_phases.py: wall time and seconds per step."""
+    server.reset()
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        result = harness.run_child(
+            [harness.PYTHON, "-m", "bench.send_phases", ISSUE, "--list", list_slug, "--wait"],
+            {**env, "BENCH_PHASES_OUT": out.name},
+        )
+        if result.returncode:
+            raise RuntimeError(f"send_phases failed: {result.stderr[-3000:]}")
+        verify_sent(server, LISTS[list_slug])
+        steps = json.loads(Path(out.name).read_text())
+    steps["start-up"] = result.seconds - sum(steps.values())
+    return result.seconds, steps
+
+
+def phases_note(seconds: float, steps: dict[str, float]) -> str:
+    order = ["start-up", *STEPS]
+    parts = ", ".join(f"{k} {steps[k]:.1f}" for k in order if steps.get(k, 0) >= 0.05)
+    return f"where a {seconds:.1f} s send goes (s): {parts}"
+
+
 # --- queries per batch -----------------------------------------------------------------------
 
 
@@ -306,8 +343,29 @@ def stop(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
-def workers_run(count: int, env: dict, server) -> tuple[float, str]:
-    """Seconds from queueing ``count`` tasks to the dispatch sent, and where the CPU went."""
+@dataclass
+class WorkersRun:
+    count: int
+    seconds: float
+    utilisation: float  # of the whole machine
+    workers_cpu: float
+    mailgun_cpu: float  # this process: the loopback Mailgun server (and polling)
+    other_cpu: float  # PostgreSQL and the rest
+
+    @property
+    def cpu(self) -> float:
+        return self.workers_cpu + self.mailgun_cpu + self.other_cpu
+
+    def __str__(self) -> str:
+        return (
+            f"{self.count} worker{'s' if self.count > 1 else ''} {self.seconds:.1f} s, machine "
+            f"{self.utilisation:.0%} busy (CPU s: workers {self.workers_cpu:.1f}, loopback "
+            f"Mailgun {self.mailgun_cpu:.1f}, PostgreSQL+rest {self.other_cpu:.1f})"
+        )
+
+
+def workers_run(count: int, env: dict, server) -> WorkersRun:
+    """From queueing ``count`` tasks to the dispatch sent, and where the CPU went."""
     from newsletter import dispatch as engine
     from newsletter.dispatch_tasks import send_dispatch
     from newsletter.models import Dispatch, MailingList, NewsletterIssuePage
@@ -335,13 +393,26 @@ def workers_run(count: int, env: dict, server) -> tuple[float, str]:
         stop(processes)
         server.latency = 0
     verify_sent(server, LISTS[WORKERS_LIST])
-    other = meter.busy - workers_cpu - meter.own
-    cpu = (
-        f"{count} worker{'s' if count > 1 else ''} {meter.wall:.1f} s, machine CPU "
-        f"{meter.utilisation:.0%} busy (workers {workers_cpu:.1f} s, loopback Mailgun "
-        f"{meter.own:.1f} s, PostgreSQL and rest {other:.1f} s)"
-    )
-    return meter.wall, cpu
+    other = max(0.0, meter.busy - workers_cpu - meter.own)
+    return WorkersRun(count, meter.wall, meter.utilisation, workers_cpu, meter.own, other)
+
+
+def workers_speedup(env: dict, server) -> Result:
+    """Best of two runs each (the machine is shared), and the CPU-bound ceiling."""
+    runs: dict[int, list[WorkersRun]] = {1: [], 4: []}
+    for _ in range(WORKERS_REPEATS):
+        for count in runs:
+            runs[count].append(workers_run(count, env, server))
+    one = min(runs[1], key=lambda r: r.seconds)
+    four = min(runs[4], key=lambda r: r.seconds)
+    cores = os.cpu_count() or 1
+    ceiling = one.seconds / max(four.cpu / cores, WORKERS_LATENCY)
+    return check(
+        "send_workers_speedup", one.seconds / four.seconds, "x", ">=", 3.0,
+        f"{LISTS[WORKERS_LIST] // 1000} batches, best of {WORKERS_REPEATS}: {one}; {four}; "
+        f"4 workers need {four.cpu:.1f} CPU s, so {cores} cores cap the speedup at "
+        f"{ceiling:.1f}x",
+    )  # fmt: skip
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -371,12 +442,14 @@ def run() -> list[Result]:
         )
         log(f"send: 100k in {big.seconds:.1f} s, peak RSS {big.peak_rss_mb:.0f} MB; the floor")
         floor = floor_seconds(dispatch, env, server)
-        results.append(
-            check(
-                "send_floor_ratio", big.seconds / floor, "x", "<=", 1.5,
-                f"Anymail alone: {floor:.1f} s for the same {dispatch.batches.count()} calls",
-            )
+        ratio = check(
+            "send_floor_ratio", big.seconds / floor, "x", "<=", 1.5,
+            f"Anymail alone: {floor:.1f} s for the same {dispatch.batches.count()} calls",
         )  # fmt: skip
+        if not ratio.ok:
+            log("send: the floor ratio misses its target: timing the send's steps")
+            ratio.note += "; " + phases_note(*send_phases("bench-100k", env, server))
+        results.append(ratio)
 
         log("send: newsletter_send --wait to 10,000")
         small = send_command("bench-10k", env, server)
@@ -411,14 +484,7 @@ def run() -> list[Result]:
         if postgres:
             log("send: 1 worker vs 4, 150 ms per provider call")
             worker_env = harness.child_env(url, **server.environment(), TASKS_BACKEND="database")
-            one, one_cpu = workers_run(1, worker_env, server)
-            four, four_cpu = workers_run(4, worker_env, server)
-            results.append(
-                check(
-                    "send_workers_speedup", one / four, "x", ">=", 3.0,
-                    f"{LISTS[WORKERS_LIST] // 1000} batches; {one_cpu}; {four_cpu}",
-                )
-            )  # fmt: skip
+            results.append(workers_speedup(worker_env, server))
         else:
             results.append(
                 skipped("send_workers_speedup", "x", ">=", 3.0, "needs PostgreSQL (DATABASE_URL)")

@@ -33,6 +33,7 @@ SECRET = "bench:webhook-secret"
 SIGNING_KEY = "bench-signing-key"
 PATH = "/anymail/mailgun/tracking/"
 FIGURE = ("webhook_events_per_s", "events/s", ">=", 400)
+FIGURES = [FIGURE]
 
 
 def send_demo_issue(server) -> list[tuple[str, str]]:

@@ -1,0 +1,84 @@
+"""Where ``newsletter_send --wait`` spends its time: the command with its engine steps timed.
+
+Runs ``manage.py newsletter_send ARGS...`` in this process, unchanged, after wrapping the engine
+functions it goes through with timers (a few ``perf_counter`` calls per batch), and writes the
+seconds spent in each step to the JSON file named by ``BENCH_PHASES_OUT``. ``bench.send`` runs it
+when ``send_floor_ratio`` misses its target, to say why::
+
+    BENCH_PHASES_OUT=phases.json python -m bench.send_phases ISSUE --list SLUG --wait
+
+Steps: ``render`` (create_dispatch), ``freeze``, ``claim``, ``recipients`` (read the batch),
+``links`` (signed links), ``payload`` (Anymail builds the request), ``http`` (the POST and the
+provider's answer), ``record`` (the rest of send_batch: writing outcomes), ``progress`` (the
+command's progress line), ``finish``. What is left of the wall time is process start-up.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import json
+import os
+import sys
+import time
+
+spent: collections.Counter[str] = collections.Counter()
+_active: list[str] = []
+
+
+def timed(owner, attribute: str, step: str) -> None:
+    """Replace ``owner.attribute`` with a wrapper adding its own time (minus nested timed
+    steps) to ``spent[step]``."""
+    original = getattr(owner, attribute, None)
+    if original is None:
+        return
+
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        _active.append(step)
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            elapsed = time.perf_counter() - started
+            _active.pop()
+            spent[step] += elapsed
+            if _active:  # count it once: take it out of the enclosing step
+                spent[_active[-1]] -= elapsed
+
+    setattr(owner, attribute, wrapper)
+
+
+def main() -> None:
+    import django
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "site"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostsite.settings")
+    django.setup()
+    from anymail.backends.base_requests import AnymailRequestsBackend
+    from django.core.management import execute_from_command_line
+
+    from newsletter import dispatch as engine
+
+    timed(engine, "create_dispatch", "render")
+    timed(engine, "freeze", "freeze")
+    timed(engine, "claim_batch", "claim")
+    timed(engine, "recover_stale_batches", "claim")
+    timed(engine, "send_batch", "record")  # what its timed parts leave is recording
+    timed(engine, "_recipients", "recipients")
+    timed(engine._LinkMaker, "values", "links")
+    timed(engine, "_send_inline", "payload")  # what the POST leaves is building the payload
+    timed(engine, "_send_each", "payload")
+    timed(AnymailRequestsBackend, "post_to_esp", "http")
+    timed(engine, "progress", "progress")
+    timed(engine, "finish_if_done", "finish")
+    timed(engine, "_waiting_for_backoff", "finish")
+    try:
+        execute_from_command_line(["manage.py", "newsletter_send", *sys.argv[1:]])
+    finally:
+        with open(os.environ["BENCH_PHASES_OUT"], "w") as out:
+            json.dump(dict(spent), out)
+
+
+if __name__ == "__main__":
+    main()
