@@ -33,7 +33,11 @@ def invalidate(**kwargs) -> None:
 
 class _Generational:
     def _prefix(self, request) -> None:
-        self.key_prefix = f"{settings.CACHE_MIDDLEWARE_KEY_PREFIX}:{generation()}"
+        """Read the generation once per request (both middlewares need it)."""
+        current = getattr(request, "_page_cache_generation", None)
+        if current is None:
+            current = request._page_cache_generation = generation()
+        self.key_prefix = f"{settings.CACHE_MIDDLEWARE_KEY_PREFIX}:{current}"
 
 
 class AnonymousFetchFromCacheMiddleware(_Generational, FetchFromCacheMiddleware):
