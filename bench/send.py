@@ -1,23 +1,27 @@
 """Sending benchmarks: 100,000 recipients through the real engine, Anymail and loopback Mailgun.
 
 Builds a fresh database with the demo content (its published demo issue) and 100,000 active
-subscribers on three lists (the first 5,000, 10,000 and all 100,000), starts the loopback
+subscribers on four lists (the first 5,000, 10,000, 40,000 and all 100,000), starts the loopback
 Mailgun server (``tests/support/fake_mailgun.py``) in this process, then measures:
 
 * ``send_100k_seconds``: wall time of ``manage.py newsletter_send ISSUE --list bench-100k
   --wait`` (one worker, in-process, the provider answering at once), from starting the command
   to its exit with every Delivery sent (checked in the database and at the server);
 * ``send_floor_ratio``: that time over the time Anymail alone (``bench/anymail_floor.py``, its own
-  process, no database) takes to post the same batches, same content, to the same server;
+  process, no database) takes to post the same batches, same content, to the same server. When
+  it misses, the send runs again through ``bench/send_phases.py`` and the note says where the
+  time goes;
 * ``send_memory_growth``: peak RSS of the sending process at 100,000 over that at 10,000;
 * ``send_queries_per_batch``: SQL queries per 1,000-recipient batch, counted in this process
   while ``newsletter_send --wait`` runs: (queries at 10 batches - queries at 5 batches) / 5,
-  i.e. what each extra batch costs (freezing, claiming, sending, recording, the progress line);
+  i.e. what each extra batch costs while sending (claim, read, record, progress line), without
+  BEGIN/COMMIT, as the engine's own test counts; freezing and BEGIN/COMMIT are in the note;
 * ``send_vs_naive_ratio``: ``bench/naive_sender.py`` (render + one provider call per recipient)
   over ``newsletter_send --wait``, both whole processes, the same 5,000 recipients;
 * ``send_workers_speedup`` (PostgreSQL): with 150 ms added to every provider call, the time
-  from queueing the tasks to the dispatch being sent, with 1 then 4 ``manage.py db_worker``
-  processes already running (the audience frozen beforehand).
+  from queueing the tasks to the dispatch being sent (40 batches, audience frozen beforehand),
+  with 1 then 4 ``manage.py db_worker`` processes already running; best of two runs each, and
+  the CPU each run used, to tell waiting from running out of cores.
 """
 
 from __future__ import annotations
