@@ -154,13 +154,14 @@ def start_issue_view(request, archive_id: int):
     if not archive.permissions_for_user(request.user).can_add_subpage():
         raise PermissionDenied
     if request.method != "POST":
+        since = last_issue_time(archive)
         return TemplateResponse(
             request,
             "newsletter/admin/start_issue.html",
             {
                 "archive": archive,
-                "pages": recent_pages_since(last_issue_time(archive)),
-                "since": last_issue_time(archive),
+                "pages": recent_pages_since(since),
+                "since": since,
                 "page_title": "Start an issue from recent content",
             },
         )
