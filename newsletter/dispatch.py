@@ -8,9 +8,10 @@ How a send goes (see README, "Sending"):
    recipient (active, consent valid, not suppressed) in one transaction, before any API call.
    People who subscribe later are not included.
 3. Workers run :func:`run_dispatch`: each claims one queued batch at a time (row locks with
-   ``SKIP LOCKED`` on PostgreSQL, plus a conditional update everywhere), marks it in flight,
-   makes ONE provider call for the whole batch (inline merge) or one message per recipient over
-   one connection (other backends), and records the outcome.
+   ``SKIP LOCKED`` on PostgreSQL, plus a conditional update everywhere) by marking the batch
+   row in flight (its deliveries stay queued until the outcome is known), makes ONE provider
+   call for the whole batch (inline merge) or one message per recipient over one connection
+   (other backends), and records the outcome.
 4. Outcomes: accepted -> sent (with the provider's message id); HTTP 429/5xx or a refused
    connection (the provider did not take it) -> queued again with backoff, honouring
    ``Retry-After``; anything where the provider may have taken the message (connection dropped
@@ -250,7 +251,7 @@ def recover_stale_batches(dispatch_id: int) -> int:
             status=Batch.Status.UNKNOWN,
             last_error="The worker stopped during the provider call: outcome unknown.",
         )
-        Delivery.objects.filter(batch_id__in=ids, status=STATUS.IN_FLIGHT).update(
+        Delivery.objects.filter(batch_id__in=ids, status=STATUS.QUEUED).update(
             status=STATUS.UNKNOWN
         )
     return len(ids)
@@ -281,16 +282,12 @@ def claim_batch(dispatch_id: int) -> Batch | None:
         Batch.Status.IN_FLIGHT, token, adapt(now), Batch.Status.QUEUED,
         dispatch_id, Dispatch.Status.SENDING, Batch.Status.QUEUED, adapt(now),
     ]  # fmt: skip
-    with transaction.atomic():
-        with db_connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        pk, number, size, attempts = row
-        Delivery.objects.filter(batch_id=pk, status=STATUS.QUEUED).update(
-            status=STATUS.IN_FLIGHT, attempts=F("attempts") + 1
-        )
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, number, size, attempts = row
     return Batch(
         pk=pk,
         dispatch_id=dispatch_id,
@@ -319,7 +316,7 @@ def _recipients(batch: Batch) -> list[tuple]:
         )
     ) & ~Exists(Suppression.objects.filter(email=OuterRef("email")))
     return list(
-        Delivery.objects.filter(batch_id=batch.pk, status=STATUS.IN_FLIGHT)
+        Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED)
         .annotate(wanted=wanted)
         .values_list("pk", "email", "subscriber__public_id", "subscriber__name", "wanted")
     )
@@ -504,8 +501,8 @@ def send_batch(
         logger.warning("Batch %s outcome unknown: %s", batch.pk, message)
         with transaction.atomic():
             _finish_batch(batch, Batch.Status.UNKNOWN, message)
-            Delivery.objects.filter(batch_id=batch.pk, status=STATUS.IN_FLIGHT).update(
-                status=STATUS.UNKNOWN, last_error=message[:500]
+            Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED).update(
+                status=STATUS.UNKNOWN, attempts=batch.attempts, last_error=message[:500]
             )
         outcome.unknown = True
         return outcome
@@ -520,20 +517,26 @@ def send_batch(
         message_ids = set(accepted.values())
         if len(message_ids) == 1:  # one id for the whole call: one UPDATE
             Delivery.objects.filter(pk__in=[ids[a] for a in accepted]).update(
-                status=STATUS.SENT, provider_message_id=message_ids.pop() or "", sent_at=now
+                status=STATUS.SENT,
+                provider_message_id=message_ids.pop() or "",
+                sent_at=now,
+                attempts=batch.attempts,
             )
         elif accepted:
-            _mark_sent_with_ids([(ids[a], mid or "") for a, mid in accepted.items()], now)
+            pairs = [(ids[a], mid or "") for a, mid in accepted.items()]
+            _mark_sent_with_ids(pairs, now, batch.attempts)
         if rejected:
             Delivery.objects.filter(pk__in=[ids[a] for a in rejected]).update(
-                status=STATUS.FAILED, last_error="Rejected by the provider"
+                status=STATUS.FAILED, attempts=batch.attempts, last_error="Rejected by the provider"
             )
         _finish_batch(batch, Batch.Status.SENT, sent_at=now)
     outcome.sent, outcome.failed = len(accepted), len(rejected)
     return outcome
 
 
-def _mark_sent_with_ids(pairs: list[tuple[int, str]], now: datetime.datetime) -> None:
+def _mark_sent_with_ids(
+    pairs: list[tuple[int, str]], now: datetime.datetime, attempts: int
+) -> None:
     """Mark deliveries sent, each with its own message id, in ONE statement.
 
     (``bulk_update`` splits into several queries on SQLite as a batch grows.) ``UPDATE ...
@@ -541,12 +544,13 @@ def _mark_sent_with_ids(pairs: list[tuple[int, str]], now: datetime.datetime) ->
     """
     table = Delivery._meta.db_table
     values = ", ".join(["(%s, %s)"] * len(pairs))
-    params: list = [STATUS.SENT, now]
+    params: list = [STATUS.SENT, db_connection.ops.adapt_datetimefield_value(now), attempts]
     for pk, message_id in pairs:
         params += [pk, message_id]
     with db_connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET status = %s, sent_at = %s, provider_message_id = v.column2 "
+            f"UPDATE {table} SET status = %s, sent_at = %s, attempts = %s, "
+            f"provider_message_id = v.column2 "
             f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
             params,
         )
@@ -556,8 +560,8 @@ def _fail_batch(batch: Batch, message: str, outcome: BatchOutcome) -> BatchOutco
     """The provider refused the batch for good: its deliveries failed."""
     with transaction.atomic():
         _finish_batch(batch, Batch.Status.FAILED, message)
-        outcome.failed = Delivery.objects.filter(batch_id=batch.pk, status=STATUS.IN_FLIGHT).update(
-            status=STATUS.FAILED, last_error=message[:500]
+        outcome.failed = Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED).update(
+            status=STATUS.FAILED, attempts=batch.attempts, last_error=message[:500]
         )
     return outcome
 
@@ -566,18 +570,14 @@ def _retry_later(batch: Batch, error: Exception, message: str, outcome: BatchOut
     """The provider did not take the batch: queue it again after a backoff, or give up."""
     if batch.attempts >= MAX_ATTEMPTS:
         return _fail_batch(batch, message, outcome)
-    with transaction.atomic():
-        wait = max(_retry_after(error), _backoff_seconds(batch.attempts))
-        _finish_batch(
-            batch,
-            Batch.Status.QUEUED,
-            message,
-            not_before=timezone.now() + datetime.timedelta(seconds=wait),
-            claim_token="",
-        )
-        Delivery.objects.filter(batch_id=batch.pk, status=STATUS.IN_FLIGHT).update(
-            status=STATUS.QUEUED, last_error=message[:500]
-        )
+    wait = max(_retry_after(error), _backoff_seconds(batch.attempts))
+    _finish_batch(  # its deliveries stay queued: they were never marked otherwise
+        batch,
+        Batch.Status.QUEUED,
+        message,
+        not_before=timezone.now() + datetime.timedelta(seconds=wait),
+        claim_token="",
+    )
     outcome.retry = True
     return outcome
 
@@ -665,8 +665,11 @@ def cancel(dispatch: Dispatch) -> int:
         Batch.objects.filter(dispatch=dispatch, status=Batch.Status.QUEUED).update(
             status=Batch.Status.FAILED, last_error="Cancelled"
         )
-        return Delivery.objects.filter(dispatch=dispatch, status=STATUS.QUEUED).update(
-            status=STATUS.FAILED, last_error="Cancelled"
+        # Deliveries of a batch in flight stay queued: that call's outcome decides them.
+        return (
+            Delivery.objects.filter(dispatch=dispatch, status=STATUS.QUEUED)
+            .exclude(batch__status=Batch.Status.IN_FLIGHT)
+            .update(status=STATUS.FAILED, last_error="Cancelled")
         )
 
 
@@ -690,7 +693,7 @@ def resend_unknown(dispatch: Dispatch) -> int:
 
 
 def progress(dispatch: Dispatch) -> dict[str, int]:
-    """Deliveries by status, plus ``remaining`` (queued or in flight), in one query."""
+    """Deliveries by status, plus ``remaining`` (not sent yet: queued), in one query."""
     counts = dict(
         Delivery.objects.filter(dispatch_id=dispatch.pk)
         .values_list("status")
@@ -698,7 +701,7 @@ def progress(dispatch: Dispatch) -> dict[str, int]:
         .values_list("status", "n")
     )
     result = {status: counts.get(status, 0) for status in STATUS.values}
-    result["remaining"] = result[STATUS.QUEUED] + result[STATUS.IN_FLIGHT]
+    result["remaining"] = result[STATUS.QUEUED]
     result["total"] = sum(counts.values())
     return result
 
