@@ -200,12 +200,14 @@ def floor_seconds(dispatch, env: dict, server) -> float:
     return json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
 
 
-STEPS = ("render", "freeze", "claim", "recipients", "links", "payload", "http", "record",
-         "progress", "finish")  # fmt: skip
+STEPS = ("render", "freeze", "claim", "recipients", "links", "mark", "wait", "record", "progress",
+         "finish")  # fmt: skip
+ALONGSIDE = ("payload", "http")
 
 
-def send_phases(list_slug: str, env: dict, server) -> tuple[float, dict[str, float]]:
-    """The send again through bench/send_phases.py: wall time and seconds per step."""
+def send_phases(list_slug: str, env: dict, server) -> tuple[float, dict[str, dict[str, float]]]:
+    """The send again through bench/send_phases.py: wall time and seconds per step, for the
+    command's thread ("main") and the engine's poster thread ("alongside")."""
     server.reset()
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         result = harness.run_child(
@@ -216,14 +218,16 @@ def send_phases(list_slug: str, env: dict, server) -> tuple[float, dict[str, flo
             raise RuntimeError(f"send_phases failed: {result.stderr[-3000:]}")
         verify_sent(server, LISTS[list_slug])
         steps = json.loads(Path(out.name).read_text())
-    steps["start-up"] = result.seconds - sum(steps.values())
+    main = steps.setdefault("main", {})
+    main["start-up"] = result.seconds - sum(main.values())
     return result.seconds, steps
 
 
-def phases_note(seconds: float, steps: dict[str, float]) -> str:
-    order = ["start-up", *STEPS]
-    parts = ", ".join(f"{k} {steps[k]:.1f}" for k in order if steps.get(k, 0) >= 0.05)
-    return f"where a {seconds:.1f} s send goes (s): {parts}"
+def phases_note(seconds: float, steps: dict[str, dict[str, float]]) -> str:
+    main, alongside = steps.get("main", {}), steps.get("alongside", {})
+    parts = ", ".join(f"{k} {main[k]:.1f}" for k in ["start-up", *STEPS] if main.get(k, 0) >= 0.05)
+    beside = ", ".join(f"{k} {alongside[k]:.1f}" for k in ALONGSIDE if k in alongside)
+    return f"where a {seconds:.1f} s send goes (s): {parts}; in the poster thread: {beside}"
 
 
 # --- queries per batch -----------------------------------------------------------------------

@@ -7,10 +7,13 @@ when ``send_floor_ratio`` misses its target, to say why::
 
     BENCH_PHASES_OUT=phases.json python -m bench.send_phases ISSUE --list SLUG --wait
 
-Steps: ``render`` (create_dispatch), ``freeze``, ``claim``, ``recipients`` (read the batch),
-``links`` (signed links), ``payload`` (Anymail builds the request), ``http`` (the POST and the
-provider's answer), ``record`` (the rest of send_batch: writing outcomes), ``progress`` (the
-command's progress line), ``finish``. What is left of the wall time is process start-up.
+Steps of the command's thread: ``render`` (create_dispatch), ``freeze``, ``claim``,
+``recipients`` (read the batch), ``links`` (signed links), ``mark`` (commit "in flight"),
+``wait`` (for the provider call in the air), ``record`` (writing outcomes), ``progress`` (the
+command's progress line), ``finish``; what is left of the wall time is process start-up. Steps
+of the engine's poster thread, which run alongside: ``payload`` (Anymail builds the request)
+and ``http`` (the POST and the provider's answer). The file holds
+``{"main": {step: seconds}, "alongside": {step: seconds}}``.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import functools
 import json
 import os
 import sys
+import threading
 import time
 
-spent: collections.Counter[str] = collections.Counter()
-_active: list[str] = []
+spent: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+_local = threading.local()
 
 
 def timed(owner, attribute: str, step: str) -> None:
@@ -35,16 +39,18 @@ def timed(owner, attribute: str, step: str) -> None:
 
     @functools.wraps(original)
     def wrapper(*args, **kwargs):
-        _active.append(step)
+        active = _local.__dict__.setdefault("active", [])
+        thread = "main" if threading.current_thread() is threading.main_thread() else "alongside"
+        active.append(step)
         started = time.perf_counter()
         try:
             return original(*args, **kwargs)
         finally:
             elapsed = time.perf_counter() - started
-            _active.pop()
-            spent[step] += elapsed
-            if _active:  # count it once: take it out of the enclosing step
-                spent[_active[-1]] -= elapsed
+            active.pop()
+            spent[thread][step] += elapsed
+            if active:  # count it once: take it out of the enclosing step
+                spent[thread][active[-1]] -= elapsed
 
     setattr(owner, attribute, wrapper)
 
@@ -55,20 +61,26 @@ def main() -> None:
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "site"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hostsite.settings")
     django.setup()
+    from concurrent.futures import Future
+
     from anymail.backends.base_requests import AnymailRequestsBackend
     from django.core.management import execute_from_command_line
 
     from newsletter import dispatch as engine
+    from newsletter import provider_calls
 
     timed(engine, "create_dispatch", "render")
     timed(engine, "freeze", "freeze")
     timed(engine, "claim_batch", "claim")
     timed(engine, "recover_stale_batches", "claim")
-    timed(engine, "send_batch", "record")  # what its timed parts leave is recording
+    timed(engine, "prepare_batch", "recipients")
     timed(engine, "_recipients", "recipients")
     timed(engine._LinkMaker, "values", "links")
-    timed(engine, "_send_inline", "payload")  # what the POST leaves is building the payload
-    timed(engine, "_send_each", "payload")
+    timed(engine, "start_posting", "mark")
+    timed(Future, "exception", "wait")  # run_dispatch waits for the call in the air
+    timed(engine, "record_outcome", "record")
+    timed(engine, "finish_empty", "record")
+    timed(provider_calls, "post", "payload")  # what the POST leaves is building the payload
     timed(AnymailRequestsBackend, "post_to_esp", "http")
     timed(engine, "progress", "progress")
     timed(engine, "finish_if_done", "finish")
@@ -77,7 +89,7 @@ def main() -> None:
         execute_from_command_line(["manage.py", "newsletter_send", *sys.argv[1:]])
     finally:
         with open(os.environ["BENCH_PHASES_OUT"], "w") as out:
-            json.dump(dict(spent), out)
+            json.dump({thread: dict(steps) for thread, steps in spent.items()}, out)
 
 
 if __name__ == "__main__":

@@ -22,34 +22,33 @@ How a send goes (see README, "Sending"):
 from __future__ import annotations
 
 import datetime
-import email.utils
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from newsletter.composition import from_address, list_unsubscribe_headers
+from newsletter import provider_calls
+from newsletter.composition import from_address
 from newsletter.models import MailingList, Subscriber, Subscription, Suppression
 from newsletter.models.dispatch import Batch, Delivery, Dispatch
 from newsletter.rendering import (
-    MERGE_FIELDS,
     RenderedIssue,
-    merge_tag,
-    personalise,
     render_revision,
 )
 
 logger = logging.getLogger(__name__)
+normalise_message_id = provider_calls.normalise_message_id  # used by tracking
 
 # Recipients per provider API call (the providers' own limits).
 PROVIDER_BATCH_LIMITS = {
@@ -64,8 +63,6 @@ PROVIDER_BATCH_LIMITS = {
     "mandrill": 1000,
 }
 DEFAULT_BATCH_SIZE = 100  # plain Django backends: messages per connection
-# Providers that merge personal values themselves from one call: their placeholder syntax.
-INLINE_MERGE_SYNTAX = {"mailgun": "%recipient.{key}%", "sparkpost": "{{{{{key}}}}}"}
 MAX_ATTEMPTS = 8
 STATUS = Delivery.Status
 
@@ -238,8 +235,15 @@ def start(dispatch: Dispatch, workers: int = 1) -> int:
 
 
 def recover_stale_batches(dispatch_id: int) -> int:
-    """Batches in flight past their lease (a worker died mid-call): outcome unknown."""
+    """Batches a stopped worker held past their lease; returns how many became unknown.
+
+    Claimed but never posted: queued again (nobody got them). In flight (the worker died during
+    the provider call): outcome unknown, never re-sent automatically.
+    """
     cutoff = timezone.now() - datetime.timedelta(seconds=lease_seconds())
+    Batch.objects.filter(
+        dispatch_id=dispatch_id, status=Batch.Status.CLAIMED, claimed_at__lt=cutoff
+    ).update(status=Batch.Status.QUEUED, claim_token="", attempts=F("attempts") - 1)
     stale = Batch.objects.filter(
         dispatch_id=dispatch_id, status=Batch.Status.IN_FLIGHT, claimed_at__lt=cutoff
     )
@@ -258,7 +262,7 @@ def recover_stale_batches(dispatch_id: int) -> int:
 
 
 def claim_batch(dispatch_id: int) -> Batch | None:
-    """Atomically take the next queued batch of a sending dispatch, or None.
+    """Atomically take the next queued batch of a sending dispatch (status claimed), or None.
 
     One ``UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING`` statement: on PostgreSQL the
     subquery locks the row with ``FOR UPDATE SKIP LOCKED`` so concurrent workers take different
@@ -279,7 +283,7 @@ def claim_batch(dispatch_id: int) -> Batch | None:
     )
     adapt = db_connection.ops.adapt_datetimefield_value
     params = [
-        Batch.Status.IN_FLIGHT, token, adapt(now), Batch.Status.QUEUED,
+        Batch.Status.CLAIMED, token, adapt(now), Batch.Status.QUEUED,
         dispatch_id, Dispatch.Status.SENDING, Batch.Status.QUEUED, adapt(now),
     ]  # fmt: skip
     with db_connection.cursor() as cursor:
@@ -294,7 +298,7 @@ def claim_batch(dispatch_id: int) -> Batch | None:
         number=number,
         size=size,
         attempts=attempts,
-        status=Batch.Status.IN_FLIGHT,
+        status=Batch.Status.CLAIMED,
         claim_token=token,
         claimed_at=now,
     )
@@ -348,110 +352,49 @@ class _LinkMaker:
         }
 
 
-def normalise_message_id(message_id: str | None) -> str:
-    """Provider message ids without the angle brackets some APIs add: '<a@b>' -> 'a@b'."""
-    return "" if message_id is None else str(message_id).strip().strip("<>")
+@dataclass
+class PreparedBatch:
+    """A claimed batch read and ready to post: who gets it, with their merge values."""
+
+    batch: Batch
+    recipients: dict[str, dict]  # address -> merge values (name, signed links)
+    delivery_ids: dict[str, int]  # address -> Delivery id
+    skipped: int = 0  # left the lists or were suppressed since the freeze
 
 
-def _inline_body(text: str, syntax: str) -> str:
-    for key in MERGE_FIELDS:
-        text = text.replace(merge_tag(key), syntax.format(key=key))
-    return text
+def prepare_batch(batch: Batch, links: _LinkMaker) -> PreparedBatch:
+    """Read a claimed batch's recipients; mark those who left since the freeze skipped."""
+    rows = _recipients(batch)
+    skipped = [pk for pk, _email, _pid, _name, wanted in rows if not wanted]
+    if skipped:
+        Delivery.objects.filter(pk__in=skipped).update(status=STATUS.SKIPPED)
+    prepared = PreparedBatch(batch, {}, {}, len(skipped))
+    for pk, address, public_id, name, wanted in rows:
+        if wanted:
+            prepared.recipients[address] = links.values(public_id, name)
+            prepared.delivery_ids[address] = pk
+    return prepared
 
 
-def _send_inline(dispatch: Dispatch, recipients: dict[str, dict], syntax: str, connection):
-    """One provider call for the whole batch; the provider merges personal values."""
-    from anymail.message import AnymailMessage
+def start_posting(batch: Batch) -> bool:
+    """Commit "in flight" for a claimed batch just before its provider call; False: don't post.
 
-    message = AnymailMessage(
-        subject=dispatch.subject,
-        body=_inline_body(dispatch.text, syntax),
-        from_email=dispatch.from_email,
-        to=list(recipients),
-        reply_to=[dispatch.reply_to] if dispatch.reply_to else None,
-        connection=connection,
+    From here on a worker that dies leaves the batch *unknown* (the call may have happened);
+    before it, the batch goes back to the queue. Refused when the dispatch is no longer sending:
+    a batch claimed just before a pause is queued again, one claimed before a cancel was failed
+    by the cancel.
+    """
+    sending = Dispatch.objects.filter(pk=batch.dispatch_id, status=Dispatch.Status.SENDING)
+    mine = Batch.objects.filter(pk=batch.pk, claim_token=batch.claim_token)
+    if mine.filter(Exists(sending), status=Batch.Status.CLAIMED).update(
+        status=Batch.Status.IN_FLIGHT
+    ):
+        batch.status = Batch.Status.IN_FLIGHT
+        return True
+    mine.filter(status=Batch.Status.CLAIMED).update(
+        status=Batch.Status.QUEUED, claim_token="", attempts=F("attempts") - 1
     )
-    message.attach_alternative(_inline_body(dispatch.html, syntax), "text/html")
-    message.merge_data = recipients
-    message.merge_headers = {
-        address: list_unsubscribe_headers(values["unsubscribe_url"])
-        for address, values in recipients.items()
-    }
-    message.send()
-    status = message.anymail_status
-    return {
-        address: (
-            getattr(status.recipients.get(address), "status", "queued") or "queued",
-            getattr(status.recipients.get(address), "message_id", None) or status.message_id,
-        )
-        for address in recipients
-    }
-
-
-def _send_each(dispatch: Dispatch, recipients: dict[str, dict], connection):
-    """One message per recipient, personalised by string replacement, over one connection."""
-    messages = []
-    for address, values in recipients.items():
-        html_body, text_body = personalise(dispatch.html, dispatch.text, values)
-        message = EmailMultiAlternatives(
-            subject=dispatch.subject,
-            body=text_body,
-            from_email=dispatch.from_email,
-            to=[address],
-            reply_to=[dispatch.reply_to] if dispatch.reply_to else None,
-            headers=list_unsubscribe_headers(values["unsubscribe_url"]),
-            connection=connection,
-        )
-        message.attach_alternative(html_body, "text/html")
-        messages.append(message)
-    connection.send_messages(messages)
-    results = {}
-    for message in messages:
-        status = getattr(message, "anymail_status", None)
-        recipient = message.to[0]
-        if status is not None and status.recipients.get(recipient):
-            info = status.recipients[recipient]
-            results[recipient] = (info.status or "queued", info.message_id)
-        else:
-            results[recipient] = ("sent", "")
-    return results
-
-
-def _retry_after(error: Exception) -> float:
-    response = getattr(error, "response", None)
-    header = response.headers.get("Retry-After") if response is not None else None
-    if not header:
-        return 0.0
-    if header.strip().isdigit():
-        return float(header.strip())
-    parsed = email.utils.parsedate_to_datetime(header)
-    return max(0.0, (parsed - timezone.now()).total_seconds()) if parsed else 0.0
-
-
-def _provider_refused(error: Exception) -> bool:
-    """Did the provider definitely NOT take the message, for now? (429/5xx, connection refused)."""
-    status_code = getattr(error, "status_code", None)
-    if status_code is not None:
-        return status_code == 429 or status_code >= 500
-    import requests
-
-    chain, seen = error, set()
-    while chain is not None and id(chain) not in seen:
-        seen.add(id(chain))
-        if isinstance(chain, requests.exceptions.ConnectTimeout | ConnectionRefusedError):
-            return True
-        if type(chain).__name__ == "NewConnectionError":
-            return True
-        if any(type(arg).__name__ == "NewConnectionError" for arg in getattr(chain, "args", ())):
-            return True
-        chain = chain.__cause__ or chain.__context__
-    text = repr(error)
-    return "NewConnectionError" in text or "Connection refused" in text
-
-
-def _backoff_seconds(attempts: int) -> float:
-    base = float(getattr(settings, "NEWSLETTER_RETRY_BASE_SECONDS", 2))
-    return min(base * (2 ** max(0, attempts - 1)), 300.0)
+    return False
 
 
 def _finish_batch(batch: Batch, status: str, error: str = "", **fields) -> bool:
@@ -463,56 +406,28 @@ def _finish_batch(batch: Batch, status: str, error: str = "", **fields) -> bool:
     )
 
 
-def send_batch(
-    batch: Batch, dispatch: Dispatch, links: _LinkMaker, connection=None
+def finish_empty(prepared: PreparedBatch) -> BatchOutcome:
+    """A batch whose recipients all left during the send: nothing to post."""
+    _finish_batch(prepared.batch, Batch.Status.SENT, sent_at=timezone.now())
+    return BatchOutcome(skipped=prepared.skipped)
+
+
+def record_outcome(
+    prepared: PreparedBatch,
+    results: provider_calls.Results | None = None,
+    error: Exception | None = None,
 ) -> BatchOutcome:
-    """Send one claimed batch and record every recipient's outcome."""
-    outcome = BatchOutcome()
-    connection = connection or get_connection()
-    rows = _recipients(batch)
-    skipped = [pk for pk, _email, _pid, _name, wanted in rows if not wanted]
-    if skipped:
-        Delivery.objects.filter(pk__in=skipped).update(status=STATUS.SKIPPED)
-        outcome.skipped = len(skipped)
-    recipients: dict[str, dict] = {}
-    ids: dict[str, int] = {}
-    for pk, address, public_id, name, wanted in rows:
-        if wanted:
-            recipients[address] = links.values(public_id, name)
-            ids[address] = pk
-    now = timezone.now()
-    if not recipients:
-        _finish_batch(batch, Batch.Status.SENT, sent_at=now)
-        return outcome
-
-    syntax = INLINE_MERGE_SYNTAX.get(dispatch.provider)
-    try:
-        if syntax:
-            results = _send_inline(dispatch, recipients, syntax, connection)
-        else:
-            results = _send_each(dispatch, recipients, connection)
-    except Exception as error:  # what happened decides between retry and unknown
-        message = f"{type(error).__name__}: {error}"[:2000]
-        status_code = getattr(error, "status_code", None)
-        if status_code is not None and status_code < 500 and status_code != 429:
-            return _fail_batch(batch, message, outcome)  # refused for good (bad request, auth)
-        if _provider_refused(error):
-            return _retry_later(batch, error, message, outcome)
-        logger.warning("Batch %s outcome unknown: %s", batch.pk, message)
-        with transaction.atomic():
-            _finish_batch(batch, Batch.Status.UNKNOWN, message)
-            Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED).update(
-                status=STATUS.UNKNOWN, attempts=batch.attempts, last_error=message[:500]
-            )
-        outcome.unknown = True
-        return outcome
-
+    """Write what the provider call did: each recipient's result, or the batch's error."""
+    batch, outcome = prepared.batch, BatchOutcome(skipped=prepared.skipped)
+    if error is not None:
+        return _record_error(batch, error, outcome)
+    ids, now = prepared.delivery_ids, timezone.now()
     accepted = {
-        a: normalise_message_id(mid)
-        for a, (status, mid) in results.items()
+        a: provider_calls.normalise_message_id(mid)
+        for a, (status, mid) in (results or {}).items()
         if status not in ("rejected", "invalid", "failed")
     }
-    rejected = {a: status for a, (status, _mid) in results.items() if a not in accepted}
+    rejected = [a for a in (results or {}) if a not in accepted]
     with transaction.atomic():
         message_ids = set(accepted.values())
         if len(message_ids) == 1:  # one id for the whole call: one UPDATE
@@ -532,6 +447,40 @@ def send_batch(
         _finish_batch(batch, Batch.Status.SENT, sent_at=now)
     outcome.sent, outcome.failed = len(accepted), len(rejected)
     return outcome
+
+
+def _record_error(batch: Batch, error: Exception, outcome: BatchOutcome) -> BatchOutcome:
+    """What the error says decides: failed for good, retry later, or outcome unknown."""
+    message = f"{type(error).__name__}: {error}"[:2000]
+    status_code = getattr(error, "status_code", None)
+    if status_code is not None and status_code < 500 and status_code != 429:
+        return _fail_batch(batch, message, outcome)  # refused for good (bad request, auth)
+    if provider_calls.provider_refused(error):
+        return _retry_later(batch, error, message, outcome)
+    logger.warning("Batch %s outcome unknown: %s", batch.pk, message)
+    with transaction.atomic():
+        _finish_batch(batch, Batch.Status.UNKNOWN, message)
+        Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED).update(
+            status=STATUS.UNKNOWN, attempts=batch.attempts, last_error=message[:500]
+        )
+    outcome.unknown = True
+    return outcome
+
+
+def send_batch(
+    batch: Batch, dispatch: Dispatch, links: _LinkMaker, connection=None
+) -> BatchOutcome:
+    """Send one claimed batch and record every recipient's outcome, one step after the other."""
+    prepared = prepare_batch(batch, links)
+    if not prepared.recipients:
+        return finish_empty(prepared)
+    if not start_posting(batch):
+        return BatchOutcome(skipped=prepared.skipped)
+    try:
+        results = provider_calls.post(dispatch, prepared.recipients, connection or get_connection())
+    except Exception as error:  # what happened decides between retry and unknown
+        return record_outcome(prepared, error=error)
+    return record_outcome(prepared, results)
 
 
 def _mark_sent_with_ids(
@@ -566,11 +515,16 @@ def _fail_batch(batch: Batch, message: str, outcome: BatchOutcome) -> BatchOutco
     return outcome
 
 
+def _backoff_seconds(attempts: int) -> float:
+    base = float(getattr(settings, "NEWSLETTER_RETRY_BASE_SECONDS", 2))
+    return min(base * (2 ** max(0, attempts - 1)), 300.0)
+
+
 def _retry_later(batch: Batch, error: Exception, message: str, outcome: BatchOutcome):
     """The provider did not take the batch: queue it again after a backoff, or give up."""
     if batch.attempts >= MAX_ATTEMPTS:
         return _fail_batch(batch, message, outcome)
-    wait = max(_retry_after(error), _backoff_seconds(batch.attempts))
+    wait = max(provider_calls.retry_after(error), _backoff_seconds(batch.attempts))
     _finish_batch(  # its deliveries stay queued: they were never marked otherwise
         batch,
         Batch.Status.QUEUED,
@@ -595,10 +549,8 @@ def _waiting_for_backoff(dispatch_id: int) -> datetime.datetime | None:
 
 
 def finish_if_done(dispatch_id: int) -> bool:
-    """Mark the dispatch sent (or failed) once no batch is queued or in flight."""
-    open_batches = Batch.objects.filter(
-        dispatch_id=dispatch_id, status__in=[Batch.Status.QUEUED, Batch.Status.IN_FLIGHT]
-    )
+    """Mark the dispatch sent (or failed) once no batch is queued, claimed or in flight."""
+    open_batches = Batch.objects.filter(dispatch_id=dispatch_id, status__in=Batch.OPEN)
     if open_batches.exists():
         return False
     counts = progress(Dispatch(pk=dispatch_id))
@@ -612,30 +564,68 @@ def finish_if_done(dispatch_id: int) -> bool:
     )
 
 
+@dataclass
+class _InTheAir:
+    """A provider call running in the poster thread."""
+
+    prepared: PreparedBatch
+    call: Future
+
+    def land(self) -> BatchOutcome:
+        """Wait for the call, then record its outcome (in the calling thread)."""
+        try:
+            results = self.call.result()
+        except Exception as error:
+            return record_outcome(self.prepared, error=error)
+        return record_outcome(self.prepared, results)
+
+
 def run_dispatch(
     dispatch_id: int,
     *,
     on_progress: Callable[[BatchOutcome], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Send batches of the dispatch until none is left (a worker; run several at once)."""
+    """Send batches of the dispatch until none is left (a worker; run several at once).
+
+    Pipelined: while one batch's provider call is in the air, in a second thread that does no
+    database work, this thread claims and reads the next batch, and then, once the call has
+    landed and the next one has started, records its outcome. A worker has at most one call
+    in the air and one batch claimed, and every call starts after its batch is committed in
+    flight (:func:`start_posting`), so the delivery guarantee is the one-batch-at-a-time one.
+    """
     dispatch = Dispatch.objects.get(pk=dispatch_id)
     links = _LinkMaker()
     connection = get_connection()
+    report = on_progress or (lambda outcome: None)
     recover_stale_batches(dispatch_id)
-    while True:
-        batch = claim_batch(dispatch_id)
-        if batch is None:
-            next_try = _waiting_for_backoff(dispatch_id)
-            status = Dispatch.objects.values_list("status", flat=True).get(pk=dispatch_id)
-            if next_try is None or status != Dispatch.Status.SENDING:
-                finish_if_done(dispatch_id)
-                return
-            sleep(max(0.05, min(5.0, (next_try - timezone.now()).total_seconds())))
-            continue
-        outcome = send_batch(batch, dispatch, links, connection)
-        if on_progress:
-            on_progress(outcome)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsletter-post") as poster:
+        in_the_air: _InTheAir | None = None
+        while True:
+            batch = claim_batch(dispatch_id)
+            prepared = prepare_batch(batch, links) if batch else None
+            landed, in_the_air = in_the_air, None
+            if landed is not None:
+                landed.call.exception()  # wait for it: one call at a time per connection
+            if prepared is not None:
+                if not prepared.recipients:
+                    report(finish_empty(prepared))
+                elif start_posting(prepared.batch):
+                    call = poster.submit(
+                        provider_calls.post, dispatch, prepared.recipients, connection
+                    )
+                    in_the_air = _InTheAir(prepared, call)
+                else:
+                    report(BatchOutcome(skipped=prepared.skipped))
+            if landed is not None:
+                report(landed.land())
+            if batch is None and in_the_air is None:
+                next_try = _waiting_for_backoff(dispatch_id)
+                status = Dispatch.objects.values_list("status", flat=True).get(pk=dispatch_id)
+                if next_try is None or status != Dispatch.Status.SENDING:
+                    finish_if_done(dispatch_id)
+                    return
+                sleep(max(0.05, min(5.0, (next_try - timezone.now()).total_seconds())))
 
 
 # --- operator actions and reporting -----------------------------------------------------------
@@ -662,9 +652,9 @@ def cancel(dispatch: Dispatch) -> int:
         Dispatch.objects.filter(pk=dispatch.pk).exclude(status__in=Dispatch.FINISHED).update(
             status=Dispatch.Status.CANCELLED, finished_at=timezone.now()
         )
-        Batch.objects.filter(dispatch=dispatch, status=Batch.Status.QUEUED).update(
-            status=Batch.Status.FAILED, last_error="Cancelled"
-        )
+        Batch.objects.filter(
+            dispatch=dispatch, status__in=[Batch.Status.QUEUED, Batch.Status.CLAIMED]
+        ).update(status=Batch.Status.FAILED, last_error="Cancelled")
         # Deliveries of a batch in flight stay queued: that call's outcome decides them.
         return (
             Delivery.objects.filter(dispatch=dispatch, status=STATUS.QUEUED)

@@ -62,10 +62,14 @@ class Batch(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
-        IN_FLIGHT = "in_flight", "In flight"
+        CLAIMED = "claimed", "Claimed by a worker, not posted yet"
+        IN_FLIGHT = "in_flight", "In flight (the provider call is being made)"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         UNKNOWN = "unknown", "Unknown"
+
+    # Not finished: the dispatch is still sending while any batch is in one of these.
+    OPEN = (Status.QUEUED, Status.CLAIMED, Status.IN_FLIGHT)
 
     dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="batches")
     number = models.PositiveIntegerField()

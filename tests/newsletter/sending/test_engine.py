@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.core.mail import get_connection
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from newsletter import dispatch as engine
+from newsletter import provider_calls
 from newsletter.models import Batch, Delivery, Dispatch, Subscription, Suppression
 from tests.newsletter.sending.conftest import add_subscribers
 
@@ -120,7 +122,7 @@ def test_queries_per_batch_do_not_grow_with_batch_size(issue, supporters, settin
 
     small, large = queries_for_one_batch(10), queries_for_one_batch(300)
     assert small == large
-    assert large <= 4  # claim (1), read recipients (1), record outcome (2)
+    assert large <= 5  # claim, read recipients, mark in flight, record outcome (2)
 
 
 def test_inline_merge_providers_get_one_call_per_batch(issue, supporters, settings):
@@ -174,10 +176,12 @@ def test_cancelling_leaves_a_batch_in_flight_to_its_outcome(issue, supporters, l
     add_subscribers(supporters, 20)
     dispatch = engine.create_dispatch(issue, [supporters])
     engine.freeze(dispatch)
-    in_flight = engine.claim_batch(dispatch.pk)
+    in_flight = engine.prepare_batch(engine.claim_batch(dispatch.pk), engine._LinkMaker())
+    assert engine.start_posting(in_flight.batch)
 
-    assert engine.cancel(dispatch) == 10  # only the batch nobody had claimed
-    engine.send_batch(in_flight, dispatch, engine._LinkMaker())
+    assert engine.cancel(dispatch) == 10  # only the batch whose call had not started
+    results = provider_calls.post(dispatch, in_flight.recipients, get_connection())
+    engine.record_outcome(in_flight, results)
 
     counts = engine.progress(dispatch)
     assert (counts["sent"], counts["failed"], counts["remaining"]) == (10, 10, 0)
@@ -190,7 +194,8 @@ def test_a_batch_left_in_flight_by_a_dead_worker_becomes_unknown_not_resent(
     add_subscribers(supporters, 20)
     dispatch = engine.create_dispatch(issue, [supporters])
     engine.freeze(dispatch)
-    engine.claim_batch(dispatch.pk)  # the worker that claimed it "died" before finishing
+    batch = engine.claim_batch(dispatch.pk)
+    assert engine.start_posting(batch)  # the worker "died" during the provider call
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
 
     engine.run_dispatch(dispatch.pk)
@@ -204,6 +209,34 @@ def test_a_batch_left_in_flight_by_a_dead_worker_becomes_unknown_not_resent(
     assert engine.resend_unknown(dispatch) == 10  # the operator's explicit decision
     assert len(mail.outbox) == 20
     assert engine.progress(dispatch)["unknown"] == 0
+
+
+def test_a_batch_claimed_but_never_posted_goes_back_to_the_queue(
+    issue, supporters, locmem, settings
+):
+    add_subscribers(supporters, 20)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    engine.claim_batch(dispatch.pk)  # the worker "died" after claiming, before posting
+    settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
+
+    engine.run_dispatch(dispatch.pk)
+
+    counts = engine.progress(dispatch)
+    assert (counts["sent"], counts["unknown"]) == (20, 0)  # nobody got it, so nobody is unknown
+    assert len(mail.outbox) == 20
+
+
+def test_a_batch_claimed_before_a_pause_is_not_posted(issue, supporters, locmem):
+    add_subscribers(supporters, 20)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    claimed = engine.claim_batch(dispatch.pk)
+    assert engine.set_paused(dispatch, True)
+
+    assert engine.send_batch(claimed, dispatch, engine._LinkMaker()).sent == 0
+    assert len(mail.outbox) == 0
+    assert Batch.objects.filter(status=Batch.Status.QUEUED).count() == 2  # back in the queue
 
 
 def test_an_unpublished_issue_cannot_be_sent(archive, supporters, newsletter_settings):

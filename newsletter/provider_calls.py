@@ -1,0 +1,136 @@
+"""Provider calls for the sending engine: one batch in, each recipient's result out.
+
+No database work happens here, so :func:`newsletter.dispatch.run_dispatch` can make a call in a
+second thread while it records the previous batch. Providers that merge personal values
+themselves get ONE call per batch (:func:`send_inline`); any other backend gets one message per
+recipient over one connection (:func:`send_each`). :func:`provider_refused` and
+:func:`retry_after` read an error: did the provider certainly not take the batch, and when may
+we try again.
+"""
+
+from __future__ import annotations
+
+import email.utils
+
+from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
+
+from newsletter.composition import list_unsubscribe_headers
+from newsletter.rendering import MERGE_FIELDS, merge_tag, personalise
+
+# Providers that merge personal values themselves from one call: their placeholder syntax.
+INLINE_MERGE_SYNTAX = {"mailgun": "%recipient.{key}%", "sparkpost": "{{{{{key}}}}}"}
+
+# address -> (the provider's status for it, its message id)
+Results = dict[str, tuple[str, str | None]]
+
+
+def normalise_message_id(message_id: str | None) -> str:
+    """Provider message ids without the angle brackets some APIs add: '<a@b>' -> 'a@b'."""
+    return "" if message_id is None else str(message_id).strip().strip("<>")
+
+
+def inline_body(text: str, syntax: str) -> str:
+    """The text with our merge tags in the provider's placeholder syntax."""
+    for key in MERGE_FIELDS:
+        text = text.replace(merge_tag(key), syntax.format(key=key))
+    return text
+
+
+def send_inline(dispatch, recipients: dict[str, dict], syntax: str, connection) -> Results:
+    """One provider call for the whole batch; the provider merges personal values."""
+    from anymail.message import AnymailMessage
+
+    message = AnymailMessage(
+        subject=dispatch.subject,
+        body=inline_body(dispatch.text, syntax),
+        from_email=dispatch.from_email,
+        to=list(recipients),
+        reply_to=[dispatch.reply_to] if dispatch.reply_to else None,
+        connection=connection,
+    )
+    message.attach_alternative(inline_body(dispatch.html, syntax), "text/html")
+    message.merge_data = recipients
+    message.merge_headers = {
+        address: list_unsubscribe_headers(values["unsubscribe_url"])
+        for address, values in recipients.items()
+    }
+    message.send()
+    status = message.anymail_status
+    return {
+        address: (
+            getattr(status.recipients.get(address), "status", "queued") or "queued",
+            getattr(status.recipients.get(address), "message_id", None) or status.message_id,
+        )
+        for address in recipients
+    }
+
+
+def send_each(dispatch, recipients: dict[str, dict], connection) -> Results:
+    """One message per recipient, personalised by string replacement, over one connection."""
+    messages = []
+    for address, values in recipients.items():
+        html_body, text_body = personalise(dispatch.html, dispatch.text, values)
+        message = EmailMultiAlternatives(
+            subject=dispatch.subject,
+            body=text_body,
+            from_email=dispatch.from_email,
+            to=[address],
+            reply_to=[dispatch.reply_to] if dispatch.reply_to else None,
+            headers=list_unsubscribe_headers(values["unsubscribe_url"]),
+            connection=connection,
+        )
+        message.attach_alternative(html_body, "text/html")
+        messages.append(message)
+    connection.send_messages(messages)
+    results = {}
+    for message in messages:
+        status = getattr(message, "anymail_status", None)
+        recipient = message.to[0]
+        if status is not None and status.recipients.get(recipient):
+            info = status.recipients[recipient]
+            results[recipient] = (info.status or "queued", info.message_id)
+        else:
+            results[recipient] = ("sent", "")
+    return results
+
+
+def retry_after(error: Exception) -> float:
+    """Seconds the provider asked us to wait (its Retry-After header), else 0."""
+    response = getattr(error, "response", None)
+    header = response.headers.get("Retry-After") if response is not None else None
+    if not header:
+        return 0.0
+    if header.strip().isdigit():
+        return float(header.strip())
+    parsed = email.utils.parsedate_to_datetime(header)
+    return max(0.0, (parsed - timezone.now()).total_seconds()) if parsed else 0.0
+
+
+def provider_refused(error: Exception) -> bool:
+    """Did the provider definitely NOT take the message, for now? (429/5xx, connection refused)."""
+    status_code = getattr(error, "status_code", None)
+    if status_code is not None:
+        return status_code == 429 or status_code >= 500
+    import requests
+
+    chain, seen = error, set()
+    while chain is not None and id(chain) not in seen:
+        seen.add(id(chain))
+        if isinstance(chain, requests.exceptions.ConnectTimeout | ConnectionRefusedError):
+            return True
+        if type(chain).__name__ == "NewConnectionError":
+            return True
+        if any(type(arg).__name__ == "NewConnectionError" for arg in getattr(chain, "args", ())):
+            return True
+        chain = chain.__cause__ or chain.__context__
+    text = repr(error)
+    return "NewConnectionError" in text or "Connection refused" in text
+
+
+def post(dispatch, recipients: dict[str, dict], connection) -> Results:
+    """Send the batch to ``recipients`` (address -> merge values) the best way for the provider."""
+    syntax = INLINE_MERGE_SYNTAX.get(dispatch.provider)
+    if syntax:
+        return send_inline(dispatch, recipients, syntax, connection)
+    return send_each(dispatch, recipients, connection)
