@@ -131,13 +131,22 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The page cache's pages, in each worker's own memory (up to 64 MB per worker).
+CACHES["pages"] = {
+    "BACKEND": "hostsite.page_cache.LocalPageStore",
+    "LOCATION": "pages",
+    "OPTIONS": {"MAX_BYTES": 64 * 1024 * 1024},
+}
 
 # Whole-page cache for anonymous readers (0 = off; hostsite/page_cache.py). Publishing or
-# unpublishing any page empties it; requests with a session cookie (editors) bypass it.
+# unpublishing any page empties it; requests with a session cookie (editors) bypass it. Pages
+# are kept per worker ("pages" above); the generation number that publishing bumps is kept in
+# "default" (Redis with REDIS_URL) and re-read by each worker at most once a second, so a
+# publish reaches every worker within about a second.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0"))
 CACHE_MIDDLEWARE_SECONDS = PAGE_CACHE_SECONDS
 CACHE_MIDDLEWARE_KEY_PREFIX = "page"
-CACHE_MIDDLEWARE_ALIAS = "default"
+CACHE_MIDDLEWARE_ALIAS = "pages"
 if PAGE_CACHE_SECONDS:
     MIDDLEWARE.insert(0, "hostsite.page_cache.AnonymousUpdateCacheMiddleware")
     MIDDLEWARE.append("hostsite.page_cache.AnonymousFetchFromCacheMiddleware")

@@ -1,15 +1,38 @@
-"""The optional whole-page cache: anonymous readers get cached pages until the next publish."""
+"""The optional whole-page cache: anonymous readers get cached pages until the next publish.
+
+Pages are kept in each worker's memory; the generation number that publishing bumps is shared
+(Redis in production) and re-read by each worker at most once a second. A second worker is
+simulated in one process by what makes it different: its own store and its own copy of the
+generation.
+"""
 
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from hostsite import page_cache as page_cache_module
+from hostsite.page_cache import (
+    GENERATION_KEY,
+    AnonymousFetchFromCacheMiddleware,
+    AnonymousUpdateCacheMiddleware,
+    LocalPageStore,
+    invalidate,
+    worker_generation,
+)
 
 from tests.advocacy.conftest import make_letter
 
 pytestmark = pytest.mark.django_db
+
+
+def forget_everything() -> None:
+    caches["default"].clear()
+    caches["pages"].clear()
+    worker_generation.forget()
 
 
 @pytest.fixture
@@ -20,9 +43,54 @@ def page_cache(settings):
         "hostsite.page_cache.AnonymousFetchFromCacheMiddleware",
     ]
     settings.CACHE_MIDDLEWARE_SECONDS = 300
-    cache.clear()
+    forget_everything()
     yield
-    cache.clear()
+    forget_everything()
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The workers' clock for re-reading the generation, moved by hand."""
+    fake = Clock()
+    monkeypatch.setattr(worker_generation, "clock", fake)
+    return fake
+
+
+class CountingCache:
+    """The shared cache, recording each call (method and key)."""
+
+    def __init__(self, cache):
+        self.cache = cache
+        self.calls: list[tuple[str, str]] = []
+
+    def __getattr__(self, name):
+        attribute = getattr(self.cache, name)
+        if not callable(attribute):
+            return attribute
+
+        def counted(key, *args, **kwargs):
+            self.calls.append((name, key))
+            return attribute(key, *args, **kwargs)
+
+        return counted
+
+
+@pytest.fixture
+def shared_cache(monkeypatch):
+    counting = CountingCache(caches["default"])
+    monkeypatch.setattr(page_cache_module, "_shared_cache", lambda: counting)
+    return counting
 
 
 def queries_for(client, url: str) -> tuple[int, str]:
@@ -30,6 +98,21 @@ def queries_for(client, url: str) -> tuple[int, str]:
         response = client.get(url)
     assert response.status_code == 200
     return len(queries), response.content.decode()
+
+
+def publish_in_another_worker(letter, title: str) -> None:
+    """Publish as another worker would: the shared generation moves on, this worker's copy
+    of it (read just before) does not."""
+    known = worker_generation.current()
+    letter.title = title
+    letter.save_revision().publish()
+    worker_generation.remember(known)
+
+
+def start_another_worker() -> None:
+    """From here on this process behaves as a worker that has just started: nothing cached."""
+    caches["pages"].clear()
+    worker_generation.forget()
 
 
 def test_a_cached_letter_page_needs_no_database_until_something_is_published(
@@ -48,6 +131,55 @@ def test_a_cached_letter_page_needs_no_database_until_something_is_published(
     assert "A corrected title" in fresh
 
 
+def test_a_publish_in_another_worker_reaches_this_one_within_a_second(
+    client, page_cache, clock, newsroom
+):
+    letter = make_letter(newsroom, 3)
+    queries_for(client, letter.url)  # this worker caches the letter
+    publish_in_another_worker(letter, "A corrected title")
+
+    clock.advance(0.9)  # this worker has not looked at the shared generation again yet
+    cached, html = queries_for(client, letter.url)
+    assert cached == 0 and "A corrected title" not in html
+
+    clock.advance(0.1)
+    _, html = queries_for(client, letter.url)
+    assert "A corrected title" in html
+    cached, html = queries_for(client, letter.url)  # and caches the new version
+    assert cached == 0 and "A corrected title" in html
+
+
+def test_each_worker_renders_a_page_once_then_serves_its_own_copy(client, page_cache, newsroom):
+    letter = make_letter(newsroom, 3)
+    queries_for(client, letter.url)  # the first worker caches the letter
+
+    start_another_worker()
+    first, _ = queries_for(client, letter.url)  # pages are not shared between workers
+    cached, html = queries_for(client, letter.url)
+    assert first > 0 and cached == 0 and letter.title in html
+
+
+def test_the_generation_is_read_from_the_shared_cache_at_most_once_a_second(
+    client, page_cache, clock, shared_cache, newsroom
+):
+    letter = make_letter(newsroom, 3)
+    start_another_worker()
+    shared_cache.calls.clear()
+    for _ in range(5):
+        queries_for(client, letter.url)
+    clock.advance(0.99)
+    for _ in range(5):
+        queries_for(client, letter.url)
+    assert len(shared_cache.calls) == 1
+
+    clock.advance(0.01)
+    for _ in range(5):
+        queries_for(client, letter.url)
+    assert len(shared_cache.calls) == 2
+    # Only the generation goes to the shared cache; the pages never do.
+    assert {key for _, key in shared_cache.calls} == {GENERATION_KEY}
+
+
 def test_editors_with_a_session_are_never_served_from_the_cache(
     client, page_cache, newsroom, superuser
 ):
@@ -56,3 +188,55 @@ def test_editors_with_a_session_are_never_served_from_the_cache(
     client.force_login(superuser)
     with_session, _ = queries_for(client, letter.url)
     assert with_session > 0
+
+
+def test_pages_seen_by_editors_are_not_kept_for_readers(
+    client, page_cache, shared_cache, newsroom, superuser
+):
+    letter = make_letter(newsroom, 3)
+    start_another_worker()
+    shared_cache.calls.clear()
+    client.force_login(superuser)
+    for _ in range(2):
+        queries_for(client, letter.url)
+    assert shared_cache.calls == []  # editors do not even read the generation
+
+    client.logout()
+    client.cookies.clear()
+    first, _ = queries_for(client, letter.url)
+    assert first > 0
+
+
+def test_a_page_rendered_while_a_publish_happens_is_not_served_as_the_new_version(page_cache):
+    renders = []
+
+    def view(request):
+        renders.append(request.path)
+        if len(renders) == 1:
+            invalidate()  # someone publishes while the first render is under way
+        return HttpResponse(f"render {len(renders)}")
+
+    site = AnonymousUpdateCacheMiddleware(AnonymousFetchFromCacheMiddleware(view))
+    factory = RequestFactory()
+    assert site(factory.get("/letter/")).content == b"render 1"
+    assert site(factory.get("/letter/")).content == b"render 2"  # render 1 was the old version
+    assert site(factory.get("/letter/")).content == b"render 2"  # and this one is kept
+    assert site.key_prefix == "page"  # the shared middleware itself is never changed
+
+
+def test_each_worker_keeps_its_pages_within_a_byte_budget_least_recently_read_out_first():
+    store = LocalPageStore("test-budget", {"OPTIONS": {"MAX_BYTES": 3000}})
+    store.clear()
+    page = "x" * 1000
+    store.set("a", page)
+    store.set("b", page)
+    assert store.get("a") == page  # a was read last, so b goes first
+    store.set("c", page)
+    assert store.get("b") is None
+    assert store.get("a") == page and store.get("c") == page
+    assert store.size <= 3000
+
+    store.set("huge", "x" * 5000)  # larger than the whole budget: not kept, nothing evicted
+    assert store.get("huge") is None and store.get("a") == page
+    store.clear()
+    assert store.size == 0
