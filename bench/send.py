@@ -259,7 +259,7 @@ def query_kind(sql: str) -> str:
         return f"INSERT {text.split(' INTO ', 1)[1].split(' ', 1)[0].strip(chr(34))}"
     if verb == "UPDATE":
         table = text.split(" ", 2)[1].strip('"')
-        assignment = text.split(" SET ", 1)[1].split(",")[0]
+        assignment = text.split(" SET ", 1)[1].split(" WHERE ", 1)[0].split(",")[0]
         if "status" in assignment.split("=")[0]:
             return f"UPDATE {table} status={assignment.split('=', 1)[1].strip()}"
         return f"UPDATE {table}"

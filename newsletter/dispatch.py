@@ -429,9 +429,15 @@ def record_outcome(
     }
     rejected = [a for a in (results or {}) if a not in accepted]
     with transaction.atomic():
+        if rejected:
+            Delivery.objects.filter(pk__in=[ids[a] for a in rejected]).update(
+                status=STATUS.FAILED, attempts=batch.attempts, last_error="Rejected by the provider"
+            )
         message_ids = set(accepted.values())
-        if len(message_ids) == 1:  # one id for the whole call: one UPDATE
-            Delivery.objects.filter(pk__in=[ids[a] for a in accepted]).update(
+        if len(message_ids) == 1:
+            # One id for the whole call (inline merge): the batch's deliveries still queued are
+            # exactly the accepted ones, so one UPDATE by batch, without a list of ids.
+            Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED).update(
                 status=STATUS.SENT,
                 provider_message_id=message_ids.pop() or "",
                 sent_at=now,
@@ -440,10 +446,6 @@ def record_outcome(
         elif accepted:
             pairs = [(ids[a], mid or "") for a, mid in accepted.items()]
             _mark_sent_with_ids(pairs, now, batch.attempts)
-        if rejected:
-            Delivery.objects.filter(pk__in=[ids[a] for a in rejected]).update(
-                status=STATUS.FAILED, attempts=batch.attempts, last_error="Rejected by the provider"
-            )
         _finish_batch(batch, Batch.Status.SENT, sent_at=now)
     outcome.sent, outcome.failed = len(accepted), len(rejected)
     return outcome

@@ -211,6 +211,27 @@ def test_a_batch_left_in_flight_by_a_dead_worker_becomes_unknown_not_resent(
     assert engine.progress(dispatch)["unknown"] == 0
 
 
+def test_recipients_the_provider_rejects_fail_and_the_rest_are_sent(issue, supporters, locmem):
+    add_subscribers(supporters, 10)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    prepared = engine.prepare_batch(engine.claim_batch(dispatch.pk), engine._LinkMaker())
+    assert engine.start_posting(prepared.batch)
+    refused = sorted(prepared.recipients)[:2]
+    results = {
+        address: ("rejected" if address in refused else "queued", "<call-1@mg.example.org>")
+        for address in prepared.recipients
+    }
+
+    outcome = engine.record_outcome(prepared, results)
+
+    assert (outcome.sent, outcome.failed) == (8, 2)
+    failed = Delivery.objects.filter(status="failed")
+    assert sorted(failed.values_list("email", flat=True)) == refused
+    sent = Delivery.objects.filter(status="sent")
+    assert set(sent.values_list("provider_message_id", flat=True)) == {"call-1@mg.example.org"}
+
+
 def test_a_batch_claimed_but_never_posted_goes_back_to_the_queue(
     issue, supporters, locmem, settings
 ):
