@@ -433,20 +433,19 @@ def record_outcome(
             Delivery.objects.filter(pk__in=[ids[a] for a in rejected]).update(
                 status=STATUS.FAILED, attempts=batch.attempts, last_error="Rejected by the provider"
             )
-        message_ids = set(accepted.values())
+        message_ids, call_id = set(accepted.values()), ""
         if len(message_ids) == 1:
-            # One id for the whole call (inline merge): the batch's deliveries still queued are
-            # exactly the accepted ones, so one UPDATE by batch, without a list of ids.
+            # One id for the whole call (inline merge): it goes on the batch, and the batch's
+            # deliveries still queued are exactly the accepted ones: one UPDATE by batch that
+            # changes no indexed column (a HOT update on PostgreSQL).
+            call_id = message_ids.pop() or ""
             Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED).update(
-                status=STATUS.SENT,
-                provider_message_id=message_ids.pop() or "",
-                sent_at=now,
-                attempts=batch.attempts,
+                status=STATUS.SENT, sent_at=now, attempts=batch.attempts
             )
         elif accepted:
             pairs = [(ids[a], mid or "") for a, mid in accepted.items()]
             _mark_sent_with_ids(pairs, now, batch.attempts)
-        _finish_batch(batch, Batch.Status.SENT, sent_at=now)
+        _finish_batch(batch, Batch.Status.SENT, sent_at=now, provider_message_id=call_id)
     outcome.sent, outcome.failed = len(accepted), len(rejected)
     return outcome
 

@@ -228,8 +228,8 @@ def test_recipients_the_provider_rejects_fail_and_the_rest_are_sent(issue, suppo
     assert (outcome.sent, outcome.failed) == (8, 2)
     failed = Delivery.objects.filter(status="failed")
     assert sorted(failed.values_list("email", flat=True)) == refused
-    sent = Delivery.objects.filter(status="sent")
-    assert set(sent.values_list("provider_message_id", flat=True)) == {"call-1@mg.example.org"}
+    sent = Delivery.objects.filter(status="sent").select_related("batch")
+    assert {delivery.message_id for delivery in sent} == {"call-1@mg.example.org"}
 
 
 def test_a_batch_claimed_but_never_posted_goes_back_to_the_queue(

@@ -48,7 +48,9 @@ def test_ten_thousand_recipients_each_get_exactly_one_email_with_their_own_link(
     dispatch.refresh_from_db()
     assert dispatch.status == Dispatch.Status.SENT
     message_ids = {c["message_id"].strip("<>") for c in mailgun.calls}
-    assert set(Delivery.objects.values_list("provider_message_id", flat=True)) == message_ids
+    assert {delivery.message_id for delivery in Delivery.objects.select_related("batch")} == (
+        message_ids
+    )
 
 
 def test_failures_and_throttling_are_retried_until_everyone_has_it_once(
