@@ -61,8 +61,15 @@ class SendForm(forms.Form):
         required=False,
         label="Send at",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Your local time zone.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The time is read in the admin's time zone (the user's Wagtail account setting, else the
+        # site's TIME_ZONE), which is not necessarily the browser's: say which one.
+        zone = timezone.get_current_timezone_name()
+        help_text = f"In {zone} time (change it in your account settings)."
+        self.fields["scheduled_for"].help_text = help_text
 
     def clean(self):
         cleaned = super().clean()
@@ -118,7 +125,9 @@ def send_view(request: HttpRequest, page_id: int) -> HttpResponse:
 
                 start_scheduled.using(run_after=scheduled).enqueue(dispatch.pk)
                 messages.success(
-                    request, f"Scheduled for {timezone.localtime(scheduled):%-d %B %Y, %H:%M}."
+                    request,
+                    f"Scheduled for {timezone.localtime(scheduled):%-d %B %Y, %H:%M} "
+                    f"({timezone.get_current_timezone_name()}).",
                 )
             else:
                 engine.start(dispatch)
@@ -137,6 +146,24 @@ def _rate_and_eta(dispatch: Dispatch, counts: dict[str, int]) -> tuple[float, fl
     return rate, (counts["remaining"] / rate if rate and counts["remaining"] else 0.0)
 
 
+# What the operator can do, by dispatch status: the one place the progress page's buttons, its
+# JSON and the action view all read, so they cannot disagree.
+ACTIONS_BY_STATUS = {
+    Dispatch.Status.SCHEDULED: ("cancel",),
+    Dispatch.Status.SENDING: ("pause", "cancel", "resend_unknown"),
+    Dispatch.Status.PAUSED: ("resume", "cancel"),
+    Dispatch.Status.SENT: ("resend_unknown",),
+    Dispatch.Status.FAILED: ("resend_unknown",),
+}
+
+
+def allowed_actions(status: str, unknown_batches: int) -> list[str]:
+    """The actions valid now, in button order. *Re-send unknown* needs unknown batches, and is
+    not offered on a paused send (it would resume it) nor a cancelled one (nobody else gets it)."""
+    actions = ACTIONS_BY_STATUS.get(status, ())
+    return [a for a in actions if a != "resend_unknown" or unknown_batches]
+
+
 def dispatch_state(dispatch: Dispatch) -> dict:
     """Everything the progress page shows, as JSON-ready data."""
     engine.recover_stale_batches(dispatch.pk)
@@ -147,19 +174,23 @@ def dispatch_state(dispatch: Dispatch) -> dict:
     rate, eta = _rate_and_eta(dispatch, counts)
     total = dispatch.total or counts["total"]
     done = total - counts["remaining"]
+    finished = dispatch.status in Dispatch.FINISHED
+    unknown_batches = dispatch.batches.filter(status="unknown").count()
     return {
         "id": dispatch.pk,
         "status": dispatch.status,
         "status_label": dispatch.get_status_display(),
         "total": total,
         "done": done,
-        "percent": round(100 * done / total, 1) if total else 100.0,
+        # Nothing frozen yet (scheduled) is 0 %, not 100 %; a finished send of nobody is 100 %.
+        "percent": round(100 * done / total, 1) if total else (100.0 if finished else 0.0),
         "counts": counts,
         "rate_per_second": round(rate, 1),
         "seconds_left": round(eta) if eta is not None else None,
         "funnel": engine.funnel(dispatch),
-        "unknown_batches": dispatch.batches.filter(status="unknown").count(),
-        "finished": dispatch.status in Dispatch.FINISHED,
+        "unknown_batches": unknown_batches,
+        "actions": allowed_actions(dispatch.status, unknown_batches),
+        "finished": finished,
     }
 
 
@@ -204,6 +235,12 @@ def dispatch_action(request: HttpRequest, dispatch_id: int, action: str) -> Http
     dispatch = get_object_or_404(Dispatch, pk=dispatch_id)
     if action not in ACTIONS:
         return HttpResponse("Unknown action.", status=400)
+    unknown_batches = dispatch.batches.filter(status="unknown").count()
+    if action not in allowed_actions(dispatch.status, unknown_batches):  # e.g. a stale page
+        messages.error(
+            request, f"Not possible now: this send is {dispatch.get_status_display().lower()}."
+        )
+        return redirect("newsletter_dispatch", dispatch.pk)
     run, message = ACTIONS[action]
     run(dispatch)
     log(instance=dispatch.issue, action=f"newsletter.{action}", user=request.user,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
@@ -107,7 +109,119 @@ def test_pause_resume_cancel_and_resend_from_the_progress_page(
     Delivery.objects.filter(dispatch=dispatch).update(status="unknown")
     dispatch.batches.update(status="unknown")
     page = client.get(reverse("newsletter_dispatch", args=[dispatch.pk])).content.decode()
-    assert "Re-send 4 unknown" in page
+    assert re.search(r"Re-send <span data-count=\"unknown\">4</span> unknown", page)
     act("resend_unknown")
     assert len(mail.outbox) == 8
     assert act("explode").status_code == 400
+
+
+def _shown_buttons(page: str) -> list[str]:
+    """The actions whose forms the progress page renders without ``hidden``, in page order."""
+    forms = re.findall(r"<form [^>]*data-action=\"(\w+)\"([^>]*)>", page)
+    assert [name for name, _ in forms] == ["pause", "resume", "cancel", "resend_unknown"]
+    return [name for name, rest in forms if "hidden" not in rest.split()]
+
+
+@pytest.mark.parametrize(
+    ("status", "unknown", "actions"),
+    [
+        ("scheduled", False, ["cancel"]),
+        ("sending", False, ["pause", "cancel"]),
+        ("sending", True, ["pause", "cancel", "resend_unknown"]),
+        ("paused", False, ["resume", "cancel"]),
+        ("paused", True, ["resume", "cancel"]),  # re-sending would resume it: resume first
+        ("sent", False, []),
+        ("sent", True, ["resend_unknown"]),
+        ("failed", True, ["resend_unknown"]),
+        ("cancelled", True, []),  # cancelled means nobody else gets it
+    ],
+)
+def test_progress_json_lists_the_actions_valid_for_the_status_and_the_page_agrees(
+    client, sender, issue, supporters, settings, status, unknown, actions
+):
+    from newsletter import dispatch as engine
+
+    add_subscribers(supporters, 4)
+    settings.NEWSLETTER_BATCH_SIZES = {"django": 2}
+    dispatch = engine.create_dispatch(issue, [supporters])
+    if status != "scheduled":
+        engine.freeze(dispatch)  # two queued batches of two
+    if unknown:
+        batch = dispatch.batches.order_by("number").first()
+        batch.deliveries.update(status="unknown")
+        dispatch.batches.filter(pk=batch.pk).update(status="unknown")
+    Dispatch.objects.filter(pk=dispatch.pk).update(status=status)
+    client.force_login(sender)
+
+    state = client.get(reverse("newsletter_dispatch_progress", args=[dispatch.pk])).json()
+
+    assert state["status"] == status
+    assert state["actions"] == actions
+    assert state["finished"] is (status in ("sent", "failed", "cancelled"))
+    assert state["unknown_batches"] == (1 if unknown else 0)
+    if status == "scheduled":
+        assert state["percent"] == 0  # nothing frozen yet is not "100 % done"
+    page = client.get(reverse("newsletter_dispatch", args=[dispatch.pk])).content.decode()
+    assert _shown_buttons(page) == actions  # the page renders from the same list
+    assert ('id="unknown-warning" hidden' in page) is not unknown
+    section = re.search(r'<section id="dispatch-progress"[^>]*>', page).group()
+    assert ("data-finished" in section) is state["finished"]  # a finished page does not poll
+
+
+def test_an_action_not_valid_now_is_refused(client, sender, issue, supporters, locmem):
+    """A stale page (the send finished meanwhile) cannot cancel or pause; nothing is logged."""
+    add_subscribers(supporters, 2)
+    client.force_login(sender)
+    client.post(
+        reverse("newsletter_send", args=[issue.pk]),
+        {"lists": [supporters.pk], "when": "now", "confirm": "1"},
+    )
+    dispatch = Dispatch.objects.get(status="sent")
+    for action in ("cancel", "pause", "resume", "resend_unknown"):
+        url = reverse("newsletter_dispatch_action", args=[dispatch.pk, action])
+        response = client.post(url, follow=True)
+        assert "Not possible now: this send is sent." in response.content.decode()
+    dispatch.refresh_from_db()
+    assert dispatch.status == "sent" and len(mail.outbox) == 2
+    assert not PageLogEntry.objects.filter(action__in=["newsletter.cancel", "newsletter.pause"])
+
+
+def test_a_send_at_a_time_is_read_in_the_admin_time_zone_and_can_be_cancelled(
+    client, sender, issue, supporters, settings
+):
+    """The datetime field is read in the user's Wagtail time zone (not the browser's, as the help
+    text used to claim), and the form says which; cancelling before the time sends nothing."""
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    from django_tasks_db.models import DBTaskResult
+    from wagtail.users.models import UserProfile
+
+    from newsletter.dispatch_tasks import start_scheduled
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    add_subscribers(supporters, 3)
+    profile = UserProfile.get_for_user(sender)
+    profile.current_time_zone = "Asia/Tokyo"  # the site's TIME_ZONE is America/Toronto
+    profile.save()
+    client.force_login(sender)
+    url = reverse("newsletter_send", args=[issue.pk])
+
+    assert "In Asia/Tokyo time" in client.get(url).content.decode()
+    form = {"lists": [supporters.pk], "when": "later", "scheduled_for": "2099-01-01T09:00"}
+    review = client.post(url, form).content.decode()
+    assert "(Asia/Tokyo)" in review and 'value="2099-01-01T09:00"' in review
+    response = client.post(url, {**form, "confirm": "1"}, follow=True)
+
+    dispatch = Dispatch.objects.get()
+    moment = datetime.datetime(2099, 1, 1, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert dispatch.scheduled_for == moment and dispatch.status == "scheduled"
+    assert DBTaskResult.objects.get().run_after == moment
+    assert "Scheduled for 1 January 2099, 09:00 (Asia/Tokyo)." in response.content.decode()
+
+    client.post(reverse("newsletter_dispatch_action", args=[dispatch.pk, "cancel"]))
+    start_scheduled.call(dispatch.pk)  # the task, when its time comes
+    dispatch.refresh_from_db()
+    assert dispatch.status == "cancelled" and mail.outbox == []
+    assert not dispatch.deliveries.exists()
