@@ -67,6 +67,11 @@ def check(name: str, value: float, unit: str, op: str, target: float, note: str 
     return Result(name, round(value, 3), unit, f"{op} {target:g}", ok, note)
 
 
+def information(name: str, value: float, unit: str, note: str) -> Result:
+    """A figure shown for context, with no target of its own (ok is None, target "-")."""
+    return Result(name, round(value, 3), unit, "-", None, note)
+
+
 def skipped(name: str, unit: str, op: str, target: float, reason: str) -> Result:
     """A figure that could not be measured here (e.g. it needs PostgreSQL)."""
     return Result(name, None, unit, f"{op} {target:g}", None, f"skipped: {reason}")
@@ -92,7 +97,9 @@ def table(results: list[Result]) -> str:
     lines = [f"{'name':<{width}}  {'value':>12}  {'unit':<6}  {'target':<10}  ok   note"]
     for r in results:
         value = "-" if r.value is None else f"{r.value:,.3f}"
-        verdict = "skip" if r.ok is None else ("yes" if r.ok else "NO")
+        verdict = (
+            ("info" if r.target == "-" else "skip") if r.ok is None else ("yes" if r.ok else "NO")
+        )
         lines.append(
             f"{r.name:<{width}}  {value:>12}  {r.unit:<6}  {r.target:<10}  {verdict:<4} {r.note}"
         )

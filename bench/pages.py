@@ -24,7 +24,7 @@ import os
 import urllib.request
 
 from bench import harness, loadgen
-from bench.harness import Result, check, log
+from bench.harness import Result, check, information, log
 
 SECONDS = 20
 HELLO_SECONDS = 10
@@ -117,7 +117,7 @@ def run() -> list[Result]:
         f"{harness.database_kind(url)}"
     )
     cached_note = f"{cache}; {cached.rps:,.0f} req/s; {how}"
-    plain_note = "page cache off, the default (information: the targets apply to the cached page)"
+    plain_note = "page cache off, the default; for information: the targets are the cached page's"
     return [
         check("page_letter_p50_ms", cached.p50_ms, "ms", "<=", 25, cached_note),
         check("page_letter_p99_ms", cached.p99_ms, "ms", "<=", 100, cached_note),
@@ -130,14 +130,12 @@ def run() -> list[Result]:
             f"cached letter {cached.rps:,.0f} req/s, trivial view {hello.rps:,.0f} req/s"
             + ("" if hello.tool == "wrk" else GENERATOR_CAVEAT),
         ),
-        check("page_letter_uncached_p50_ms", plain.p50_ms, "ms", "<=", 25, plain_note),
-        check("page_letter_uncached_p99_ms", plain.p99_ms, "ms", "<=", 100, plain_note),
-        check(
+        information("page_letter_uncached_p50_ms", plain.p50_ms, "ms", plain_note),
+        information("page_letter_uncached_p99_ms", plain.p99_ms, "ms", plain_note),
+        information(
             "page_vs_hello_uncached_ratio",
             plain.rps / hello.rps,
             "x",
-            ">=",
-            0.5,
             f"letter {plain.rps:,.0f} req/s, trivial view {hello.rps:,.0f} req/s; {plain_note}",
         ),
     ]
