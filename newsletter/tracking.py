@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import datetime
 import logging
+from contextlib import nullcontext
 
 from anymail.signals import EventType, tracking
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import connections, router, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
 from newsletter.models import Subscription, Suppression, normalise_email
-from newsletter.models.dispatch import Delivery, TrackingEvent
+from newsletter.models.dispatch import Batch, Delivery, TrackingEvent
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,14 @@ def apply_event(
     raw: dict | None = None,
     permanent_bounce: bool = True,
 ) -> bool:
-    """Store one event and update its delivery; return False if it was a repeat or unusable."""
+    """Store one event and update its delivery; return False if it was a repeat or unusable.
+
+    One statement on PostgreSQL: the INSERT (``ON CONFLICT DO NOTHING``, the delivery looked
+    up inside it) and the timeline UPDATE in one ``WITH``. Elsewhere the INSERT, then the
+    UPDATE if the event is new and has a delivery, in one transaction. A repeat is the INSERT
+    alone. A new hard bounce, complaint or unsubscribe adds the two of :func:`_suppress` (all
+    in one transaction).
+    """
     from newsletter.dispatch import normalise_message_id
 
     recipient = normalise_email(recipient or "")
@@ -73,35 +80,111 @@ def apply_event(
     event_key = event_id or f"{event_type}:{message_id}:{recipient}:{timestamp.isoformat()}"
     if event_type in BOUNCE_LIKE:
         event_type = EventType.BOUNCED
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                stored = TrackingEvent.objects.create(
-                    provider=provider,
-                    event_id=event_key[:255],
-                    event_type=event_type,
-                    message_id=(message_id or "")[:255],
-                    recipient=recipient[:254],
-                    timestamp=timestamp,
-                    raw=raw or {},
-                )
-        except IntegrityError:
-            return False  # seen before: a provider retry or a duplicate post
+    linked = bool(message_id and recipient)  # else no delivery to look up
+    field = TIMELINE_FIELDS.get(event_type) if linked else None
+    reason = SUPPRESS.get(event_type) if recipient else None
+    if event_type == EventType.BOUNCED and not permanent_bounce:
+        reason = None
 
-        field = TIMELINE_FIELDS.get(event_type)
-        if field and message_id and recipient:
-            deliveries = Delivery.objects.filter(provider_message_id=message_id, email=recipient)
-            update = deliveries.filter(**{f"{field}__isnull": True})
-            if field == "delivered_at":
-                update = update.filter(*[Q(**{f"{name}__isnull": True}) for name in TERMINAL])
-            update.update(**{field: timestamp})
-            delivery_id = deliveries.values_list("pk", flat=True).first()
-            if delivery_id:
-                TrackingEvent.objects.filter(pk=stored.pk).update(delivery_id=delivery_id)
-        reason = SUPPRESS.get(event_type)
-        if reason and recipient and (event_type != EventType.BOUNCED or permanent_bounce):
+    connection = connections[router.db_for_write(TrackingEvent)]
+    single = connection.vendor == "postgresql"  # data-modifying WITH: INSERT and UPDATE in one
+    event = {
+        "provider": provider,
+        "event_id": event_key[:255],
+        "event_type": event_type,
+        "message_id": message_id[:255],
+        "recipient": recipient[:254],
+        "timestamp": timestamp,
+        "raw": raw or {},
+        "received_at": timezone.now(),
+    }
+    insert, params = _insert_sql(connection, event, (message_id, recipient) if linked else None)
+    when = _prep(connection, Delivery, field, timestamp) if field else None
+    atomic = reason or (field and not single)
+    with transaction.atomic(using=connection.alias) if atomic else nullcontext():
+        with connection.cursor() as cursor:
+            if field and single:
+                stored = f"(SELECT {_column(connection, TrackingEvent, 'delivery')} FROM stored)"
+                update = _update_sql(connection, field, stored)
+                cursor.execute(
+                    f"WITH stored AS ({insert}), moved AS ({update}) SELECT 1 FROM stored",
+                    [*params, when],
+                )
+                row = cursor.fetchone()
+            else:
+                cursor.execute(insert, params)
+                row = cursor.fetchone()
+                if row is not None and field and row[0] is not None:
+                    cursor.execute(_update_sql(connection, field, "%s"), [when, row[0]])
+        if row is None:
+            return False  # seen before: a provider retry or a duplicate post
+        if reason:
             _suppress(recipient, reason)
     return True
+
+
+def _prep(connection, model, name: str, value):
+    return model._meta.get_field(name).get_db_prep_save(value, connection)
+
+
+def _column(connection, model, name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+def _insert_sql(connection, event: dict, delivery: tuple[str, str] | None) -> tuple[str, list]:
+    """INSERT the event unless stored before, with its delivery (looked up in the same
+    statement, see :func:`_lookup_sql`) if given as (message id, address); the statement
+    returns a row (the delivery id, or NULL) only when the event is new. The SQL and its
+    parameters."""
+    quote = connection.ops.quote_name
+    columns = [_column(connection, TrackingEvent, name) for name in [*event, "delivery"]]
+    unique = [_column(connection, TrackingEvent, name) for name in ("provider", "event_id")]
+    sql = (
+        f"INSERT INTO {quote(TrackingEvent._meta.db_table)} ({', '.join(columns)})"
+        f" VALUES ({', '.join(['%s'] * len(event))},"
+        f" {_lookup_sql(connection) if delivery else 'NULL'})"
+        f" ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING {columns[-1]}"
+    )
+    params = [_prep(connection, TrackingEvent, name, value) for name, value in event.items()]
+    return sql, [*params, *(delivery * 2 if delivery else ())]
+
+
+def _lookup_sql(connection) -> str:
+    """The delivery of a message id and address (parameters: both, twice): the delivery's own
+    id (a provider that gives each recipient one), else its batch's (one id for the call, as
+    Mailgun's inline merge; the address then picks the one delivery of that dispatch). Both
+    use an index (the partial message-id indexes: hence ``<> ''``)."""
+    quote = connection.ops.quote_name
+    d_id, b_id = quote(Delivery._meta.pk.column), quote(Batch._meta.pk.column)
+    d_mid = _column(connection, Delivery, "provider_message_id")
+    b_mid = _column(connection, Batch, "provider_message_id")
+    d_email = _column(connection, Delivery, "email")
+    d_batch, d_dispatch = (_column(connection, Delivery, f) for f in ("batch", "dispatch"))
+    b_dispatch = _column(connection, Batch, "dispatch")
+    deliveries, batches = quote(Delivery._meta.db_table), quote(Batch._meta.db_table)
+    own = (
+        f"SELECT {d_id} FROM {deliveries} WHERE {d_mid} = %s AND {d_mid} <> ''"
+        f" AND {d_email} = %s ORDER BY {d_id} LIMIT 1"
+    )
+    by_batch = (
+        f"SELECT d.{d_id} FROM {batches} b JOIN {deliveries} d"
+        f" ON d.{d_dispatch} = b.{b_dispatch} AND d.{d_batch} = b.{b_id}"
+        f" WHERE b.{b_mid} = %s AND b.{b_mid} <> '' AND d.{d_email} = %s"
+        f" ORDER BY d.{d_id} LIMIT 1"
+    )
+    return f"COALESCE(({own}), ({by_batch}))"
+
+
+def _update_sql(connection, field: str, delivery_id: str) -> str:
+    """Set one moment of a delivery's timeline: only the first time, and never a "delivered"
+    after a bounce or complaint. Parameters: the time, then the delivery id if ``%s``."""
+    unset = [field, *TERMINAL] if field == "delivered_at" else [field]
+    conditions = "".join(f" AND {_column(connection, Delivery, name)} IS NULL" for name in unset)
+    return (
+        f"UPDATE {connection.ops.quote_name(Delivery._meta.db_table)}"
+        f" SET {_column(connection, Delivery, field)} = %s"
+        f" WHERE {connection.ops.quote_name(Delivery._meta.pk.column)} = {delivery_id}{conditions}"
+    )
 
 
 ENDED_HOW = {
@@ -112,8 +195,11 @@ ENDED_HOW = {
 
 
 def _suppress(email: str, reason: str) -> None:
-    """Suppress the address on every list and end its open subscriptions (two queries)."""
-    Suppression.objects.get_or_create(email=email, defaults={"reason": reason})
+    """Suppress the address on every list (an existing suppression keeps its reason) and end
+    its open subscriptions: two statements."""
+    Suppression.objects.bulk_create(
+        [Suppression(email=email, reason=reason)], ignore_conflicts=True
+    )
     Subscription.objects.filter(subscriber__email=email, status__in=Subscription.OPEN).update(
         status=Subscription.Status.UNSUBSCRIBED,
         ended_at=timezone.now(),
