@@ -83,11 +83,8 @@ def send_demo_issue(server) -> list[tuple[str, str]]:
         dispatch = engine.create_dispatch(issue, [mailing_list])
         engine.freeze(dispatch)
         engine.run_dispatch(dispatch.pk)
-    rows = list(
-        Delivery.objects.filter(dispatch=dispatch, status="sent").values_list(
-            "email", "provider_message_id"
-        )
-    )
+    sent = Delivery.objects.filter(dispatch=dispatch, status="sent").select_related("batch")
+    rows = [(delivery.email, delivery.message_id) for delivery in sent]
     if len(rows) != RECIPIENTS or not all(mid for _email, mid in rows):
         raise RuntimeError(f"only {len(rows)} deliveries sent with a message id")
     return rows
