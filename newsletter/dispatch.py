@@ -158,7 +158,7 @@ def freeze(dispatch: Dispatch) -> int:
     """Write the batches and one delivery per recipient, then mark the dispatch sending.
 
     The deliveries are copied inside the database by one ``INSERT ... SELECT`` from the
-    audience query (numbered with ``ROW_NUMBER()`` and joined to their batch), so freezing
+    audience query (numbered with ``ROW_NUMBER()``, the number giving the batch), so freezing
     100,000 recipients moves no rows through Python and memory stays flat. Runs in one
     transaction; returns the number of recipients. A dispatch already frozen is left alone.
     """
@@ -171,13 +171,13 @@ def freeze(dispatch: Dispatch) -> int:
             recipient_id=F("pk"), recipient_email=F("email")
         )
         expected = audience.count()
-        Batch.objects.bulk_create(
+        batches = Batch.objects.bulk_create(
             [
                 Batch(dispatch=dispatch, number=number, size=0)
                 for number in range((expected + size - 1) // size)
             ]
         )
-        total = _copy_audience(dispatch, audience, size)
+        total = _copy_audience(dispatch, audience, size, [batch.pk for batch in batches])
         _count_batch_sizes(dispatch)
         now = timezone.now()
         Dispatch.objects.filter(pk=dispatch.pk).update(
@@ -189,20 +189,37 @@ def freeze(dispatch: Dispatch) -> int:
     return total
 
 
-def _copy_audience(dispatch: Dispatch, audience, size: int) -> int:
-    """INSERT one delivery per audience row, in audience order, ``size`` per batch."""
+def _copy_audience(dispatch: Dispatch, audience, size: int, batch_ids: list[int]) -> int:
+    """INSERT one delivery per audience row, in audience order, ``size`` per batch.
+
+    Row ``rn`` (from 0) goes to batch number ``rn / size``. When the batches' ids are
+    consecutive (the usual case) that is arithmetic on the first id; otherwise (another freeze
+    took ids in between) a join to the batch rows. Rows beyond the batches counted a moment
+    before (people who joined in between) are left for the next send either way.
+    """
     select_sql, select_params = audience.query.sql_with_params()
     deliveries, batches = Delivery._meta.db_table, Batch._meta.db_table
-    sql = (
+    numbered = (
+        f"(SELECT s.recipient_id, s.recipient_email, "
+        f"ROW_NUMBER() OVER (ORDER BY s.recipient_id) - 1 AS rn FROM ({select_sql}) s) a"
+    )
+    insert = (
         f"INSERT INTO {deliveries} (dispatch_id, batch_id, subscriber_id, email, status, "
         f"provider_message_id, attempts, last_error) "
-        f"SELECT %s, b.id, a.recipient_id, a.recipient_email, %s, '', 0, '' FROM ("
-        f"SELECT s.recipient_id, s.recipient_email, "
-        f"ROW_NUMBER() OVER (ORDER BY s.recipient_id) - 1 AS rn "
-        f"FROM ({select_sql}) s) a "
-        f"JOIN {batches} b ON b.dispatch_id = %s AND b.number = a.rn / %s"
     )
-    params = [dispatch.pk, STATUS.QUEUED, *select_params, dispatch.pk, size]
+    if batch_ids and batch_ids == list(range(batch_ids[0], batch_ids[0] + len(batch_ids))):
+        sql = (
+            f"{insert}SELECT %s, %s + a.rn / %s, a.recipient_id, a.recipient_email, %s, '', 0, '' "
+            f"FROM {numbered} WHERE a.rn < %s"
+        )
+        params = [dispatch.pk, batch_ids[0], size, STATUS.QUEUED, *select_params]
+        params.append(len(batch_ids) * size)
+    else:
+        sql = (
+            f"{insert}SELECT %s, b.id, a.recipient_id, a.recipient_email, %s, '', 0, '' "
+            f"FROM {numbered} JOIN {batches} b ON b.dispatch_id = %s AND b.number = a.rn / %s"
+        )
+        params = [dispatch.pk, STATUS.QUEUED, *select_params, dispatch.pk, size]
     with db_connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -428,26 +445,51 @@ def record_outcome(
         if status not in ("rejected", "invalid", "failed")
     }
     rejected = [a for a in (results or {}) if a not in accepted]
+    message_ids = set(accepted.values())
+    outcome.sent, outcome.failed = len(accepted), len(rejected)
+    if len(message_ids) == 1 and not rejected:  # the usual case: one id for the whole call
+        _mark_batch_sent(batch, message_ids.pop() or "", now)
+        return outcome
     with transaction.atomic():
         if rejected:
             Delivery.objects.filter(pk__in=[ids[a] for a in rejected]).update(
                 status=STATUS.FAILED, attempts=batch.attempts, last_error="Rejected by the provider"
             )
-        message_ids, call_id = set(accepted.values()), ""
-        if len(message_ids) == 1:
-            # One id for the whole call (inline merge): it goes on the batch, and the batch's
-            # deliveries still queued are exactly the accepted ones: one UPDATE by batch that
-            # changes no indexed column (a HOT update on PostgreSQL).
-            call_id = message_ids.pop() or ""
+        if accepted:
+            pairs = [(ids[a], mid or "") for a, mid in accepted.items()]
+            _mark_sent_with_ids(pairs, now, batch.attempts)
+        _finish_batch(batch, Batch.Status.SENT, sent_at=now)
+    return outcome
+
+
+def _mark_batch_sent(batch: Batch, call_id: str, now: datetime.datetime) -> None:
+    """The provider took everyone in the batch under one message id (inline merge).
+
+    The id goes on the batch; the batch's deliveries still queued are exactly the accepted
+    ones, so one UPDATE by batch that changes no indexed column (a HOT update on PostgreSQL).
+    On PostgreSQL both UPDATEs are ONE statement (a data-modifying ``WITH``; one statement is
+    one transaction); elsewhere two in a transaction.
+    """
+    if db_connection.vendor != "postgresql":
+        with transaction.atomic():
             Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED).update(
                 status=STATUS.SENT, sent_at=now, attempts=batch.attempts
             )
-        elif accepted:
-            pairs = [(ids[a], mid or "") for a, mid in accepted.items()]
-            _mark_sent_with_ids(pairs, now, batch.attempts)
-        _finish_batch(batch, Batch.Status.SENT, sent_at=now, provider_message_id=call_id)
-    outcome.sent, outcome.failed = len(accepted), len(rejected)
-    return outcome
+            _finish_batch(batch, Batch.Status.SENT, sent_at=now, provider_message_id=call_id)
+        return
+    deliveries, batches = Delivery._meta.db_table, Batch._meta.db_table
+    sql = (
+        f"WITH sent AS (UPDATE {deliveries} SET status = %s, sent_at = %s, attempts = %s "
+        f"WHERE batch_id = %s AND status = %s) "
+        f"UPDATE {batches} SET status = %s, last_error = '', sent_at = %s, "
+        f"provider_message_id = %s WHERE id = %s AND claim_token = %s"
+    )
+    params = [
+        STATUS.SENT, now, batch.attempts, batch.pk, STATUS.QUEUED,
+        Batch.Status.SENT, now, call_id, batch.pk, batch.claim_token,
+    ]  # fmt: skip
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _record_error(batch: Batch, error: Exception, outcome: BatchOutcome) -> BatchOutcome:

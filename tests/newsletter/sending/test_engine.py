@@ -291,3 +291,41 @@ def test_freezing_takes_the_same_queries_for_ten_or_a_thousand_people(
         sorted(Batch.objects.filter(dispatch__mailing_lists=big).values_list("size", flat=True))
         == [100] * 10
     )
+
+
+@pytest.mark.parametrize("gap", [False, True])
+def test_freezing_puts_everyone_in_order_in_their_own_batch(
+    issue, supporters, locmem, monkeypatch, gap
+):
+    """Batch ids usually follow each other (arithmetic); when another send took ids in between,
+    the freeze joins to the batch rows instead. Either way: batch n holds recipients n*10.."""
+    add_subscribers(supporters, 25)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    if gap:  # another dispatch's batch between ours: ids 1, 3, 4
+        other = engine.create_dispatch(issue, [supporters])
+        original = Batch.objects.bulk_create
+
+        def interleaved(batches, *args, **kwargs):
+            created = original(batches[:1], *args, **kwargs)
+            original([Batch(dispatch=other, number=0)])
+            return created + original(batches[1:], *args, **kwargs)
+
+        monkeypatch.setattr(Batch.objects, "bulk_create", interleaved)
+    engine.freeze(dispatch)
+
+    batches = list(Batch.objects.filter(dispatch=dispatch).order_by("number"))
+    ids = [batch.pk for batch in batches]
+    assert (ids != list(range(ids[0], ids[0] + 3))) is gap
+    assert [batch.size for batch in batches] == [10, 10, 5]
+    by_batch = {
+        number: sorted(
+            Delivery.objects.filter(batch__number=number, dispatch=dispatch).values_list(
+                "subscriber_id", flat=True
+            )
+        )
+        for number in range(3)
+    }
+    everyone = sorted(
+        Delivery.objects.filter(dispatch=dispatch).values_list("subscriber_id", flat=True)
+    )
+    assert [by_batch[n] for n in range(3)] == [everyone[:10], everyone[10:20], everyone[20:]]
