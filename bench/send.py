@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import signal
 import subprocess
 import tempfile
@@ -270,6 +271,9 @@ def query_kind(sql: str) -> str:
         return verb
     if verb == "INSERT":
         return f"INSERT {text.split(' INTO ', 1)[1].split(' ', 1)[0].strip(chr(34))}"
+    if verb == "WITH":  # a data-modifying WITH: label each statement in it, in order
+        parts = re.findall(r"(?:UPDATE|INSERT INTO|DELETE FROM) .*?(?= WHERE |\)|$)", text)
+        return " + ".join(query_kind(part) for part in parts) + " (one statement)"
     if verb == "UPDATE":
         table = text.split(" ", 2)[1].strip('"')
         assignment = text.split(" SET ", 1)[1].split(" WHERE ", 1)[0].split(",")[0]
