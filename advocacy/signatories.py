@@ -39,6 +39,7 @@ class PasteReport:
     errors: list[str] = field(default_factory=list)
     created: int = 0
     reused: int = 0
+    removed: int = 0  # ticked off the letter in the same save
 
     @property
     def added(self) -> int:
@@ -46,11 +47,15 @@ class PasteReport:
 
     def summary(self) -> str:
         """One readable paragraph for the editor."""
-        parts = [
-            f"Added {self.added} signator{'y' if self.added == 1 else 'ies'} "
-            f"({self.created} new organisation{'' if self.created == 1 else 's'}, "
-            f"{self.reused} existing reused)."
-        ]
+        parts = []
+        if self.removed:
+            parts.append(f"Removed {self.removed} signator{'y' if self.removed == 1 else 'ies'}.")
+        if self.added or not self.removed:
+            parts.append(
+                f"Added {self.added} signator{'y' if self.added == 1 else 'ies'} "
+                f"({self.created} new organisation{'' if self.created == 1 else 's'}, "
+                f"{self.reused} existing reused)."
+            )
         if self.blank_lines:
             parts.append(f"Skipped {len(self.blank_lines)} blank line(s).")
         if self.repeated:

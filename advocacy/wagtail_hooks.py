@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.templatetags.static import static
+from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.snippets.models import register_snippet
@@ -43,6 +45,12 @@ class AdvocacySnippets(SnippetViewSetGroup):
 
 
 register_snippet(AdvocacySnippets)
+
+
+@hooks.register("insert_global_admin_css")
+def signatory_list_css() -> str:
+    """The open letter's signatory list: a scrolling box in columns."""
+    return format_html('<link rel="stylesheet" href="{}">', static("advocacy/admin.css"))
 
 
 @hooks.register("after_create_page")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import StreamField
 from wagtail.models import Orderable
@@ -14,6 +14,7 @@ from wagtail.search import index
 from advocacy.blocks import INLINE_FEATURES, BodyBlock
 from advocacy.forms import OpenLetterPageForm
 from advocacy.models.base import AdvocacyPage
+from advocacy.panels import SignatoryListPanel
 from advocacy.serializers import DemandListField, OrganisationField, OrganisationListField
 
 
@@ -74,7 +75,7 @@ class OpenLetterPage(AdvocacyPage):
                 FieldPanel("closing"),
                 FieldPanel("lead_signatory"),
                 FieldPanel("paste_signatories"),
-                InlinePanel("signatories", label="Signatory"),
+                SignatoryListPanel("remove_signatories"),
             ],
             heading="Closing and signatories",
         ),
@@ -150,8 +151,6 @@ class LetterSignatory(Orderable):
     organisation = models.ForeignKey(
         "advocacy.Organisation", on_delete=models.PROTECT, related_name="signed_letters"
     )
-
-    panels = [FieldPanel("organisation")]
 
     class Meta(Orderable.Meta):
         verbose_name = "signatory"
