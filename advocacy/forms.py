@@ -4,6 +4,9 @@ A letter can have hundreds of signatories. An inline form per signatory made the
 3.5 MB with one query per row; instead the page lists them (one checkbox each, to remove) and
 takes new ones pasted, one organisation per line. They stay in signing order: pasted ones are
 added at the end.
+
+Organisations are only created when the letter is saved, never when it is previewed; see
+``allow_creating_organisations``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,38 @@ from wagtail.admin.forms import WagtailAdminPageForm
 
 from advocacy.models.organisations import Organisation
 from advocacy.signatories import PasteReport, parse_pasted_names, resolve_organisations
+
+_SAVING_FLAG = "_saving_open_letter"
+
+
+def allow_creating_organisations(user) -> None:
+    """Let this request's ``OpenLetterPageForm.save()`` create the pasted organisations.
+
+    Wagtail calls ``form.save(commit=False)`` in two kinds of view, and only one of them saves:
+
+    - The page edit and create views (``wagtail/admin/views/pages/edit.py`` and ``create.py``)
+      save it: they call ``form.save(commit=False)`` (the create view always, the edit view
+      when the page is live) and then ``save_revision()``, which needs the organisations in
+      the database. Their ``dispatch()`` runs the ``before_edit_page`` / ``before_create_page``
+      hook, for POST as for GET, before building the form.
+    - The preview views (``wagtail/admin/views/generic/preview.py``, ``PreviewOnEdit.get``,
+      subclassed in ``pages/preview.py``) call ``form.save(commit=False)`` only to render the
+      unsaved page, each time the live preview panel refreshes while the editor types. They
+      run no hook.
+
+    ``commit`` cannot tell the two apart, so a hook in ``advocacy/wagtail_hooks.py`` calls
+    this from ``before_edit_page`` / ``before_create_page`` on POST. The flag travels on the
+    user object because the hook gets the request and the form gets ``for_user``, the same
+    object as ``request.user`` (the paste report travels back the same way). Without the flag,
+    ``save(commit=False)`` writes nothing: pasted names become signatories in memory, with the
+    existing organisations and unsaved ``Organisation`` instances for new names, so the
+    preview still shows them.
+    """
+    setattr(user, _SAVING_FLAG, True)
+
+
+def may_create_organisations(user) -> bool:
+    return user is not None and getattr(user, _SAVING_FLAG, False)
 
 
 class OpenLetterPageForm(WagtailAdminPageForm):
@@ -74,6 +109,12 @@ class OpenLetterPageForm(WagtailAdminPageForm):
         return cleaned
 
     def save(self, commit: bool = True):
+        """Apply the ticks and the paste to the page's signatories.
+
+        New organisations are created only if the page is saved here (``commit``) or by the
+        view that called this (``allow_creating_organisations``); a preview writes nothing.
+        """
+        saving = commit or may_create_organisations(self.for_user)
         page = super().save(commit=False)
         removed = {int(pk) for pk in self.cleaned_data.get("remove_signatories") or []}
         if removed:
@@ -84,7 +125,7 @@ class OpenLetterPageForm(WagtailAdminPageForm):
         if report is not None:
             from advocacy.models.letters import LetterSignatory
 
-            organisations = resolve_organisations(report)
+            organisations = resolve_organisations(report, create=saving)
             current = list(page.signatories.all())
             start = max((link.sort_order or 0 for link in current), default=-1) + 1
             page.signatories.add(
@@ -93,7 +134,7 @@ class OpenLetterPageForm(WagtailAdminPageForm):
                     for offset, org in enumerate(organisations)
                 ]
             )
-        if (report is not None or removed) and self.for_user is not None:
+        if saving and (report is not None or removed) and self.for_user is not None:
             report = report or PasteReport()
             report.removed = len(removed)
             # Wagtail reloads the page after publishing, so the report travels on the user

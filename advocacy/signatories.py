@@ -106,8 +106,12 @@ def parse_pasted_names(text: str, already_signed_keys: Iterable[str] = ()) -> Pa
     return report
 
 
-def resolve_organisations(report: PasteReport) -> list[Organisation]:
-    """Find or create the organisations of a parsed paste, in paste order (two queries)."""
+def resolve_organisations(report: PasteReport, *, create: bool = True) -> list[Organisation]:
+    """Find or create the organisations of a parsed paste, in paste order (two queries).
+
+    With ``create=False`` nothing is written (one query): names not in the database yet come
+    back as unsaved ``Organisation`` instances, enough to show them in a preview.
+    """
     keys = [item.key for item in report.names]
     existing = {org.name_key: org for org in Organisation.objects.filter(name_key__in=keys)}
     missing = [
@@ -115,9 +119,11 @@ def resolve_organisations(report: PasteReport) -> list[Organisation]:
         for item in report.names
         if item.key not in existing
     ]
-    # ignore_conflicts: another editor may create the same name at the same moment.
-    Organisation.objects.bulk_create(missing, ignore_conflicts=True)
-    if missing:
+    if not create:
+        existing.update({org.name_key: org for org in missing})
+    elif missing:
+        # ignore_conflicts: another editor may create the same name at the same moment.
+        Organisation.objects.bulk_create(missing, ignore_conflicts=True)
         existing.update(
             {
                 org.name_key: org

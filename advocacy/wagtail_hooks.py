@@ -1,4 +1,5 @@
-"""Admin registration: snippets for organisations and donation appeals, paste reports."""
+"""Admin registration: snippets for organisations and donation appeals; the open letter's
+paste-to-sign (organisations created on save only, the report shown after)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from advocacy.models import DonationAppeal, Organisation
+from advocacy.forms import allow_creating_organisations
+from advocacy.models import DonationAppeal, OpenLetterPage, Organisation
 
 
 class OrganisationFilterSet(WagtailFilterSet):
@@ -51,6 +53,24 @@ register_snippet(AdvocacySnippets)
 def signatory_list_css() -> str:
     """The open letter's signatory list: a scrolling box in columns."""
     return format_html('<link rel="stylesheet" href="{}">', static("advocacy/admin.css"))
+
+
+@hooks.register("before_edit_page")
+def saving_a_letter_may_create_organisations(request, page) -> None:
+    """Saving (POST to the edit view) may create pasted organisations; previewing may not.
+
+    The preview views run no hook, so their ``form.save(commit=False)`` writes nothing. See
+    ``advocacy.forms.allow_creating_organisations``.
+    """
+    if request.method == "POST" and isinstance(page, OpenLetterPage):
+        allow_creating_organisations(request.user)
+
+
+@hooks.register("before_create_page")
+def creating_a_letter_may_create_organisations(request, parent_page, page_class) -> None:
+    """As ``saving_a_letter_may_create_organisations``, for the create view."""
+    if request.method == "POST" and issubclass(page_class, OpenLetterPage):
+        allow_creating_organisations(request.user)
 
 
 @hooks.register("after_create_page")
