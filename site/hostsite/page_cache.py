@@ -20,6 +20,29 @@ Django's cache middleware (``PAGE_CACHE_SECONDS`` turns it on), with these chang
 * The key prefix (``page:<generation>``) is worked out per request (the generation is kept on
   the request, the prefix on a per-request copy of the middleware): the middleware instances are
   shared by every thread of a worker, so they are never changed.
+* The generation is bumped when the publish is *committed* (``transaction.on_commit``; at once
+  outside a transaction). Bumped before, another worker could start a request under the new
+  generation, still read the old page from the database, and keep it as the new version until
+  the next publish. What Wagtail 8.0.1 does: ``page_published`` is sent from
+  ``PublishPageRevisionAction._after_publish``, just after ``object.save()``. Publishing opens
+  no transaction of its own, nor do the admin's edit and create views (``Page.save`` is atomic,
+  but has committed by the time the signal is sent; the log entry and the aliases are written
+  after it). So a publish from the editor usually signals outside a transaction and the bump is
+  immediate; but the signal comes inside one whenever the caller holds a transaction: approving
+  the last task of a workflow (``WorkflowState.finish`` is atomic and publishes from
+  ``on_finish``), the demo loader (one ``transaction.atomic`` around all its content),
+  ``ATOMIC_REQUESTS`` (not set here), tests, and any code that publishes within ``atomic``.
+  ``page_unpublished`` (from ``UnpublishPageAction._after_unpublish``) is the same. A publish
+  that is rolled back bumps nothing.
+* If the shared cache can't be reached, the page cache steps aside rather than failing the
+  request: a worker that can't read the generation serves every anonymous request uncached (it
+  can't know whether something was published meanwhile), logs one warning for the whole
+  outage, and tries the shared cache again after ``GENERATION_SECONDS``. A publish whose bump
+  can't reach the shared cache still succeeds: it logs a warning, this worker serves uncached
+  from then on (so it shows the change at once), and the bump is sent as soon as this worker
+  reaches the shared cache again, before it uses the number it reads, so that pages the other
+  workers cached before the outage are not served as current afterwards. Until then a worker
+  that can still reach the shared cache may serve the previous version.
 
 Without ``REDIS_URL`` the "shared" cache is local memory too, which is right for one process
 (``runserver``) but means a publish in one gunicorn worker never reaches the others.
@@ -28,6 +51,7 @@ Without ``REDIS_URL`` the "shared" cache is local memory too, which is right for
 from __future__ import annotations
 
 import copy
+import logging
 import pickle
 import threading
 import time
@@ -36,11 +60,14 @@ from collections import OrderedDict
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.db import transaction
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 
 GENERATION_KEY = "page-cache-generation"
 GENERATION_SECONDS = 1.0
 SHARED_CACHE_ALIAS = DEFAULT_CACHE_ALIAS
+
+logger = logging.getLogger(__name__)
 
 
 def _shared_cache():
@@ -52,20 +79,98 @@ def _fresh_generation() -> int:
     return time.time_ns() // 1_000_000
 
 
+def _next_generation() -> int:
+    """Bump the shared generation and return the new number (raises if it can't be reached)."""
+    cache = _shared_cache()
+    try:
+        return cache.incr(GENERATION_KEY)
+    except ValueError:  # never set, or lost with the shared cache
+        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
+        return cache.incr(GENERATION_KEY)
+
+
 class WorkerGeneration:
-    """This worker's copy of the shared generation number, re-read at most once per ``seconds``."""
+    """This worker's copy of the shared generation number, re-read at most once per ``seconds``.
+
+    ``None`` while the shared cache can't be reached: the page cache is then not used, and the
+    shared cache is tried again ``seconds`` after the last failure.
+    """
 
     def __init__(self, seconds: float = GENERATION_SECONDS, clock=time.monotonic):
         self.seconds = seconds
         self.clock = clock
-        self._known: tuple[int, float] | None = None  # (generation, when it was read)
+        self._known: tuple[int | None, float] | None = None  # (generation, when it was read)
+        self._unsent = False  # a publish's bump has not reached the shared cache yet
+        self._down = False  # the shared cache failed when last tried (and that was logged)
+        self._lock = threading.Lock()
 
-    def current(self) -> int:
+    def current(self) -> int | None:
         known, now = self._known, self.clock()
         if known is None or now - known[1] >= self.seconds:
-            value = _shared_cache().get_or_set(GENERATION_KEY, _fresh_generation, timeout=None)
+            try:
+                if self._unsent:
+                    value = self._send_bump()
+                else:
+                    value = _shared_cache().get_or_set(
+                        GENERATION_KEY, _fresh_generation, timeout=None
+                    )
+            except Exception:
+                self._known = (None, now)
+                if self._went_down():
+                    logger.warning(
+                        "Page cache bypassed: the shared cache can't be read, so pages are "
+                        "served uncached until it can (tried again every %ss).",
+                        self.seconds,
+                        exc_info=True,
+                    )
+                return None
             known = self._known = (value, now)
+            self._came_back()
         return known[0]
+
+    def bump(self) -> None:
+        """Start a new generation in the shared cache and use it here at once.
+
+        If the shared cache can't be reached, log it and serve uncached: the bump is sent the
+        next time :meth:`current` reaches the shared cache.
+        """
+        now = self.clock()
+        try:
+            value = self._send_bump()
+        except Exception:
+            self._known = (None, now)
+            self._went_down()
+            logger.warning(
+                "Page cache: a publish could not start a new generation in the shared cache. "
+                "This worker serves pages uncached until it reaches the shared cache and sends "
+                "the new generation; other workers may serve the previous version until then.",
+                exc_info=True,
+            )
+            return
+        self._known = (value, now)
+        self._came_back()
+
+    def _send_bump(self) -> int:
+        self._unsent = False  # cleared first, so that a bump failing meanwhile stays unsent
+        try:
+            return _next_generation()
+        except Exception:
+            self._unsent = True
+            raise
+
+    def _went_down(self) -> bool:
+        """Note a failure of the shared cache; True if it was working until now."""
+        with self._lock:
+            first, self._down = not self._down, True
+        return first
+
+    def _came_back(self) -> None:
+        if not self._down:
+            return
+        with self._lock:
+            back, self._down = self._down, False
+        if back:
+            logger.warning("Page cache: the shared cache can be read again; caching pages again.")
 
     def remember(self, value: int) -> None:
         self._known = (value, self.clock())
@@ -78,19 +183,20 @@ class WorkerGeneration:
 worker_generation = WorkerGeneration()
 
 
-def generation() -> int:
+def generation() -> int | None:
+    """This worker's generation; ``None`` while the shared cache can't be read (don't cache)."""
     return worker_generation.current()
 
 
-def invalidate(**kwargs) -> None:
-    """Start a new generation: every cached page, in every worker, is stale from now on."""
-    cache = _shared_cache()
-    try:
-        current = cache.incr(GENERATION_KEY)
-    except ValueError:  # never set, or lost with the shared cache
-        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
-        current = cache.incr(GENERATION_KEY)
-    worker_generation.remember(current)
+def invalidate(instance=None, **kwargs) -> None:
+    """Start a new generation, once the publish is committed (at once outside a transaction):
+    every cached page, in every worker, is stale from then on.
+
+    Connected to ``page_published`` and ``page_unpublished``, which Wagtail may send inside a
+    transaction (see the module's docstring). Never raises: see :meth:`WorkerGeneration.bump`.
+    """
+    using = getattr(getattr(instance, "_state", None), "db", None)
+    transaction.on_commit(worker_generation.bump, using=using, robust=True)
 
 
 class _Entries:
@@ -200,11 +306,19 @@ class LocalPageStore(BaseCache):
         return self._store.size
 
 
-def _for_request(middleware, request):
-    """A copy of the (shared) middleware with this request's key prefix, ``page:<generation>``."""
-    current = getattr(request, "_page_cache_generation", None)
-    if current is None:  # read once per request: both middlewares need it
+_UNREAD = object()
+
+
+def _request_generation(request) -> int | None:
+    """The generation for this request, read once per request (both middlewares need it)."""
+    current = getattr(request, "_page_cache_generation", _UNREAD)
+    if current is _UNREAD:
         current = request._page_cache_generation = generation()
+    return current
+
+
+def _for_request(middleware, current: int):
+    """A copy of the (shared) middleware with this request's key prefix, ``page:<generation>``."""
     bound = copy.copy(middleware)
     bound.key_prefix = f"{middleware.key_prefix}:{current}"
     return bound
@@ -219,13 +333,20 @@ class AnonymousFetchFromCacheMiddleware(FetchFromCacheMiddleware):
         if _has_session(request):
             request._cache_update_cache = False
             return None
-        return FetchFromCacheMiddleware.process_request(_for_request(self, request), request)
+        current = _request_generation(request)
+        if current is None:  # the shared cache can't be read: neither read nor fill the cache
+            request._cache_update_cache = False
+            return None
+        return FetchFromCacheMiddleware.process_request(_for_request(self, current), request)
 
 
 class AnonymousUpdateCacheMiddleware(UpdateCacheMiddleware):
     def process_response(self, request, response):
         if not self._should_update_cache(request, response):
             return response
+        current = _request_generation(request)
+        if current is None:
+            return response
         return UpdateCacheMiddleware.process_response(
-            _for_request(self, request), request, response
+            _for_request(self, current), request, response
         )

@@ -3,16 +3,19 @@
 Pages are kept in each worker's memory; the generation number that publishing bumps is shared
 (Redis in production) and re-read by each worker at most once a second. A second worker is
 simulated in one process by what makes it different: its own store and its own copy of the
-generation.
+generation. Tests run inside a transaction, and the generation is bumped when a publish commits,
+so publishing here goes through :func:`publish`, which runs the commit callbacks as a commit would.
 """
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpResponse
-from django.test import RequestFactory
+from django.test import RequestFactory, TestCase
 from django.test.utils import CaptureQueriesContext
 from hostsite import page_cache as page_cache_module
 from hostsite.page_cache import (
@@ -68,11 +71,13 @@ def clock(monkeypatch):
 
 
 class CountingCache:
-    """The shared cache, recording each call (method and key)."""
+    """The shared cache, recording each call (method and key). While ``down`` every call
+    raises, as the Redis client does when Redis can't be reached."""
 
     def __init__(self, cache):
         self.cache = cache
         self.calls: list[tuple[str, str]] = []
+        self.down = False
 
     def __getattr__(self, name):
         attribute = getattr(self.cache, name)
@@ -81,6 +86,8 @@ class CountingCache:
 
         def counted(key, *args, **kwargs):
             self.calls.append((name, key))
+            if self.down:
+                raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
             return attribute(key, *args, **kwargs)
 
         return counted
@@ -100,13 +107,23 @@ def queries_for(client, url: str) -> tuple[int, str]:
     return len(queries), response.content.decode()
 
 
+def publish(page, title: str) -> None:
+    """Publish a new title and commit (the commit callbacks run, as they would at a commit)."""
+    page.title = title
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        page.save_revision().publish()
+
+
 def publish_in_another_worker(letter, title: str) -> None:
     """Publish as another worker would: the shared generation moves on, this worker's copy
     of it (read just before) does not."""
     known = worker_generation.current()
-    letter.title = title
-    letter.save_revision().publish()
+    publish(letter, title)
     worker_generation.remember(known)
+
+
+def page_cache_log(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == page_cache_module.__name__]
 
 
 def start_another_worker() -> None:
@@ -124,8 +141,7 @@ def test_a_cached_letter_page_needs_no_database_until_something_is_published(
     assert first > 0 and cached == 0
     assert letter.title in html
 
-    letter.title = "A corrected title"
-    letter.save_revision().publish()
+    publish(letter, "A corrected title")
 
     _, fresh = queries_for(client, letter.url)
     assert "A corrected title" in fresh
@@ -212,8 +228,9 @@ def test_a_page_rendered_while_a_publish_happens_is_not_served_as_the_new_versio
 
     def view(request):
         renders.append(request.path)
-        if len(renders) == 1:
-            invalidate()  # someone publishes while the first render is under way
+        if len(renders) == 1:  # someone publishes while the first render is under way
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                invalidate()
         return HttpResponse(f"render {len(renders)}")
 
     site = AnonymousUpdateCacheMiddleware(AnonymousFetchFromCacheMiddleware(view))
@@ -222,6 +239,118 @@ def test_a_page_rendered_while_a_publish_happens_is_not_served_as_the_new_versio
     assert site(factory.get("/letter/")).content == b"render 2"  # render 1 was the old version
     assert site(factory.get("/letter/")).content == b"render 2"  # and this one is kept
     assert site.key_prefix == "page"  # the shared middleware itself is never changed
+
+
+def test_the_generation_is_bumped_when_the_publish_commits_not_before(
+    client, page_cache, newsroom, django_capture_on_commit_callbacks
+):
+    letter = make_letter(newsroom, 3)
+    queries_for(client, letter.url)  # cached under the current generation
+    before = caches["default"].get(GENERATION_KEY)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        letter.title = "A corrected title"
+        letter.save_revision().publish()
+        # Not committed yet: another worker could still read the old page, so the generation
+        # (shared, and this worker's copy) stays where it was and the cached page is served.
+        assert caches["default"].get(GENERATION_KEY) == before
+        assert worker_generation.current() == before
+        cached, html = queries_for(client, letter.url)
+        assert cached == 0 and "A corrected title" not in html
+    assert len(callbacks) == 1
+
+    assert caches["default"].get(GENERATION_KEY) == before + 1
+    assert worker_generation.current() == before + 1
+    _, html = queries_for(client, letter.url)
+    assert "A corrected title" in html
+
+
+def test_a_publish_that_is_rolled_back_bumps_nothing(
+    client, page_cache, newsroom, django_capture_on_commit_callbacks
+):
+    letter = make_letter(newsroom, 3)
+    queries_for(client, letter.url)
+    before = caches["default"].get(GENERATION_KEY)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        letter.title = "A corrected title"
+        letter.save_revision().publish()
+        raise RuntimeError("the rest of the request failed")
+    assert callbacks == []
+    assert caches["default"].get(GENERATION_KEY) == before
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_the_generation_is_bumped_at_once(page_cache):
+    before = worker_generation.current()
+    invalidate()
+    assert caches["default"].get(GENERATION_KEY) == before + 1
+    assert worker_generation.current() == before + 1
+
+
+def test_while_the_shared_cache_is_down_pages_are_served_uncached_and_it_is_retried_each_second(
+    client, page_cache, clock, shared_cache, newsroom, caplog
+):
+    letter = make_letter(newsroom, 3)
+    queries_for(client, letter.url)  # cached
+    shared_cache.down = True
+    clock.advance(1)  # time to read the generation again
+    shared_cache.calls.clear()
+
+    with caplog.at_level(logging.WARNING, logger=page_cache_module.__name__):
+        for _ in range(3):
+            uncached, html = queries_for(client, letter.url)  # 200, rendered, no exception
+            assert uncached > 0 and letter.title in html
+        clock.advance(0.99)
+        queries_for(client, letter.url)
+        assert len(shared_cache.calls) == 1  # tried once, not on every request
+        clock.advance(0.01)
+        for _ in range(3):
+            uncached, _ = queries_for(client, letter.url)
+            assert uncached > 0
+        assert len(shared_cache.calls) == 2
+
+        (warning,) = page_cache_log(caplog)  # one warning for the outage, not one per request
+        assert "can't be read" in warning
+
+        shared_cache.down = False
+        clock.advance(1)
+        cached, html = queries_for(client, letter.url)  # nothing was published: cache again
+        assert cached == 0 and letter.title in html
+    assert "can be read again" in page_cache_log(caplog)[-1]
+
+
+def test_publishing_while_the_shared_cache_is_down_works_and_is_sent_when_it_is_back(
+    client, page_cache, clock, shared_cache, newsroom, caplog
+):
+    letter = make_letter(newsroom, 3)
+    queries_for(client, letter.url)  # cached under the generation read just now
+    before = caches["default"].get(GENERATION_KEY)
+    shared_cache.down = True
+
+    with caplog.at_level(logging.WARNING, logger=page_cache_module.__name__):
+        publish(letter, "A corrected title")  # does not raise
+    (warning,) = page_cache_log(caplog)
+    assert "could not start a new generation" in warning
+    letter.refresh_from_db()
+    assert letter.title == "A corrected title" and letter.live
+
+    # This worker shows the change at once (its copy of the generation is still recent).
+    uncached, html = queries_for(client, letter.url)
+    assert uncached > 0 and "A corrected title" in html
+
+    # The shared cache comes back with the old number: the bump is sent before it is used,
+    # so the page cached before the outage is not served as the current version.
+    shared_cache.down = False
+    clock.advance(1)
+    _, html = queries_for(client, letter.url)
+    assert "A corrected title" in html
+    assert caches["default"].get(GENERATION_KEY) == before + 1
+    cached, html = queries_for(client, letter.url)
+    assert cached == 0 and "A corrected title" in html
 
 
 def test_each_worker_keeps_its_pages_within_a_byte_budget_least_recently_read_out_first():
