@@ -4,6 +4,7 @@ paste-to-sign (organisations created on save only, the report shown after)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import JsonResponse
 from django.templatetags.static import static
 from django.utils.html import format_html
 from wagtail import hooks
@@ -55,22 +56,56 @@ def signatory_list_css() -> str:
     return format_html('<link rel="stylesheet" href="{}">', static("advocacy/admin.css"))
 
 
-@hooks.register("before_edit_page")
-def saving_a_letter_may_create_organisations(request, page) -> None:
-    """Saving (POST to the edit view) may create pasted organisations; previewing may not.
+AUTOSAVE_PAUSED = (
+    "Autosave is paused: pasted and ticked signatories are applied when you save a draft or "
+    "publish."
+)
 
-    The preview views run no hook, so their ``form.save(commit=False)`` writes nothing. See
+
+def pause_autosave_or_allow_creating_organisations(request):
+    """On a POST to save an open letter, let its form create the pasted organisations.
+
+    The preview views run no hook, so their ``form.save(commit=False)`` writes nothing: see
     ``advocacy.forms.allow_creating_organisations``.
+
+    Wagtail 8 also autosaves: about a second after the editor stops typing, its ``w-autosave``
+    controller posts the whole form to the same edit (or create) view with
+    ``Accept: application/json``. Applied then, a paste being typed would create organisations
+    from half-typed names and sign the draft with them, and a ticked signatory would be removed
+    while its checkbox stays ticked, so the next save fails with "Select a valid choice". So
+    while the paste box has text or a box is ticked, autosave is refused with a JSON error,
+    the response Wagtail's own views give for an invalid form: its indicator shows the message
+    as "paused" and the unsaved-changes warning stays on. Saving a draft or publishing is a
+    normal form POST (not JSON), which applies them and reloads the page; autosave carries on.
     """
+    pending = request.POST.get("paste_signatories", "").strip() or request.POST.getlist(
+        "remove_signatories"
+    )
+    if pending and not request.accepts("text/html"):  # Wagtail's test for a JSON request
+        return JsonResponse(
+            {
+                "success": False,
+                "error_code": "validation_error",
+                "error_message": AUTOSAVE_PAUSED,
+            },
+            status=400,
+        )
+    allow_creating_organisations(request.user)
+    return None
+
+
+@hooks.register("before_edit_page")
+def before_saving_a_letter(request, page):
     if request.method == "POST" and isinstance(page, OpenLetterPage):
-        allow_creating_organisations(request.user)
+        return pause_autosave_or_allow_creating_organisations(request)
+    return None
 
 
 @hooks.register("before_create_page")
-def creating_a_letter_may_create_organisations(request, parent_page, page_class) -> None:
-    """As ``saving_a_letter_may_create_organisations``, for the create view."""
+def before_creating_a_letter(request, parent_page, page_class):
     if request.method == "POST" and issubclass(page_class, OpenLetterPage):
-        allow_creating_organisations(request.user)
+        return pause_autosave_or_allow_creating_organisations(request)
+    return None
 
 
 @hooks.register("after_create_page")

@@ -1,8 +1,10 @@
-"""Previewing an open letter shows pasted signatories without creating their organisations.
+"""Typing into an open letter's paste box creates no organisations; saving does.
 
 Wagtail's live preview panel posts the edit form to the preview URL while the editor types
-and then renders it with ``form.save(commit=False)``; only saving a draft or publishing may
-create organisations (advocacy.forms.allow_creating_organisations).
+and then renders it with ``form.save(commit=False)``; Wagtail 8's autosave posts it to the
+edit view as JSON. Only saving a draft or publishing may create organisations
+(advocacy.forms.allow_creating_organisations); autosave pauses while signatories are pasted
+or ticked (advocacy.wagtail_hooks.pause_autosave_or_allow_creating_organisations).
 """
 
 from __future__ import annotations
@@ -104,3 +106,66 @@ def test_previewing_a_new_letter_with_a_paste_creates_nothing(client, superuser,
     assert counts() == before
     assert "First New Org" in html and "Second New Org" in html
     assert "Signed by <strong>2</strong> organisations" in html
+
+
+def autosave(client, url: str, data):
+    """Post the form as Wagtail's autosave controller does."""
+    return client.post(url, as_post(data), headers={"accept": "application/json"})
+
+
+def test_autosave_pauses_while_signatories_are_pasted_or_ticked(client, superuser, letter_factory):
+    letter = letter_factory(3, slug="auto")
+    client.force_login(superuser)
+    url = reverse("wagtailadmin_pages:edit", args=[letter.pk])
+    data = edit_form_data(client, letter)
+    ticked = [str(letter.signatory_list()[1].organisation_id)]
+    revisions = letter.revisions.count()
+    before = counts()
+
+    for paste, remove in [("Abbots", []), ("", ticked), ("Abbotsford Islamic Center", ticked)]:
+        data["paste_signatories"] = paste
+        data.setlist("remove_signatories", remove)
+        response = autosave(client, url, data)
+        assert response.status_code == 400
+        assert response.json()["error_code"] == "validation_error"
+        assert response.json()["error_message"].startswith("Autosave is paused")
+    assert counts() == before
+    assert letter.revisions.count() == revisions
+
+    # With nothing pending, autosave saves a draft as usual.
+    data["paste_signatories"] = ""
+    data.setlist("remove_signatories", [])
+    data["summary"] = "Changed while typing."
+    response = autosave(client, url, data)
+    assert response.json()["success"] is True
+    assert letter.revisions.count() == revisions + 1
+
+    # Save draft (a normal POST) applies the paste and the ticks.
+    data["paste_signatories"] = "Abbotsford Islamic Center"
+    data.setlist("remove_signatories", ticked)
+    response = client.post(url, as_post(data), follow=True)
+
+    assert "Select a valid choice" not in response.content.decode()
+    draft = OpenLetterPage.objects.get(pk=letter.pk).get_latest_revision_as_object()
+    assert draft.summary == "Changed while typing."
+    names = [link.organisation.name for link in draft.signatories.order_by("sort_order")]
+    assert names == ["auto Org 0", "auto Org 2", "Abbotsford Islamic Center"]
+    assert not Organisation.objects.filter(name_key="abbots").exists()
+    assert counts() == (before[0] + 1, before[1])  # the draft's signatories are in its revision
+
+
+def test_autosave_of_a_new_letter_pauses_while_signatories_are_pasted(client, superuser, newsroom):
+    client.force_login(superuser)
+    url = reverse("wagtailadmin_pages:add", args=["advocacy", "openletterpage", newsroom.pk])
+    pages = OpenLetterPage.objects.count()
+
+    response = client.post(
+        url,
+        {"title": "Letter", "slug": "letter", "paste_signatories": "Half-typ"},
+        headers={"accept": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error_message"].startswith("Autosave is paused")
+    assert OpenLetterPage.objects.count() == pages
+    assert counts() == (0, 0)
