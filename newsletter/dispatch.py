@@ -251,30 +251,39 @@ def start(dispatch: Dispatch, workers: int = 1) -> int:
 # --- claiming ---------------------------------------------------------------------------------
 
 
-def recover_stale_batches(dispatch_id: int) -> int:
+def recover_stale_batches(dispatch_id: int, *, restart: bool = False) -> int:
     """Batches a stopped worker held past their lease; returns how many became unknown.
 
-    Claimed but never posted: queued again (nobody got them). In flight (the worker died during
-    the provider call): outcome unknown, never re-sent automatically.
+    Claimed but never posted: queued again (nobody got them), and with ``restart`` a worker is
+    queued to send them. In flight (the worker died during the provider call, the lease
+    counting from the call's start): outcome unknown, never re-sent automatically. The batch
+    keeps its claim token, so if the call lands after all its worker still records the outcome.
     """
     cutoff = timezone.now() - datetime.timedelta(seconds=lease_seconds())
-    Batch.objects.filter(
+    requeued = Batch.objects.filter(
         dispatch_id=dispatch_id, status=Batch.Status.CLAIMED, claimed_at__lt=cutoff
     ).update(status=Batch.Status.QUEUED, claim_token="", attempts=F("attempts") - 1)
-    stale = Batch.objects.filter(
+    in_flight = Batch.objects.filter(
         dispatch_id=dispatch_id, status=Batch.Status.IN_FLIGHT, claimed_at__lt=cutoff
     )
-    ids = list(stale.values_list("pk", flat=True))
-    if not ids:
-        return 0
     with transaction.atomic():
-        Batch.objects.filter(pk__in=ids, status=Batch.Status.IN_FLIGHT).update(
-            status=Batch.Status.UNKNOWN,
-            last_error="The worker stopped during the provider call: outcome unknown.",
-        )
-        Delivery.objects.filter(batch_id__in=ids, status=STATUS.QUEUED).update(
-            status=STATUS.UNKNOWN
-        )
+        # PostgreSQL: lock them, so a worker recording an outcome waits for this and then sees
+        # "unknown" (which it may still correct). SQLite: the status filters below, and the
+        # write lock from the first UPDATE on, keep a batch that changed meanwhile out.
+        ids = list(in_flight.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        if ids:
+            Delivery.objects.filter(
+                batch_id__in=ids, batch__status=Batch.Status.IN_FLIGHT, status=STATUS.QUEUED
+            ).update(status=STATUS.UNKNOWN)
+            Batch.objects.filter(pk__in=ids, status=Batch.Status.IN_FLIGHT).update(
+                status=Batch.Status.UNKNOWN,
+                last_error="The worker stopped during the provider call: outcome unknown.",
+            )
+    if requeued and restart:
+        from newsletter.dispatch_tasks import send_dispatch
+
+        if Dispatch.objects.filter(pk=dispatch_id, status=Dispatch.Status.SENDING).exists():
+            send_dispatch.enqueue(dispatch_id)
     return len(ids)
 
 
@@ -404,7 +413,8 @@ def start_posting(batch: Batch) -> bool:
     sending = Dispatch.objects.filter(pk=batch.dispatch_id, status=Dispatch.Status.SENDING)
     mine = Batch.objects.filter(pk=batch.pk, claim_token=batch.claim_token)
     if mine.filter(Exists(sending), status=Batch.Status.CLAIMED).update(
-        status=Batch.Status.IN_FLIGHT
+        status=Batch.Status.IN_FLIGHT,
+        claimed_at=timezone.now(),  # the lease counts from here
     ):
         batch.status = Batch.Status.IN_FLIGHT
         return True
@@ -414,10 +424,21 @@ def start_posting(batch: Batch) -> bool:
     return False
 
 
-def _finish_batch(batch: Batch, status: str, error: str = "", **fields) -> bool:
-    """Record a batch's end if this worker still holds it; returns whether it did."""
+# A worker records a call's outcome on its batch while the batch is in flight, or after lease
+# recovery marked it unknown (a late outcome corrects that), and only with its claim token.
+RECORDABLE = (Batch.Status.IN_FLIGHT, Batch.Status.UNKNOWN)
+# Deliveries an outcome may still change: waiting, or unknown through lease recovery.
+UNDECIDED = (STATUS.QUEUED, STATUS.UNKNOWN)
+
+
+def _finish_batch(batch: Batch, status: str, error: str = "", *, held=RECORDABLE, **fields) -> bool:
+    """Record a batch's end if this worker still holds it; returns whether it did.
+
+    Its deliveries are written only when this returned True, in the same transaction: a worker
+    that lost its batch (lease recovery, an operator's re-send) changes nothing.
+    """
     return bool(
-        Batch.objects.filter(pk=batch.pk, claim_token=batch.claim_token).update(
+        Batch.objects.filter(pk=batch.pk, claim_token=batch.claim_token, status__in=held).update(
             status=status, last_error=error[:2000], **fields
         )
     )
@@ -425,7 +446,8 @@ def _finish_batch(batch: Batch, status: str, error: str = "", **fields) -> bool:
 
 def finish_empty(prepared: PreparedBatch) -> BatchOutcome:
     """A batch whose recipients all left during the send: nothing to post."""
-    _finish_batch(prepared.batch, Batch.Status.SENT, sent_at=timezone.now())
+    now = timezone.now()
+    _finish_batch(prepared.batch, Batch.Status.SENT, held=(Batch.Status.CLAIMED,), sent_at=now)
     return BatchOutcome(skipped=prepared.skipped)
 
 
@@ -448,48 +470,56 @@ def record_outcome(
     message_ids = set(accepted.values())
     outcome.sent, outcome.failed = len(accepted), len(rejected)
     if len(message_ids) == 1 and not rejected:  # the usual case: one id for the whole call
-        _mark_batch_sent(batch, message_ids.pop() or "", now)
+        if not _mark_batch_sent(batch, message_ids.pop() or "", now):
+            return BatchOutcome()  # no longer ours: whoever holds it records it
         return outcome
     with transaction.atomic():
+        if not _finish_batch(batch, Batch.Status.SENT, sent_at=now):
+            return BatchOutcome()  # no longer ours: whoever holds it records it
         if rejected:
-            Delivery.objects.filter(pk__in=[ids[a] for a in rejected]).update(
+            Delivery.objects.filter(pk__in=[ids[a] for a in rejected], status__in=UNDECIDED).update(
                 status=STATUS.FAILED, attempts=batch.attempts, last_error="Rejected by the provider"
             )
         if accepted:
             pairs = [(ids[a], mid or "") for a, mid in accepted.items()]
             _mark_sent_with_ids(pairs, now, batch.attempts)
-        _finish_batch(batch, Batch.Status.SENT, sent_at=now)
     return outcome
 
 
-def _mark_batch_sent(batch: Batch, call_id: str, now: datetime.datetime) -> None:
+def _mark_batch_sent(batch: Batch, call_id: str, now: datetime.datetime) -> bool:
     """The provider took everyone in the batch under one message id (inline merge).
 
-    The id goes on the batch; the batch's deliveries still queued are exactly the accepted
-    ones, so one UPDATE by batch that changes no indexed column (a HOT update on PostgreSQL).
-    On PostgreSQL both UPDATEs are ONE statement (a data-modifying ``WITH``; one statement is
-    one transaction); elsewhere two in a transaction.
+    The id goes on the batch; the batch's deliveries still undecided are exactly the accepted
+    ones, so one UPDATE by batch that changes no indexed column (a HOT update on PostgreSQL),
+    made only if the batch UPDATE found the batch still held by this worker (returns whether it
+    did). On PostgreSQL both are ONE statement (a data-modifying ``WITH``; one statement is one
+    transaction); elsewhere two in a transaction.
     """
     if db_connection.vendor != "postgresql":
         with transaction.atomic():
-            Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED).update(
+            if not _finish_batch(
+                batch, Batch.Status.SENT, sent_at=now, provider_message_id=call_id
+            ):
+                return False
+            Delivery.objects.filter(batch_id=batch.pk, status__in=UNDECIDED).update(
                 status=STATUS.SENT, sent_at=now, attempts=batch.attempts
             )
-            _finish_batch(batch, Batch.Status.SENT, sent_at=now, provider_message_id=call_id)
-        return
+        return True
     deliveries, batches = Delivery._meta.db_table, Batch._meta.db_table
     sql = (
-        f"WITH sent AS (UPDATE {deliveries} SET status = %s, sent_at = %s, attempts = %s "
-        f"WHERE batch_id = %s AND status = %s) "
-        f"UPDATE {batches} SET status = %s, last_error = '', sent_at = %s, "
-        f"provider_message_id = %s WHERE id = %s AND claim_token = %s"
+        f"WITH held AS (UPDATE {batches} SET status = %s, last_error = '', sent_at = %s, "
+        f"provider_message_id = %s WHERE id = %s AND claim_token = %s AND status IN (%s, %s) "
+        f"RETURNING id) "
+        f"UPDATE {deliveries} SET status = %s, sent_at = %s, attempts = %s "
+        f"WHERE batch_id IN (SELECT id FROM held) AND status IN (%s, %s)"
     )
     params = [
-        STATUS.SENT, now, batch.attempts, batch.pk, STATUS.QUEUED,
-        Batch.Status.SENT, now, call_id, batch.pk, batch.claim_token,
+        Batch.Status.SENT, now, call_id, batch.pk, batch.claim_token, *RECORDABLE,
+        STATUS.SENT, now, batch.attempts, *UNDECIDED,
     ]  # fmt: skip
     with db_connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return cursor.rowcount > 0  # deliveries updated: only if the batch was still ours
 
 
 def _record_error(batch: Batch, error: Exception, outcome: BatchOutcome) -> BatchOutcome:
@@ -502,11 +532,11 @@ def _record_error(batch: Batch, error: Exception, outcome: BatchOutcome) -> Batc
         return _retry_later(batch, error, message, outcome)
     logger.warning("Batch %s outcome unknown: %s", batch.pk, message)
     with transaction.atomic():
-        _finish_batch(batch, Batch.Status.UNKNOWN, message)
-        Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED).update(
-            status=STATUS.UNKNOWN, attempts=batch.attempts, last_error=message[:500]
-        )
-    outcome.unknown = True
+        if _finish_batch(batch, Batch.Status.UNKNOWN, message):
+            Delivery.objects.filter(batch_id=batch.pk, status__in=UNDECIDED).update(
+                status=STATUS.UNKNOWN, attempts=batch.attempts, last_error=message[:500]
+            )
+            outcome.unknown = True
     return outcome
 
 
@@ -549,12 +579,13 @@ def _mark_sent_with_ids(
 
 
 def _fail_batch(batch: Batch, message: str, outcome: BatchOutcome) -> BatchOutcome:
-    """The provider refused the batch for good: its deliveries failed."""
+    """The provider refused the batch for good (or the send was cancelled): its undecided
+    deliveries failed."""
     with transaction.atomic():
-        _finish_batch(batch, Batch.Status.FAILED, message)
-        outcome.failed = Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED).update(
-            status=STATUS.FAILED, attempts=batch.attempts, last_error=message[:500]
-        )
+        if _finish_batch(batch, Batch.Status.FAILED, message):
+            outcome.failed = Delivery.objects.filter(
+                batch_id=batch.pk, status__in=UNDECIDED
+            ).update(status=STATUS.FAILED, attempts=batch.attempts, last_error=message[:500])
     return outcome
 
 
@@ -564,18 +595,27 @@ def _backoff_seconds(attempts: int) -> float:
 
 
 def _retry_later(batch: Batch, error: Exception, message: str, outcome: BatchOutcome):
-    """The provider did not take the batch: queue it again after a backoff, or give up."""
+    """The provider did not take the batch: queue it again after a backoff, or give up (also
+    when the send was cancelled meanwhile: nobody would claim it again)."""
     if batch.attempts >= MAX_ATTEMPTS:
         return _fail_batch(batch, message, outcome)
+    status = Dispatch.objects.values_list("status", flat=True).get(pk=batch.dispatch_id)
+    if status == Dispatch.Status.CANCELLED:
+        return _fail_batch(batch, "Cancelled", outcome)
     wait = max(provider_calls.retry_after(error), _backoff_seconds(batch.attempts))
-    _finish_batch(  # its deliveries stay queued: they were never marked otherwise
-        batch,
-        Batch.Status.QUEUED,
-        message,
-        not_before=timezone.now() + datetime.timedelta(seconds=wait),
-        claim_token="",
-    )
-    outcome.retry = True
+    with transaction.atomic():
+        if _finish_batch(
+            batch,
+            Batch.Status.QUEUED,
+            message,
+            not_before=timezone.now() + datetime.timedelta(seconds=wait),
+            claim_token="",
+        ):
+            # Nobody got it: deliveries lease recovery marked unknown meanwhile wait again.
+            Delivery.objects.filter(batch_id=batch.pk, status=STATUS.UNKNOWN).update(
+                status=STATUS.QUEUED
+            )
+            outcome.retry = True
     return outcome
 
 
@@ -592,7 +632,11 @@ def _waiting_for_backoff(dispatch_id: int) -> datetime.datetime | None:
 
 
 def finish_if_done(dispatch_id: int) -> bool:
-    """Mark the dispatch sent (or failed) once no batch is queued, claimed or in flight."""
+    """Mark the dispatch sent (or failed) once no batch is queued, claimed or in flight.
+
+    The "none open" condition is part of the UPDATE itself, so a re-send queued at the same
+    moment cannot be left behind a dispatch marked sent.
+    """
     open_batches = Batch.objects.filter(dispatch_id=dispatch_id, status__in=Batch.OPEN)
     if open_batches.exists():
         return False
@@ -600,8 +644,9 @@ def finish_if_done(dispatch_id: int) -> bool:
     status = (
         Dispatch.Status.FAILED if counts["sent"] == 0 and counts["failed"] else Dispatch.Status.SENT
     )
+    still_sending = Dispatch.objects.filter(pk=dispatch_id, status=Dispatch.Status.SENDING)
     return bool(
-        Dispatch.objects.filter(pk=dispatch_id, status=Dispatch.Status.SENDING).update(
+        still_sending.exclude(Exists(open_batches)).update(
             status=status, finished_at=timezone.now()
         )
     )
@@ -623,6 +668,16 @@ class _InTheAir:
         return record_outcome(self.prepared, results)
 
 
+def _land_before_leaving(in_the_air: _InTheAir | None) -> None:
+    """The worker is stopping on an error: still record the call it made, if it can, rather
+    than leave its batch to become unknown."""
+    if in_the_air is not None:
+        try:
+            in_the_air.land()
+        except Exception:
+            logger.exception("Could not record batch %s", in_the_air.prepared.batch.pk)
+
+
 def run_dispatch(
     dispatch_id: int,
     *,
@@ -632,43 +687,47 @@ def run_dispatch(
     """Send batches of the dispatch until none is left (a worker; run several at once).
 
     Pipelined: while one batch's provider call is in the air, in a second thread that does no
-    database work, this thread claims and reads the next batch, and then, once the call has
-    landed and the next one has started, records its outcome. A worker has at most one call
-    in the air and one batch claimed, and every call starts after its batch is committed in
-    flight (:func:`start_posting`), so the delivery guarantee is the one-batch-at-a-time one.
+    database work, this thread claims and reads the next batch; when the call lands it records
+    the outcome, then starts the next call. So a worker has at most one batch in flight (and one
+    claimed, which goes back to the queue if the worker dies), every call starts after its
+    batch is committed in flight (:func:`start_posting`), and a worker that dies leaves at most
+    one batch's outcome unknown, as one that sends a batch at a time.
     """
     dispatch = Dispatch.objects.get(pk=dispatch_id)
     links = _LinkMaker()
     connection = get_connection()
     report = on_progress or (lambda outcome: None)
     recover_stale_batches(dispatch_id)
+    in_the_air: _InTheAir | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsletter-post") as poster:
-        in_the_air: _InTheAir | None = None
-        while True:
-            batch = claim_batch(dispatch_id)
-            prepared = prepare_batch(batch, links) if batch else None
-            landed, in_the_air = in_the_air, None
-            if landed is not None:
-                landed.call.exception()  # wait for it: one call at a time per connection
-            if prepared is not None:
-                if not prepared.recipients:
-                    report(finish_empty(prepared))
-                elif start_posting(prepared.batch):
-                    call = poster.submit(
-                        provider_calls.post, dispatch, prepared.recipients, connection
-                    )
-                    in_the_air = _InTheAir(prepared, call)
-                else:
-                    report(BatchOutcome(skipped=prepared.skipped))
-            if landed is not None:
-                report(landed.land())
-            if batch is None and in_the_air is None:
-                next_try = _waiting_for_backoff(dispatch_id)
-                status = Dispatch.objects.values_list("status", flat=True).get(pk=dispatch_id)
-                if next_try is None or status != Dispatch.Status.SENDING:
-                    finish_if_done(dispatch_id)
-                    return
-                sleep(max(0.05, min(5.0, (next_try - timezone.now()).total_seconds())))
+        try:
+            while True:
+                batch = claim_batch(dispatch_id)
+                prepared = prepare_batch(batch, links) if batch else None
+                if in_the_air is not None:
+                    outcome = in_the_air.land()
+                    in_the_air = None
+                    report(outcome)
+                if prepared is not None:
+                    if not prepared.recipients:
+                        report(finish_empty(prepared))
+                    elif start_posting(prepared.batch):
+                        call = poster.submit(
+                            provider_calls.post, dispatch, prepared.recipients, connection
+                        )
+                        in_the_air = _InTheAir(prepared, call)
+                    else:
+                        report(BatchOutcome(skipped=prepared.skipped))
+                if batch is None and in_the_air is None:
+                    next_try = _waiting_for_backoff(dispatch_id)
+                    status = Dispatch.objects.values_list("status", flat=True).get(pk=dispatch_id)
+                    if next_try is None or status != Dispatch.Status.SENDING:
+                        finish_if_done(dispatch_id)
+                        return
+                    sleep(max(0.05, min(5.0, (next_try - timezone.now()).total_seconds())))
+        except BaseException:
+            _land_before_leaving(in_the_air)
+            raise
 
 
 # --- operator actions and reporting -----------------------------------------------------------
@@ -710,13 +769,17 @@ def resend_unknown(dispatch: Dispatch) -> int:
     """Queue the unknown batches again: an explicit decision that a duplicate is acceptable."""
     with transaction.atomic():
         batches = Batch.objects.filter(dispatch=dispatch, status=Batch.Status.UNKNOWN)
-        ids = list(batches.values_list("pk", flat=True))
-        batches.update(status=Batch.Status.QUEUED, not_before=None, claim_token="")
+        ids = list(batches.select_for_update().values_list("pk", flat=True))
+        resumable = (Dispatch.Status.SENDING, Dispatch.Status.SENT, Dispatch.Status.FAILED)
+        if not ids or not Dispatch.objects.filter(pk=dispatch.pk, status__in=resumable).update(
+            status=Dispatch.Status.SENDING, finished_at=None
+        ):
+            return 0  # nothing unknown, or cancelled or paused meanwhile: nothing is re-sent
+        Batch.objects.filter(pk__in=ids).update(
+            status=Batch.Status.QUEUED, not_before=None, claim_token=""
+        )
         count = Delivery.objects.filter(batch_id__in=ids, status=STATUS.UNKNOWN).update(
             status=STATUS.QUEUED
-        )
-        Dispatch.objects.filter(pk=dispatch.pk).update(
-            status=Dispatch.Status.SENDING, finished_at=None
         )
     if ids:
         from newsletter.dispatch_tasks import send_dispatch

@@ -166,7 +166,7 @@ def allowed_actions(status: str, unknown_batches: int) -> list[str]:
 
 def dispatch_state(dispatch: Dispatch) -> dict:
     """Everything the progress page shows, as JSON-ready data."""
-    engine.recover_stale_batches(dispatch.pk)
+    engine.recover_stale_batches(dispatch.pk, restart=True)
     if dispatch.status == Dispatch.Status.SENDING:
         engine.finish_if_done(dispatch.pk)
     dispatch.refresh_from_db()

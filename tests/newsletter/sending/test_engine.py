@@ -329,3 +329,143 @@ def test_freezing_puts_everyone_in_order_in_their_own_batch(
         Delivery.objects.filter(dispatch=dispatch).values_list("subscriber_id", flat=True)
     )
     assert [by_batch[n] for n in range(3)] == [everyone[:10], everyone[10:20], everyone[20:]]
+
+
+class ProviderError(Exception):
+    """What Anymail raises for an HTTP error answer, reduced to what the engine reads."""
+
+    def __init__(self, status_code: int) -> None:
+        super().__init__(f"HTTP {status_code}")
+        self.status_code, self.response = status_code, None
+
+
+def posted_batch(dispatch):
+    """A batch claimed, read and committed in flight, as a worker has it during the call."""
+    prepared = engine.prepare_batch(engine.claim_batch(dispatch.pk), engine._LinkMaker())
+    assert engine.start_posting(prepared.batch)
+    return prepared
+
+
+def call_now(dispatch, prepared):
+    return provider_calls.post(dispatch, prepared.recipients, get_connection())
+
+
+def test_the_lease_counts_from_the_call_not_the_claim(issue, supporters, locmem, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    add_subscribers(supporters, 10)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    batch = engine.claim_batch(dispatch.pk)
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    Batch.objects.filter(pk=batch.pk).update(claimed_at=an_hour_ago)  # waited for the last call
+    assert engine.start_posting(batch)
+    settings.NEWSLETTER_BATCH_LEASE_SECONDS = 60
+
+    assert engine.recover_stale_batches(dispatch.pk) == 0
+    assert Batch.objects.get(pk=batch.pk).status == Batch.Status.IN_FLIGHT
+
+
+def test_a_call_that_lands_after_its_lease_ran_out_still_records_who_got_it(
+    issue, supporters, locmem, settings
+):
+    add_subscribers(supporters, 10)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    prepared = posted_batch(dispatch)
+    settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
+    assert engine.recover_stale_batches(dispatch.pk) == 1
+    assert engine.progress(dispatch)["unknown"] == 10
+
+    engine.record_outcome(prepared, call_now(dispatch, prepared))  # the slow call lands
+
+    assert Batch.objects.get(pk=prepared.batch.pk).status == Batch.Status.SENT
+    counts = engine.progress(dispatch)
+    assert (counts["sent"], counts["unknown"]) == (10, 0)
+
+
+def test_a_refused_call_after_its_lease_ran_out_queues_everyone_again(
+    issue, supporters, locmem, settings
+):
+    add_subscribers(supporters, 10)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    prepared = posted_batch(dispatch)
+    settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
+    engine.recover_stale_batches(dispatch.pk)
+
+    assert engine.record_outcome(prepared, error=ProviderError(429)).retry
+
+    assert Batch.objects.get(pk=prepared.batch.pk).status == Batch.Status.QUEUED
+    assert engine.progress(dispatch)["remaining"] == 10  # nobody lost as "unknown"
+
+
+def test_an_outcome_from_a_worker_that_lost_its_batch_changes_nothing(
+    issue, supporters, locmem, settings
+):
+    add_subscribers(supporters, 10)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    prepared = posted_batch(dispatch)
+    settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
+    engine.recover_stale_batches(dispatch.pk)
+    Batch.objects.filter(pk=prepared.batch.pk).update(claim_token="another-worker")
+
+    outcome = engine.record_outcome(prepared, call_now(dispatch, prepared))
+
+    assert outcome.sent == 0
+    assert engine.progress(dispatch)["unknown"] == 10
+
+
+def test_a_call_refused_after_the_send_was_cancelled_fails_instead_of_waiting_forever(
+    issue, supporters, locmem
+):
+    add_subscribers(supporters, 10)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    prepared = posted_batch(dispatch)
+    engine.cancel(dispatch)
+
+    engine.record_outcome(prepared, error=ProviderError(503))
+
+    counts = engine.progress(dispatch)
+    assert (counts["failed"], counts["remaining"]) == (10, 0)
+
+
+def test_re_sending_unknown_does_not_revive_a_cancelled_send(issue, supporters, locmem, settings):
+    add_subscribers(supporters, 20)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    posted_batch(dispatch)
+    settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
+    engine.recover_stale_batches(dispatch.pk)
+    engine.cancel(dispatch)
+
+    assert engine.resend_unknown(dispatch) == 0
+    dispatch.refresh_from_db()
+    assert dispatch.status == Dispatch.Status.CANCELLED
+    assert len(mail.outbox) == 0
+
+
+def test_a_worker_stopped_by_an_error_still_records_the_call_it_made(
+    issue, supporters, locmem, monkeypatch
+):
+    add_subscribers(supporters, 20)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    original, claims = engine.claim_batch, []
+
+    def claim_then_fail(dispatch_id):
+        claims.append(dispatch_id)
+        if len(claims) == 2:  # the database goes away while the first call is in the air
+            raise RuntimeError("database unavailable")
+        return original(dispatch_id)
+
+    monkeypatch.setattr(engine, "claim_batch", claim_then_fail)
+    with pytest.raises(RuntimeError):
+        engine.run_dispatch(dispatch.pk)
+
+    assert len(mail.outbox) == 10
+    assert engine.progress(dispatch)["sent"] == 10  # recorded, not left to become unknown
