@@ -458,15 +458,12 @@ def record_outcome(
 ) -> BatchOutcome:
     """Write what the provider call did: each recipient's result, or the batch's error."""
     batch, outcome = prepared.batch, BatchOutcome(skipped=prepared.skipped)
+    if isinstance(error, provider_calls.PartialSend):
+        return _record_partial(prepared, error, outcome)
     if error is not None:
         return _record_error(batch, error, outcome)
     ids, now = prepared.delivery_ids, timezone.now()
-    accepted = {
-        a: provider_calls.normalise_message_id(mid)
-        for a, (status, mid) in (results or {}).items()
-        if status not in ("rejected", "invalid", "failed")
-    }
-    rejected = [a for a in (results or {}) if a not in accepted]
+    accepted, rejected = _split_results(results or {})
     message_ids = set(accepted.values())
     outcome.sent, outcome.failed = len(accepted), len(rejected)
     if len(message_ids) == 1 and not rejected:  # the usual case: one id for the whole call
@@ -484,6 +481,40 @@ def record_outcome(
             pairs = [(ids[a], mid or "") for a, mid in accepted.items()]
             _mark_sent_with_ids(pairs, now, batch.attempts)
     return outcome
+
+
+def _split_results(results: provider_calls.Results) -> tuple[dict[str, str], list[str]]:
+    """({accepted address: message id}, [rejected addresses]) from a call's results."""
+    accepted = {
+        a: provider_calls.normalise_message_id(mid)
+        for a, (status, mid) in results.items()
+        if status not in ("rejected", "invalid", "failed")
+    }
+    return accepted, [a for a in results if a not in accepted]
+
+
+def _record_partial(
+    prepared: PreparedBatch, partial: provider_calls.PartialSend, outcome: BatchOutcome
+) -> BatchOutcome:
+    """Messages went one by one and something stopped them part-way: record each message that
+    went, then let the error decide for the rest alone (retry, fail or unknown)."""
+    batch, ids = prepared.batch, prepared.delivery_ids
+    accepted, rejected = _split_results(partial.results)
+    held = Batch.objects.filter(pk=batch.pk, claim_token=batch.claim_token, status__in=RECORDABLE)
+    with transaction.atomic():
+        if not held.select_for_update().exists():
+            return BatchOutcome()
+        if rejected:
+            Delivery.objects.filter(pk__in=[ids[a] for a in rejected], status__in=UNDECIDED).update(
+                status=STATUS.FAILED, attempts=batch.attempts, last_error="Rejected by the provider"
+            )
+        if accepted:
+            pairs = [(ids[a], mid or "") for a, mid in accepted.items()]
+            _mark_sent_with_ids(pairs, timezone.now(), batch.attempts)
+        rest = _record_error(batch, partial.error, outcome)
+    rest.sent += len(accepted)
+    rest.failed += len(rejected)
+    return rest
 
 
 def _mark_batch_sent(batch: Batch, call_id: str, now: datetime.datetime) -> bool:
@@ -526,8 +557,9 @@ def _record_error(batch: Batch, error: Exception, outcome: BatchOutcome) -> Batc
     """What the error says decides: failed for good, retry later, or outcome unknown."""
     message = f"{type(error).__name__}: {error}"[:2000]
     status_code = getattr(error, "status_code", None)
-    if status_code is not None and status_code < 500 and status_code != 429:
+    if status_code is not None and 400 <= status_code < 500 and status_code != 429:
         return _fail_batch(batch, message, outcome)  # refused for good (bad request, auth)
+    # (A 2xx answer that could not be read: the provider took it, so unknown, below.)
     if provider_calls.provider_refused(error):
         return _retry_later(batch, error, message, outcome)
     logger.warning("Batch %s outcome unknown: %s", batch.pk, message)

@@ -11,6 +11,7 @@ we try again.
 from __future__ import annotations
 
 import email.utils
+import smtplib
 
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
@@ -66,33 +67,59 @@ def send_inline(dispatch, recipients: dict[str, dict], syntax: str, connection) 
     }
 
 
+class PartialSend(Exception):
+    """A message-per-recipient batch stopped part-way: ``results`` holds what the provider did
+    with the messages before, ``error`` what stopped it; the rest were not tried."""
+
+    def __init__(self, results: Results, error: Exception) -> None:
+        super().__init__(f"after {len(results)} messages: {type(error).__name__}: {error}")
+        self.results, self.error = results, error
+
+
 def send_each(dispatch, recipients: dict[str, dict], connection) -> Results:
-    """One message per recipient, personalised by string replacement, over one connection."""
-    messages = []
-    for address, values in recipients.items():
-        html_body, text_body = personalise(dispatch.html, dispatch.text, values)
-        message = EmailMultiAlternatives(
-            subject=dispatch.subject,
-            body=text_body,
-            from_email=dispatch.from_email,
-            to=[address],
-            reply_to=[dispatch.reply_to] if dispatch.reply_to else None,
-            headers=list_unsubscribe_headers(values["unsubscribe_url"]),
-            connection=connection,
-        )
-        message.attach_alternative(html_body, "text/html")
-        messages.append(message)
-    connection.send_messages(messages)
-    results = {}
-    for message in messages:
-        status = getattr(message, "anymail_status", None)
-        recipient = message.to[0]
-        if status is not None and status.recipients.get(recipient):
-            info = status.recipients[recipient]
-            results[recipient] = (info.status or "queued", info.message_id)
-        else:
-            results[recipient] = ("sent", "")
+    """One message per recipient, personalised by string replacement, over one connection.
+
+    Sent one by one, so that an error part-way does not decide for the whole batch: a refused
+    address is that recipient's result ("rejected"), and any other error stops the batch with
+    :class:`PartialSend` once some messages went (the batch's own error if none did).
+    """
+    from anymail.exceptions import AnymailRecipientsRefused
+
+    results: Results = {}
+    connection.open()
+    try:
+        for address, values in recipients.items():
+            message = _personal_message(dispatch, address, values, connection)
+            try:
+                connection.send_messages([message])
+            except (AnymailRecipientsRefused, smtplib.SMTPRecipientsRefused):
+                results[address] = ("rejected", None)
+                continue
+            except Exception as error:
+                if not results:
+                    raise
+                raise PartialSend(results, error) from error
+            status = getattr(message, "anymail_status", None)
+            info = status.recipients.get(address) if status is not None else None
+            results[address] = (info.status or "queued", info.message_id) if info else ("sent", "")
+    finally:
+        connection.close()
     return results
+
+
+def _personal_message(dispatch, address: str, values: dict, connection) -> EmailMultiAlternatives:
+    html_body, text_body = personalise(dispatch.html, dispatch.text, values)
+    message = EmailMultiAlternatives(
+        subject=dispatch.subject,
+        body=text_body,
+        from_email=dispatch.from_email,
+        to=[address],
+        reply_to=[dispatch.reply_to] if dispatch.reply_to else None,
+        headers=list_unsubscribe_headers(values["unsubscribe_url"]),
+        connection=connection,
+    )
+    message.attach_alternative(html_body, "text/html")
+    return message
 
 
 def retry_after(error: Exception) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.core.mail import get_connection
+from django.core.mail.backends import locmem as locmem_backend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -469,3 +470,77 @@ def test_a_worker_stopped_by_an_error_still_records_the_call_it_made(
 
     assert len(mail.outbox) == 10
     assert engine.progress(dispatch)["sent"] == 10  # recorded, not left to become unknown
+
+
+class StopsAtFourth(locmem_backend.EmailBackend):
+    """Django's locmem backend whose fourth message of each batch meets ``error`` (class
+    attribute, set by the test); the first three go."""
+
+    error: Exception | None = None
+    sent_in_batch = 0
+
+    def open(self):
+        StopsAtFourth.sent_in_batch = 0
+        return super().open()
+
+    def send_messages(self, messages):
+        for message in messages:  # counted per message, however they are handed over
+            StopsAtFourth.sent_in_batch += 1
+            if StopsAtFourth.sent_in_batch == 4 and StopsAtFourth.error is not None:
+                error, StopsAtFourth.error = StopsAtFourth.error, None  # once
+                raise error
+            super().send_messages([message])
+        return len(messages)
+
+
+@pytest.fixture
+def stops_at_fourth(settings):
+    settings.EMAIL_BACKEND = "tests.newsletter.sending.test_engine.StopsAtFourth"
+    settings.NEWSLETTER_BATCH_SIZES = {"django": 10}
+    settings.NEWSLETTER_RETRY_BASE_SECONDS = 0.01
+    yield StopsAtFourth
+    StopsAtFourth.error = None
+
+
+def test_a_throttle_part_way_through_a_batch_resends_only_the_rest(
+    issue, supporters, stops_at_fourth
+):
+    add_subscribers(supporters, 10)
+    stops_at_fourth.error = ProviderError(429)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+
+    engine.run_dispatch(dispatch.pk)
+
+    received = [message.to[0] for message in mail.outbox]
+    assert len(received) == 10 and len(set(received)) == 10  # the first three not twice
+    assert engine.progress(dispatch)["sent"] == 10
+
+
+def test_an_address_the_provider_refuses_fails_alone(issue, supporters, stops_at_fourth):
+    from anymail.exceptions import AnymailRecipientsRefused
+
+    add_subscribers(supporters, 10)
+    stops_at_fourth.error = AnymailRecipientsRefused("Inactive recipient")
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+
+    engine.run_dispatch(dispatch.pk)
+
+    counts = engine.progress(dispatch)
+    assert (counts["sent"], counts["failed"]) == (9, 1)
+    assert len(mail.outbox) == 9
+
+
+def test_a_connection_lost_part_way_leaves_only_the_rest_unknown(
+    issue, supporters, stops_at_fourth
+):
+    add_subscribers(supporters, 10)
+    stops_at_fourth.error = ConnectionResetError("Connection reset by peer")
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+
+    engine.run_dispatch(dispatch.pk)
+
+    counts = engine.progress(dispatch)
+    assert (counts["sent"], counts["unknown"]) == (3, 7)
