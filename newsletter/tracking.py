@@ -36,7 +36,10 @@ TIMELINE_FIELDS = {
     EventType.COMPLAINED: "complained_at",
     EventType.UNSUBSCRIBED: "unsubscribed_at",
 }
-# A "rejected" or "failed" event means the provider did not deliver: treat as a bounce.
+# A "rejected" or "failed" event means the provider did not deliver: recorded as a bounce on
+# the delivery, but it does not suppress the address: providers also reject for reasons of the
+# sender's own (a domain not verified, a sending limit), and a real hard bounce comes as
+# "bounced".
 BOUNCE_LIKE = {EventType.REJECTED, EventType.FAILED}
 SUPPRESS = {
     EventType.BOUNCED: Suppression.Reason.HARD_BOUNCE,
@@ -78,13 +81,13 @@ def apply_event(
     recipient = normalise_email(recipient or "")
     message_id = normalise_message_id(message_id)
     event_key = event_id or f"{event_type}:{message_id}:{recipient}:{timestamp.isoformat()}"
+    reason = SUPPRESS.get(event_type) if recipient else None
+    if event_type == EventType.BOUNCED and not permanent_bounce:
+        reason = None
     if event_type in BOUNCE_LIKE:
         event_type = EventType.BOUNCED
     linked = bool(message_id and recipient)  # else no delivery to look up
     field = TIMELINE_FIELDS.get(event_type) if linked else None
-    reason = SUPPRESS.get(event_type) if recipient else None
-    if event_type == EventType.BOUNCED and not permanent_bounce:
-        reason = None
 
     connection = connections[router.db_for_write(TrackingEvent)]
     single = connection.vendor == "postgresql"  # data-modifying WITH: INSERT and UPDATE in one
@@ -153,7 +156,8 @@ def _lookup_sql(connection) -> str:
     """The delivery of a message id and address (parameters: both, twice): the delivery's own
     id (a provider that gives each recipient one), else its batch's (one id for the call, as
     Mailgun's inline merge; the address then picks the one delivery of that dispatch). Both
-    use an index (the partial message-id indexes: hence ``<> ''``)."""
+    use an index: the partial message-id indexes, whose condition SQLite only matches when the
+    query repeats it word for word, ``NOT (column = '')``, as Django writes it."""
     quote = connection.ops.quote_name
     d_id, b_id = quote(Delivery._meta.pk.column), quote(Batch._meta.pk.column)
     d_mid = _column(connection, Delivery, "provider_message_id")
@@ -163,13 +167,13 @@ def _lookup_sql(connection) -> str:
     b_dispatch = _column(connection, Batch, "dispatch")
     deliveries, batches = quote(Delivery._meta.db_table), quote(Batch._meta.db_table)
     own = (
-        f"SELECT {d_id} FROM {deliveries} WHERE {d_mid} = %s AND {d_mid} <> ''"
+        f"SELECT {d_id} FROM {deliveries} WHERE {d_mid} = %s AND NOT ({d_mid} = '')"
         f" AND {d_email} = %s ORDER BY {d_id} LIMIT 1"
     )
     by_batch = (
         f"SELECT d.{d_id} FROM {batches} b JOIN {deliveries} d"
         f" ON d.{d_dispatch} = b.{b_dispatch} AND d.{d_batch} = b.{b_id}"
-        f" WHERE b.{b_mid} = %s AND b.{b_mid} <> '' AND d.{d_email} = %s"
+        f" WHERE b.{b_mid} = %s AND NOT (b.{b_mid} = '') AND d.{d_email} = %s"
         f" ORDER BY d.{d_id} LIMIT 1"
     )
     return f"COALESCE(({own}), ({by_batch}))"

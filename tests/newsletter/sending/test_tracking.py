@@ -365,3 +365,14 @@ def test_a_temporary_bounce_does_not_suppress(sent):
     delivery.refresh_from_db()
     assert delivery.bounced_at is not None
     assert not Suppression.objects.exists()
+
+
+def test_a_provider_rejection_marks_the_delivery_but_does_not_suppress_the_address(sent):
+    """Providers also reject for the sender's own reasons (an unverified domain, a limit): the
+    reader did nothing, so they stay subscribed; a real hard bounce arrives as "bounced"."""
+    delivery = sent["reader1@example.org"]
+    assert apply(delivery, "rejected")
+    delivery.refresh_from_db()
+    assert delivery.bounced_at is not None
+    assert not Suppression.objects.filter(email=delivery.email).exists()
+    assert Subscription.objects.filter(subscriber__email=delivery.email, status="active").exists()
