@@ -39,7 +39,7 @@ test-postgres: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
 		$(PY) -m pytest --create-db $(PYTEST_ARGS)
 
-## bench: every benchmark beside its target (about 8 minutes); figures in bench/results/latest.json.
+## bench: every benchmark beside its target (about 5 minutes); figures in bench/results/latest.json.
 ## PostgreSQL at DATABASE_URL and Redis at REDIS_URL (default: the local servers) when they
 ## answer, else SQLite and local memory. One area or figure: make bench BENCH="--only send"
 bench: $(STAMP)

@@ -77,7 +77,7 @@ def main() -> None:
     timed(engine, "_recipients", "recipients")
     timed(engine._LinkMaker, "values", "links")
     timed(engine, "start_posting", "mark")
-    timed(Future, "exception", "wait")  # run_dispatch waits for the call in the air
+    timed(Future, "result", "wait")  # run_dispatch waits for the call in the air
     timed(engine, "record_outcome", "record")
     timed(engine, "finish_empty", "record")
     timed(provider_calls, "post", "payload")  # what the POST leaves is building the payload
