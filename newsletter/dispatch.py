@@ -32,8 +32,8 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import OperationalError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -161,9 +161,29 @@ def freeze(dispatch: Dispatch) -> int:
     audience query (numbered with ``ROW_NUMBER()``, the number giving the batch), so freezing
     100,000 recipients moves no rows through Python and memory stays flat. Runs in one
     transaction; returns the number of recipients. A dispatch already frozen is left alone.
+
+    On PostgreSQL the transaction is REPEATABLE READ (when freeze starts it), so counting the
+    audience and copying it see the same snapshot: under READ COMMITTED someone who became
+    eligible in between would shift the numbering and push the last recipient out of the batches.
+    (SQLite's transaction sees one snapshot anyway.) Two freezes of one dispatch at once: the
+    second waits for the first, then returns its total.
     """
+    one_snapshot = db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
+    try:
+        return _freeze(dispatch.pk, one_snapshot)
+    except OperationalError:  # REPEATABLE READ: the row changed while we waited for its lock
+        current = Dispatch.objects.get(pk=dispatch.pk)
+        if not one_snapshot or current.status in (Dispatch.Status.DRAFT, Dispatch.Status.SCHEDULED):
+            raise
+        return current.total
+
+
+def _freeze(dispatch_id: int, one_snapshot: bool) -> int:
     with transaction.atomic():
-        dispatch = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+        if one_snapshot:
+            with db_connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        dispatch = Dispatch.objects.select_for_update().get(pk=dispatch_id)
         if dispatch.status not in (Dispatch.Status.DRAFT, Dispatch.Status.SCHEDULED):
             return dispatch.total
         size = dispatch.batch_size
