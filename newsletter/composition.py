@@ -7,7 +7,7 @@ from email.utils import formataddr
 from django.conf import settings as django_settings
 from django.core.mail import EmailMultiAlternatives
 
-from newsletter.rendering import RenderedIssue
+from newsletter.rendering import RenderedIssue, personalise
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
@@ -33,13 +33,38 @@ def compose(
     connection=None,
 ) -> EmailMultiAlternatives:
     """The email for ``to``: personalised text and HTML parts and one-click unsubscribe headers."""
-    html_body, text_body = rendered.personalise(values)
-    message = EmailMultiAlternatives(
+    return personal_email(
         subject=f"{subject_prefix}{rendered.subject}",
-        body=text_body,
         from_email=from_address(rendered, sender_email),
+        reply_to=rendered.reply_to,
+        html=rendered.html,
+        text=rendered.text,
+        to=to,
+        values=values,
+        connection=connection,
+    )
+
+
+def personal_email(
+    *,
+    subject: str,
+    from_email: str,
+    reply_to: str,
+    html: str,
+    text: str,
+    to: str,
+    values: dict[str, str],
+    connection=None,
+) -> EmailMultiAlternatives:
+    """One recipient's email from HTML and text with merge tags: the tags filled from
+    ``values``, and that recipient's one-click unsubscribe headers."""
+    html_body, text_body = personalise(html, text, values)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text_body,
+        from_email=from_email,
         to=[to],
-        reply_to=[rendered.reply_to] if rendered.reply_to else None,
+        reply_to=[reply_to] if reply_to else None,
         headers=list_unsubscribe_headers(values["unsubscribe_url"]),
         connection=connection,
     )

@@ -48,7 +48,6 @@ from newsletter.rendering import (
 )
 
 logger = logging.getLogger(__name__)
-normalise_message_id = provider_calls.normalise_message_id  # used by tracking
 
 # Recipients per provider API call (the providers' own limits).
 PROVIDER_BATCH_LIMITS = {
@@ -431,16 +430,14 @@ def start_posting(batch: Batch) -> bool:
     by the cancel.
     """
     sending = Dispatch.objects.filter(pk=batch.dispatch_id, status=Dispatch.Status.SENDING)
-    mine = Batch.objects.filter(pk=batch.pk, claim_token=batch.claim_token)
-    if mine.filter(Exists(sending), status=Batch.Status.CLAIMED).update(
+    mine = _held(batch, [Batch.Status.CLAIMED])
+    if mine.filter(Exists(sending)).update(
         status=Batch.Status.IN_FLIGHT,
         claimed_at=timezone.now(),  # the lease counts from here
     ):
         batch.status = Batch.Status.IN_FLIGHT
         return True
-    mine.filter(status=Batch.Status.CLAIMED).update(
-        status=Batch.Status.QUEUED, claim_token="", attempts=F("attempts") - 1
-    )
+    mine.update(status=Batch.Status.QUEUED, claim_token="", attempts=F("attempts") - 1)
     return False
 
 
@@ -457,11 +454,12 @@ def _finish_batch(batch: Batch, status: str, error: str = "", *, held=RECORDABLE
     Its deliveries are written only when this returned True, in the same transaction: a worker
     that lost its batch (lease recovery, an operator's re-send) changes nothing.
     """
-    return bool(
-        Batch.objects.filter(pk=batch.pk, claim_token=batch.claim_token, status__in=held).update(
-            status=status, last_error=error[:2000], **fields
-        )
-    )
+    return bool(_held(batch, held).update(status=status, last_error=error[:2000], **fields))
+
+
+def _held(batch: Batch, statuses=RECORDABLE):
+    """The batch's row, if this worker still holds it (its claim token) in one of ``statuses``."""
+    return Batch.objects.filter(pk=batch.pk, claim_token=batch.claim_token, status__in=statuses)
 
 
 def finish_empty(prepared: PreparedBatch) -> BatchOutcome:
@@ -482,7 +480,7 @@ def record_outcome(
         return _record_partial(prepared, error, outcome)
     if error is not None:
         return _record_error(batch, error, outcome)
-    ids, now = prepared.delivery_ids, timezone.now()
+    now = timezone.now()
     accepted, rejected = _split_results(results or {})
     message_ids = set(accepted.values())
     outcome.sent, outcome.failed = len(accepted), len(rejected)
@@ -493,14 +491,28 @@ def record_outcome(
     with transaction.atomic():
         if not _finish_batch(batch, Batch.Status.SENT, sent_at=now):
             return BatchOutcome()  # no longer ours: whoever holds it records it
-        if rejected:
-            Delivery.objects.filter(pk__in=[ids[a] for a in rejected], status__in=UNDECIDED).update(
-                status=STATUS.FAILED, attempts=batch.attempts, last_error="Rejected by the provider"
-            )
-        if accepted:
-            pairs = [(ids[a], mid or "") for a, mid in accepted.items()]
-            _mark_sent_with_ids(pairs, now, batch.attempts)
+        _mark_each(batch, prepared.delivery_ids, accepted, rejected, now)
     return outcome
+
+
+def _mark_each(
+    batch: Batch,
+    delivery_ids: dict[str, int],
+    accepted: dict[str, str],
+    rejected: list[str],
+    now: datetime.datetime,
+) -> None:
+    """Mark each recipient's delivery: accepted ones sent with their message id, rejected ones
+    failed. (The caller holds the batch, in a transaction.)"""
+    if rejected:
+        Delivery.objects.filter(
+            pk__in=[delivery_ids[a] for a in rejected], status__in=UNDECIDED
+        ).update(
+            status=STATUS.FAILED, attempts=batch.attempts, last_error="Rejected by the provider"
+        )
+    if accepted:
+        pairs = [(delivery_ids[a], mid or "") for a, mid in accepted.items()]
+        _mark_sent_with_ids(pairs, now, batch.attempts)
 
 
 def _split_results(results: provider_calls.Results) -> tuple[dict[str, str], list[str]]:
@@ -518,19 +530,12 @@ def _record_partial(
 ) -> BatchOutcome:
     """Messages went one by one and something stopped them part-way: record each message that
     went, then let the error decide for the rest alone (retry, fail or unknown)."""
-    batch, ids = prepared.batch, prepared.delivery_ids
+    batch = prepared.batch
     accepted, rejected = _split_results(partial.results)
-    held = Batch.objects.filter(pk=batch.pk, claim_token=batch.claim_token, status__in=RECORDABLE)
     with transaction.atomic():
-        if not held.select_for_update().exists():
+        if not _held(batch).select_for_update().exists():
             return BatchOutcome()
-        if rejected:
-            Delivery.objects.filter(pk__in=[ids[a] for a in rejected], status__in=UNDECIDED).update(
-                status=STATUS.FAILED, attempts=batch.attempts, last_error="Rejected by the provider"
-            )
-        if accepted:
-            pairs = [(ids[a], mid or "") for a, mid in accepted.items()]
-            _mark_sent_with_ids(pairs, timezone.now(), batch.attempts)
+        _mark_each(batch, prepared.delivery_ids, accepted, rejected, timezone.now())
         rest = _record_error(batch, partial.error, outcome)
     rest.sent += len(accepted)
     rest.failed += len(rejected)

@@ -13,11 +13,10 @@ from __future__ import annotations
 import email.utils
 import smtplib
 
-from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
-from newsletter.composition import list_unsubscribe_headers
-from newsletter.rendering import MERGE_FIELDS, merge_tag, personalise
+from newsletter.composition import list_unsubscribe_headers, personal_email
+from newsletter.rendering import MERGE_FIELDS, merge_tag
 
 # Providers that merge personal values themselves from one call: their placeholder syntax.
 INLINE_MERGE_SYNTAX = {"mailgun": "%recipient.{key}%", "sparkpost": "{{{{{key}}}}}"}
@@ -89,7 +88,16 @@ def send_each(dispatch, recipients: dict[str, dict], connection) -> Results:
     connection.open()
     try:
         for address, values in recipients.items():
-            message = _personal_message(dispatch, address, values, connection)
+            message = personal_email(
+                subject=dispatch.subject,
+                from_email=dispatch.from_email,
+                reply_to=dispatch.reply_to,
+                html=dispatch.html,
+                text=dispatch.text,
+                to=address,
+                values=values,
+                connection=connection,
+            )
             try:
                 connection.send_messages([message])
             except (AnymailRecipientsRefused, smtplib.SMTPRecipientsRefused):
@@ -105,21 +113,6 @@ def send_each(dispatch, recipients: dict[str, dict], connection) -> Results:
     finally:
         connection.close()
     return results
-
-
-def _personal_message(dispatch, address: str, values: dict, connection) -> EmailMultiAlternatives:
-    html_body, text_body = personalise(dispatch.html, dispatch.text, values)
-    message = EmailMultiAlternatives(
-        subject=dispatch.subject,
-        body=text_body,
-        from_email=dispatch.from_email,
-        to=[address],
-        reply_to=[dispatch.reply_to] if dispatch.reply_to else None,
-        headers=list_unsubscribe_headers(values["unsubscribe_url"]),
-        connection=connection,
-    )
-    message.attach_alternative(html_body, "text/html")
-    return message
 
 
 def retry_after(error: Exception) -> float:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from newsletter.models import Subscription, Suppression, normalise_email
 from newsletter.models.dispatch import Batch, Delivery, TrackingEvent
+from newsletter.provider_calls import normalise_message_id
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +77,6 @@ def apply_event(
     alone. A new hard bounce, complaint or unsubscribe adds the two of :func:`_suppress` (all
     in one transaction).
     """
-    from newsletter.dispatch import normalise_message_id
-
     recipient = normalise_email(recipient or "")
     message_id = normalise_message_id(message_id)
     event_key = event_id or f"{event_type}:{message_id}:{recipient}:{timestamp.isoformat()}"

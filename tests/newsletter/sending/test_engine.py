@@ -23,6 +23,14 @@ def locmem(settings):
     settings.NEWSLETTER_BATCH_SIZES = {"django": 10}
 
 
+def frozen(issue, supporters, people: int):
+    """A send of the issue to ``people`` new supporters, frozen (batches and deliveries)."""
+    add_subscribers(supporters, people)
+    dispatch = engine.create_dispatch(issue, [supporters])
+    engine.freeze(dispatch)
+    return dispatch
+
+
 def test_a_send_reaches_every_active_subscriber_once_with_their_own_link(issue, supporters, locmem):
     add_subscribers(supporters, 25)
     dispatch = engine.create_dispatch(issue, [supporters])
@@ -74,9 +82,7 @@ def test_someone_on_two_lists_gets_one_email(issue, supporters, locmem):
 
 
 def test_the_frozen_message_does_not_change_when_the_page_is_edited(issue, supporters, locmem):
-    add_subscribers(supporters, 3)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 3)
     issue.subject = "Edited after the send started"
     issue.save_revision().publish()
     add_subscribers(supporters, 2, prefix="late")  # joined mid-send: not included
@@ -151,9 +157,7 @@ def test_inline_merge_providers_get_one_call_per_batch(issue, supporters, settin
 
 
 def test_pause_resume_and_cancel(issue, supporters, locmem):
-    add_subscribers(supporters, 30)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 30)
     assert engine.set_paused(dispatch, True)
 
     engine.run_dispatch(dispatch.pk)  # a worker finds nothing to do while paused
@@ -174,9 +178,7 @@ def test_pause_resume_and_cancel(issue, supporters, locmem):
 def test_cancelling_leaves_a_batch_in_flight_to_its_outcome(issue, supporters, locmem, settings):
     """Cancel drops what is queued; the call already made still records who got it."""
     settings.NEWSLETTER_BATCH_SIZES = {"django": 10}
-    add_subscribers(supporters, 20)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 20)
     in_flight = engine.prepare_batch(engine.claim_batch(dispatch.pk), engine._LinkMaker())
     assert engine.start_posting(in_flight.batch)
 
@@ -192,9 +194,7 @@ def test_cancelling_leaves_a_batch_in_flight_to_its_outcome(issue, supporters, l
 def test_a_batch_left_in_flight_by_a_dead_worker_becomes_unknown_not_resent(
     issue, supporters, locmem, settings
 ):
-    add_subscribers(supporters, 20)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 20)
     batch = engine.claim_batch(dispatch.pk)
     assert engine.start_posting(batch)  # the worker "died" during the provider call
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
@@ -213,9 +213,7 @@ def test_a_batch_left_in_flight_by_a_dead_worker_becomes_unknown_not_resent(
 
 
 def test_recipients_the_provider_rejects_fail_and_the_rest_are_sent(issue, supporters, locmem):
-    add_subscribers(supporters, 10)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 10)
     prepared = engine.prepare_batch(engine.claim_batch(dispatch.pk), engine._LinkMaker())
     assert engine.start_posting(prepared.batch)
     refused = sorted(prepared.recipients)[:2]
@@ -236,9 +234,7 @@ def test_recipients_the_provider_rejects_fail_and_the_rest_are_sent(issue, suppo
 def test_a_batch_claimed_but_never_posted_goes_back_to_the_queue(
     issue, supporters, locmem, settings
 ):
-    add_subscribers(supporters, 20)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 20)
     engine.claim_batch(dispatch.pk)  # the worker "died" after claiming, before posting
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
 
@@ -250,9 +246,7 @@ def test_a_batch_claimed_but_never_posted_goes_back_to_the_queue(
 
 
 def test_a_batch_claimed_before_a_pause_is_not_posted(issue, supporters, locmem):
-    add_subscribers(supporters, 20)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 20)
     claimed = engine.claim_batch(dispatch.pk)
     assert engine.set_paused(dispatch, True)
 
@@ -356,9 +350,7 @@ def test_the_lease_counts_from_the_call_not_the_claim(issue, supporters, locmem,
 
     from django.utils import timezone
 
-    add_subscribers(supporters, 10)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 10)
     batch = engine.claim_batch(dispatch.pk)
     an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
     Batch.objects.filter(pk=batch.pk).update(claimed_at=an_hour_ago)  # waited for the last call
@@ -372,9 +364,7 @@ def test_the_lease_counts_from_the_call_not_the_claim(issue, supporters, locmem,
 def test_a_call_that_lands_after_its_lease_ran_out_still_records_who_got_it(
     issue, supporters, locmem, settings
 ):
-    add_subscribers(supporters, 10)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 10)
     prepared = posted_batch(dispatch)
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
     assert engine.recover_stale_batches(dispatch.pk) == 1
@@ -390,9 +380,7 @@ def test_a_call_that_lands_after_its_lease_ran_out_still_records_who_got_it(
 def test_a_refused_call_after_its_lease_ran_out_queues_everyone_again(
     issue, supporters, locmem, settings
 ):
-    add_subscribers(supporters, 10)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 10)
     prepared = posted_batch(dispatch)
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
     engine.recover_stale_batches(dispatch.pk)
@@ -406,9 +394,7 @@ def test_a_refused_call_after_its_lease_ran_out_queues_everyone_again(
 def test_an_outcome_from_a_worker_that_lost_its_batch_changes_nothing(
     issue, supporters, locmem, settings
 ):
-    add_subscribers(supporters, 10)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 10)
     prepared = posted_batch(dispatch)
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
     engine.recover_stale_batches(dispatch.pk)
@@ -423,9 +409,7 @@ def test_an_outcome_from_a_worker_that_lost_its_batch_changes_nothing(
 def test_a_call_refused_after_the_send_was_cancelled_fails_instead_of_waiting_forever(
     issue, supporters, locmem
 ):
-    add_subscribers(supporters, 10)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 10)
     prepared = posted_batch(dispatch)
     engine.cancel(dispatch)
 
@@ -436,9 +420,7 @@ def test_a_call_refused_after_the_send_was_cancelled_fails_instead_of_waiting_fo
 
 
 def test_re_sending_unknown_does_not_revive_a_cancelled_send(issue, supporters, locmem, settings):
-    add_subscribers(supporters, 20)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 20)
     posted_batch(dispatch)
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
     engine.recover_stale_batches(dispatch.pk)
@@ -453,9 +435,7 @@ def test_re_sending_unknown_does_not_revive_a_cancelled_send(issue, supporters, 
 def test_a_worker_stopped_by_an_error_still_records_the_call_it_made(
     issue, supporters, locmem, monkeypatch
 ):
-    add_subscribers(supporters, 20)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = frozen(issue, supporters, 20)
     original, claims = engine.claim_batch, []
 
     def claim_then_fail(dispatch_id):
