@@ -7,19 +7,10 @@ from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from newsletter.issues.blocks import require_page_or_url
+
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul", "h3", "h4"]
 INLINE_FEATURES = ["bold", "italic", "link"]
-
-
-def require_page_or_url(value) -> None:
-    """A link block needs a page on this site or a URL: say so on the URL field."""
-    from django.core.exceptions import ValidationError
-    from wagtail.blocks.struct_block import StructBlockValidationError
-
-    if not value.get("page") and not value.get("url"):
-        raise StructBlockValidationError(
-            block_errors={"url": ValidationError("Choose a page or enter a URL.")}
-        )
 
 
 class HeadingBlock(blocks.StructBlock):

@@ -1,5 +1,6 @@
-"""Admin registration: snippets for organisations and donation appeals; the open letter's
-paste-to-sign (organisations created on save only, the report shown after)."""
+"""Every Wagtail hook of the advocacy app: snippets for organisations and donation appeals;
+the open letter's paste-to-sign (organisations created on save only, the report shown after);
+and what advocacy adds to newsletter issues (blocks, recent content, the default appeal)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from advocacy.forms import allow_creating_organisations
-from advocacy.models import DonationAppeal, OpenLetterPage, Organisation
+from advocacy.models import (
+    AdvocacyPage,
+    AdvocacySettings,
+    DonationAppeal,
+    OpenLetterPage,
+    Organisation,
+)
+from advocacy.newsletter_blocks import newsletter_blocks
 
 
 class OrganisationFilterSet(WagtailFilterSet):
@@ -116,3 +124,22 @@ def report_pasted_signatories(request, page) -> None:
     if report is not None:
         del request.user._signatory_paste_report
         messages.info(request, report.summary())
+
+
+# --- what advocacy adds to newsletter issues ----------------------------------------------------
+
+hooks.register("register_newsletter_blocks", newsletter_blocks)
+
+
+@hooks.register("newsletter_recent_pages")
+def advocacy_pages_for_newsletters():
+    """Statements, open letters and wins: the content an issue features."""
+    return AdvocacyPage.objects.all()
+
+
+@hooks.register("newsletter_new_issue_blocks")
+def default_appeal_for_new_issues(site) -> list[tuple[str, dict]]:
+    """A new issue asks for donations when the site has a default appeal."""
+    if site and AdvocacySettings.for_site(site).default_donation_appeal_id:
+        return [("donation_appeal", {"appeal": None})]
+    return []

@@ -25,7 +25,7 @@ def main() -> None:
     from anymail.message import AnymailMessage
     from django.core.mail import get_connection
 
-    from newsletter.composition import list_unsubscribe_headers
+    from newsletter.issues.messages import list_unsubscribe_headers
 
     with open(sys.argv[1], "rb") as file:
         prepared = pickle.load(file)

@@ -45,7 +45,7 @@ def existing_subscribers() -> None:
     """People already known (on another list): the import adds them without creating them."""
     from django.utils import timezone
 
-    from newsletter.bulk_insert import insert_ignoring_conflicts
+    from newsletter.audience.bulk_insert import insert_ignoring_conflicts
     from newsletter.models import MailingList, Subscriber, Subscription
     from newsletter.models.audience import new_public_id
 

@@ -22,9 +22,10 @@ def main() -> None:
     django.setup()
     from django.core.mail import get_connection
 
-    from newsletter.composition import compose, merge_values_for
+    from newsletter.issues.messages import Content, merge_values_for, personal_message
+    from newsletter.issues.rendering import render_issue
     from newsletter.models import NewsletterIssuePage, Subscriber
-    from newsletter.rendering import render_issue
+    from newsletter.sender import sender_identity
 
     started = time.perf_counter()
     issue = NewsletterIssuePage.objects.get(slug=issue_slug)
@@ -35,8 +36,9 @@ def main() -> None:
     sent = 0
     for subscriber in subscribers.iterator(chunk_size=1000):
         rendered = render_issue(issue)  # the per-recipient template render
-        message = compose(
-            rendered, subscriber.email, merge_values_for(subscriber), connection=connection
+        content = Content.of_rendered(rendered, sender_identity(issue.get_site()))
+        message = personal_message(
+            content, subscriber.email, merge_values_for(subscriber), connection
         )
         sent += message.send()
     print(json.dumps({"sent": sent, "seconds": time.perf_counter() - started}))

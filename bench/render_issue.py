@@ -43,7 +43,7 @@ def run() -> list[Result]:
         harness.setup_django(url)
         from django.db import connection
 
-        from newsletter.rendering import render_issue
+        from newsletter.issues.rendering import render_issue
 
         issue = build_issue()
         render_issue(issue)  # warm up template loading and MRML

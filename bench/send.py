@@ -61,7 +61,7 @@ def build_audience() -> None:
     """100,000 active, express-consent subscribers; each list holds the first N of them."""
     from django.utils import timezone
 
-    from newsletter.bulk_insert import insert_ignoring_conflicts
+    from newsletter.audience.bulk_insert import insert_ignoring_conflicts
     from newsletter.models import MailingList, Subscriber, Subscription
     from newsletter.models.audience import new_public_id
 
@@ -128,9 +128,9 @@ def latest_dispatch():
 
 def verify_sent(server, expected: int) -> None:
     """Every Delivery of the last dispatch sent, and the server got each recipient once."""
-    from newsletter import dispatch as engine
+    from newsletter.sending.progress import progress
 
-    counts = engine.progress(latest_dispatch())
+    counts = progress(latest_dispatch())
     delivered = server.delivery_counts()
     if counts["sent"] != expected or len(delivered) != expected or set(delivered.values()) != {1}:
         raise RuntimeError(
@@ -157,9 +157,9 @@ def prepare_floor(dispatch, path: str) -> int:
     """The batches the engine posted for ``dispatch``: content and per-recipient merge values."""
     from django.core import signing
 
+    from newsletter.audience.tokens import SEP, SUBSCRIBER_SALT, preferences_url, unsubscribe_url
+    from newsletter.issues.merge_tags import MERGE_FIELDS, merge_tag
     from newsletter.models import Batch, Delivery
-    from newsletter.rendering import MERGE_FIELDS, merge_tag
-    from newsletter.tokens import SEP, SUBSCRIBER_SALT, preferences_url, unsubscribe_url
 
     def inline(text: str) -> str:
         for key in MERGE_FIELDS:
@@ -407,22 +407,22 @@ class WorkersRun:
 
 def workers_run(count: int, env: dict, server) -> WorkersRun:
     """From queueing ``count`` tasks to the dispatch sent, and where the CPU went."""
-    from newsletter import dispatch as engine
-    from newsletter.dispatch_tasks import send_dispatch
     from newsletter.models import Dispatch, MailingList, NewsletterIssuePage
+    from newsletter.sending.freeze import create_send, freeze
+    from newsletter.sending.tasks import send_batches
 
     server.reset()
     server.latency = WORKERS_LATENCY
     issue = NewsletterIssuePage.objects.get(slug=ISSUE)
-    dispatch = engine.create_dispatch(issue, [MailingList.objects.get(slug=WORKERS_LIST)])
-    engine.freeze(dispatch)
+    dispatch = create_send(issue, [MailingList.objects.get(slug=WORKERS_LIST)])
+    freeze(dispatch)
     processes = start_workers(count, env)
     try:
         wait_until_connected(count)
         idle_cpu = sum(harness.process_cpu(p.pid) for p in processes)
         with harness.CpuMeter() as meter:
             for _ in range(count):
-                send_dispatch.enqueue(dispatch.pk)
+                send_batches.enqueue(dispatch.pk)
             deadline = time.perf_counter() + 300
             while time.perf_counter() < deadline:
                 status = Dispatch.objects.values_list("status", flat=True).get(pk=dispatch.pk)

@@ -66,25 +66,29 @@ def main() -> None:
     from anymail.backends.base_requests import AnymailRequestsBackend
     from django.core.management import execute_from_command_line
 
-    from newsletter import dispatch as engine
-    from newsletter import provider_calls
+    from newsletter.management.commands import newsletter_send as command
+    from newsletter.sending import batches, providers, worker
 
-    timed(engine, "create_dispatch", "render")
-    timed(engine, "freeze", "freeze")
-    timed(engine, "claim_batch", "claim")
-    timed(engine, "recover_stale_batches", "claim")
-    timed(engine, "prepare_batch", "recipients")
-    timed(engine, "_recipients", "recipients")
-    timed(engine._LinkMaker, "values", "links")
-    timed(engine, "start_posting", "mark")
-    timed(Future, "result", "wait")  # run_dispatch waits for the call in the air
-    timed(engine, "record_outcome", "record")
-    timed(engine, "finish_empty", "record")
-    timed(provider_calls, "post", "payload")  # what the POST leaves is building the payload
+    # Wrapped where they are called (each module imports the names it uses).
+    timed(command, "create_send", "render")
+    timed(command, "freeze", "freeze")
+    timed(worker, "claim_batch", "claim")
+    timed(worker, "recover_stale_batches", "claim")
+    timed(worker, "prepare_batch", "recipients")
+    timed(batches, "_recipients", "recipients")
+    timed(batches.LinkMaker, "values", "links")
+    timed(worker, "start_posting", "mark")
+    timed(Future, "result", "wait")  # the worker waits for the call in the air
+    timed(worker, "record_outcome", "record")
+    timed(worker, "finish_empty", "record")
+    # what the POST leaves is building the payload
+    timed(providers.InlineMergeProvider, "send", "payload")
+    timed(providers.MessagePerRecipientProvider, "send", "payload")
     timed(AnymailRequestsBackend, "post_to_esp", "http")
-    timed(engine, "progress", "progress")
-    timed(engine, "finish_if_done", "finish")
-    timed(engine, "_waiting_for_backoff", "finish")
+    timed(command, "progress", "progress")
+    timed(command, "finish_if_done", "finish")
+    timed(worker, "finish_if_done", "finish")
+    timed(worker, "_waiting_for_backoff", "finish")
     try:
         execute_from_command_line(["manage.py", "newsletter_send", *sys.argv[1:]])
     finally:

@@ -41,8 +41,7 @@ def send_demo_issue(server) -> list[tuple[str, str]]:
     from django.test import override_settings
     from django.utils import timezone
 
-    from newsletter import dispatch as engine
-    from newsletter.bulk_insert import insert_ignoring_conflicts
+    from newsletter.audience.bulk_insert import insert_ignoring_conflicts
     from newsletter.models import (
         Delivery,
         MailingList,
@@ -51,6 +50,8 @@ def send_demo_issue(server) -> list[tuple[str, str]]:
         Subscription,
     )
     from newsletter.models.audience import new_public_id
+    from newsletter.sending.freeze import create_send, freeze
+    from newsletter.sending.worker import run_send
 
     insert_ignoring_conflicts(
         Subscriber,
@@ -80,9 +81,9 @@ def send_demo_issue(server) -> list[tuple[str, str]]:
     )
     issue = NewsletterIssuePage.objects.get(slug="spring-2024-wins-and-the-open-letter")
     with override_settings(**server.django_settings()):
-        dispatch = engine.create_dispatch(issue, [mailing_list])
-        engine.freeze(dispatch)
-        engine.run_dispatch(dispatch.pk)
+        dispatch = create_send(issue, [mailing_list])
+        freeze(dispatch)
+        run_send(dispatch.pk)
     sent = Delivery.objects.filter(dispatch=dispatch, status="sent").select_related("batch")
     rows = [(delivery.email, delivery.message_id) for delivery in sent]
     if len(rows) != RECIPIENTS or not all(mid for _email, mid in rows):

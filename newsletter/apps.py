@@ -7,6 +7,9 @@ class NewsletterConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Admin screens for issues and sending register their hooks; tracking connects the
-        # Anymail tracking-signal receiver.
-        from newsletter import issue_admin, sending_admin, tracking  # noqa: F401
+        """Connect Anymail's tracking signal (imported here: the receiver needs the models)."""
+        from anymail.signals import tracking
+
+        from newsletter.sending.tracking import record_event
+
+        tracking.connect(record_event, dispatch_uid="newsletter.sending.tracking.record_event")

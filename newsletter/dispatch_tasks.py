@@ -1,24 +1,11 @@
-"""Background tasks of the sending engine (django_tasks, the API Wagtail 8 uses)."""
+"""Task paths stored by version 0.1 for sends queued or scheduled before an upgrade.
 
-from __future__ import annotations
+A database task backend keeps each task's import path until it runs (a send scheduled next
+week keeps ``newsletter.dispatch_tasks.start_scheduled``), so these names stay importable for
+one release. New tasks use :mod:`newsletter.sending.tasks`.
+"""
 
-from django_tasks import task
+from newsletter.sending.tasks import send_batches as send_dispatch
+from newsletter.sending.tasks import start_scheduled
 
-
-@task()
-def send_dispatch(dispatch_id: int) -> None:
-    """One worker's share of a dispatch: claim and send batches until none is left."""
-    from newsletter.dispatch import run_dispatch
-
-    run_dispatch(dispatch_id)
-
-
-@task()
-def start_scheduled(dispatch_id: int) -> None:
-    """At the scheduled time: freeze the audience (as it is then) and send."""
-    from newsletter.dispatch import freeze, run_dispatch
-    from newsletter.models import Dispatch
-
-    if Dispatch.objects.filter(pk=dispatch_id, status=Dispatch.Status.SCHEDULED).exists():
-        freeze(Dispatch(pk=dispatch_id))
-        run_dispatch(dispatch_id)
+__all__ = ["send_dispatch", "start_scheduled"]

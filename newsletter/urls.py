@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from newsletter import api, views
+from newsletter.audience import api, views
 
 app_name = "newsletter"
 urlpatterns = [

@@ -1,79 +1,32 @@
-"""Admin registration (wagtail-modeladmin): subscribers, lists and suppressions, plus the
-consent-record export and the CSV import. Only the "Audience managers" group (and superusers)
-hold the permissions these need; page editors see none of it."""
+"""Every Wagtail hook of the newsletter app: admin URLs, menus, buttons, log actions, and the
+audience's modeladmin registration."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.http import HttpRequest
+from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.widgets import Button
+from wagtail.models import Page
+from wagtail_modeladmin.options import modeladmin_register
 
-from newsletter.admin_filters import SUBSCRIBER_FILTERS
-from newsletter.admin_views import (
-    Forbidden403Mixin,
-    SubscriberCreateView,
-    SubscriberInspectView,
-    export_consent_records,
-    import_view,
-)
-from newsletter.models import MailingList, Subscriber, Suppression
-
-
-class SubscriberAdmin(Forbidden403Mixin, ModelAdmin):
-    model = Subscriber
-    menu_label = "Subscribers"
-    menu_icon = "user"
-    list_display = ("email", "name", "language", "created_at")
-    list_filter = SUBSCRIBER_FILTERS
-    search_fields = ("email", "name")
-    list_per_page = 50
-    ordering = ("-created_at",)
-    inspect_view_enabled = True
-    inspect_view_class = SubscriberInspectView
-    inspect_view_fields = ("email", "name", "language", "created_at")
-    create_view_class = SubscriberCreateView
-    index_template_name = "modeladmin/newsletter/subscriber/index.html"
-    inspect_template_name = "modeladmin/newsletter/subscriber/inspect.html"
-
-
-class MailingListAdmin(Forbidden403Mixin, ModelAdmin):
-    model = MailingList
-    menu_label = "Lists"
-    menu_icon = "list-ul"
-    list_display = ("name", "slug", "is_public", "audience")
-    search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
-
-    def audience(self, obj: MailingList) -> int:
-        from newsletter.audience import audience_count
-
-        return audience_count(obj)
-
-    audience.short_description = "Would receive a send now"
-
-
-class SuppressionAdmin(Forbidden403Mixin, ModelAdmin):
-    model = Suppression
-    menu_label = "Suppressions"
-    menu_icon = "cross"
-    list_display = ("email", "reason", "created_at")
-    list_filter = ("reason",)
-    search_fields = ("email",)
-
-
-class AudienceGroup(ModelAdminGroup):
-    menu_label = "Audience"
-    menu_icon = "group"
-    menu_order = 300
-    items = (SubscriberAdmin, MailingListAdmin, SuppressionAdmin)
-
+from newsletter.audience.admin import AudienceGroup
+from newsletter.audience.admin_views import export_consent_records, import_view
+from newsletter.issues import admin_views as issue_admin
+from newsletter.models import NewsletterArchivePage, NewsletterIssuePage
+from newsletter.sending import admin_views as sending_admin
 
 modeladmin_register(AudienceGroup)
 
 
 @hooks.register("register_admin_urls")
-def register_audience_urls():
+def newsletter_admin_urls() -> list:
+    issues = (issue_admin.urls(), issue_admin.URL_NAMESPACE)
+    sends = (sending_admin.urls(), sending_admin.URL_NAMESPACE)
     return [
+        path("newsletter/issues/", include(issues, namespace=issue_admin.URL_NAMESPACE)),
+        path("newsletter/sends/", include(sends, namespace=sending_admin.URL_NAMESPACE)),
         path(
             "newsletter/subscriber/export-consent/",
             export_consent_records,
@@ -81,3 +34,60 @@ def register_audience_urls():
         ),
         path("newsletter/subscriber/import/", import_view, name="newsletter_import"),
     ]
+
+
+class SendsMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(sending_admin.SEND_PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def sends_menu_item() -> MenuItem:
+    return SendsMenuItem(
+        "Newsletter sends",
+        reverse(f"{sending_admin.URL_NAMESPACE}:index"),
+        icon_name="mail",
+        order=310,
+    )
+
+
+@hooks.register("register_page_header_buttons")
+def issue_header_buttons(page: Page, user, view_name: str, next_url=None):
+    """On an issue: "Send a test" and (published, with the permission) "Send to lists"; on an
+    archive: "Start an issue from recent content"."""
+    specific_class = page.specific_class
+    permissions = page.permissions_for_user(user)
+    if specific_class is NewsletterIssuePage and permissions.can_edit():
+        yield Button(
+            "Send a test",
+            reverse(f"{issue_admin.URL_NAMESPACE}:test_send", args=[page.pk]),
+            icon_name="mail",
+            priority=40,
+        )
+    if (
+        specific_class is NewsletterIssuePage
+        and page.live
+        and user.has_perm(sending_admin.SEND_PERMISSION)
+    ):
+        yield Button(
+            "Send to lists",
+            reverse(f"{sending_admin.URL_NAMESPACE}:new", args=[page.pk]),
+            icon_name="mail",
+            priority=41,
+        )
+    if specific_class is NewsletterArchivePage and permissions.can_add_subpage():
+        yield Button(
+            "Start an issue from recent content",
+            reverse(f"{issue_admin.URL_NAMESPACE}:start_issue", args=[page.pk]),
+            icon_name="plus",
+            priority=5,
+        )
+
+
+@hooks.register("register_log_actions")
+def register_newsletter_log_actions(actions) -> None:
+    actions.register_action("newsletter.test_send", "Send test", "Test email sent")
+    actions.register_action("newsletter.send", "Send", "Sending started")
+    for action in sending_admin.ACTIONS:
+        label = action.replace("_", " ").capitalize()
+        actions.register_action(f"newsletter.{action}", label, f"Send: {label.lower()}")

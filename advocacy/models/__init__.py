@@ -1,6 +1,6 @@
 """Advocacy models (public API): page types, snippets and their links."""
 
-from advocacy.models.appeals import DonationAppeal
+from advocacy.models.appeals import AdvocacySettings, DonationAppeal
 from advocacy.models.base import AdvocacyPage, AdvocacyPageTopic
 from advocacy.models.letters import LetterSignatory, OpenLetterPage
 from advocacy.models.listings import NewsroomPage, TimelinePage
@@ -11,6 +11,7 @@ from advocacy.models.wins import CampaignWinPage, Outcome, SupporterAction
 __all__ = [
     "AdvocacyPage",
     "AdvocacyPageTopic",
+    "AdvocacySettings",
     "CampaignWinPage",
     "DonationAppeal",
     "LetterSignatory",

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.search import index
 
@@ -120,3 +121,23 @@ class DonationAppeal(index.Indexed, models.Model):
             "phone": self.phone,
             "mail_in_url": self.mail_in_url,
         }
+
+
+@register_setting(icon="pick")
+class AdvocacySettings(BaseSiteSetting):
+    """Per-site defaults of the advocacy content in newsletters."""
+
+    default_donation_appeal = models.ForeignKey(
+        DonationAppeal,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Used by a newsletter's donation appeal block when it names no appeal, and "
+        "added to issues started from recent content.",
+    )
+
+    panels = [FieldPanel("default_donation_appeal")]
+
+    class Meta:
+        verbose_name = "advocacy settings"

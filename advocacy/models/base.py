@@ -14,7 +14,7 @@ from wagtail.api import APIField
 from wagtail.models import Page
 from wagtail.search import index
 
-from advocacy.teasers import Teaser
+from newsletter.teasers import Teaser
 
 
 class AdvocacyPageTopic(TaggedItemBase):
@@ -91,7 +91,7 @@ class AdvocacyPage(Page):
         return self.kind_label
 
     def get_teaser(self, request=None) -> Teaser:
-        """The page as a card: see :mod:`advocacy.teasers`."""
+        """The page as a card: see :mod:`newsletter.teasers`."""
         return Teaser(
             title=self.title,
             summary=self.summary or self.search_description,

@@ -35,7 +35,6 @@ def remove_group(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("newsletter", "0001_initial"),
-        ("advocacy", "0002_comms_editors_group"),
         ("wagtailadmin", "0006_formstate"),
     ]
 

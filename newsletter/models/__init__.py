@@ -10,12 +10,9 @@ from newsletter.models.audience import (
     normalise_email,
 )
 from newsletter.models.dispatch import Batch, Delivery, Dispatch, TrackingEvent
-from newsletter.models.issues import (
-    NewsletterArchivePage,
-    NewsletterIssuePage,
-    NewsletterSettings,
-)
+from newsletter.models.issues import NewsletterArchivePage, NewsletterIssuePage
 from newsletter.models.pages import SubscribePage
+from newsletter.models.settings import NewsletterSettings
 
 __all__ = [
     "Batch",

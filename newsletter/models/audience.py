@@ -4,7 +4,7 @@ suppressions, consent wordings and import runs.
 A :class:`Subscription` is one consent record: who agreed to which list, how, when, from where
 and to which wording; and when and how it ended. Re-subscribing after unsubscribing starts a new
 record, so the history is never overwritten. Change these records through
-:mod:`newsletter.audience`, where the rules live.
+:mod:`newsletter.audience.subscriptions`, where the rules live.
 """
 
 from __future__ import annotations

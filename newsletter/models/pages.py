@@ -9,6 +9,8 @@ from wagtail.api import APIField
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from newsletter.audience.forms import SubscribeForm
+
 
 class SubscribePage(Page):
     """An introduction and the subscribe form for one public mailing list."""
@@ -41,8 +43,6 @@ class SubscribePage(Page):
         return self.mailing_list.slug if self.mailing_list else ""
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from newsletter.forms import SubscribeForm
-
         context = super().get_context(request, *args, **kwargs)
         if self.mailing_list and self.mailing_list.is_public:
             context["form"] = SubscribeForm(mailing_list=self.mailing_list)

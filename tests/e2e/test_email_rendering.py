@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsletter.rendering import render_issue, web_merge_values
+from newsletter.issues.rendering import render_issue, web_merge_values
 from tests.newsletter.issues.conftest import (  # noqa: F401 (fixtures)
     appeal,
     archive,

@@ -20,6 +20,7 @@ import time
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.urls import reverse
 
 from newsletter.models import Delivery
 from tests.newsletter.issues.conftest import (  # noqa: F401 (fixtures)
@@ -107,7 +108,7 @@ def test_send_from_the_admin_with_a_live_progress_bar(
         page.get_by_label("Username").fill("sender")
         page.get_by_label("Password").fill("pw-sender-1")
         page.get_by_role("button", name="Sign in").click()
-        page.goto(live_server.url + f"/admin/newsletter/issues/{issue.pk}/send/")
+        page.goto(live_server.url + reverse("newsletter_sending:new", args=[issue.pk]))
         page.get_by_label(re.compile("Supporters")).check()
         page.get_by_role("button", name="Review").click()
         review = page.locator("#send-review").inner_text()
@@ -115,8 +116,8 @@ def test_send_from_the_admin_with_a_live_progress_bar(
         page.screenshot(path=str(artifacts / "send-review.png"))
         page.get_by_role("button", name=f"Send to {RECIPIENTS} recipients").click()
         page.wait_for_url(re.compile(r"/admin/newsletter/sends/\d+/$"))
-        progress = page.locator("#dispatch-progress")
-        actions = page.locator("#dispatch-actions")
+        progress = page.locator("#send-progress")
+        actions = page.locator("#send-actions")
         pause = actions.get_by_role("button", name="Pause")
         cancel = actions.get_by_role("button", name="Cancel the rest")
 

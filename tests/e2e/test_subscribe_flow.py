@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core import mail
 
-from newsletter.audience import audience_count
+from newsletter.audience.subscriptions import audience_count
 from newsletter.models import MailingList, SubscribePage, Subscription, Suppression
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -78,16 +78,16 @@ def test_audience_manager_reads_the_consent_history_in_the_admin(
 ):
     from django.contrib.auth.models import Group
 
-    from newsletter import audience
-    from newsletter.consent import current_consent
+    from newsletter.audience import subscriptions
+    from newsletter.audience.consent import current_consent
 
     supporters = MailingList.objects.create(name="Supporters", slug="supporters")
-    audience.subscribe(
+    subscriptions.subscribe(
         "reader@example.org",
         supporters,
-        audience.ConsentRecord(consent_text=current_consent("en"), ip_address="203.0.113.5"),
+        subscriptions.ConsentRecord(consent_text=current_consent("en"), ip_address="203.0.113.5"),
     )
-    audience.confirm(Subscription.objects.get())
+    subscriptions.confirm(Subscription.objects.get())
     manager = django_user_model.objects.create_user("aud", "aud@example.org", "pw-aud-1")
     manager.groups.add(Group.objects.get(name="Audience managers"))
 

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
 
-from newsletter import audience
-from newsletter.consent import current_consent
+from newsletter.audience import subscriptions
+from newsletter.audience.consent import current_consent
 from newsletter.models import Subscriber, Subscription, Suppression
 
 INDEX = "/admin/newsletter/subscriber/"
@@ -20,17 +20,17 @@ IMPORT = "/admin/newsletter/subscriber/import/"
 
 @pytest.fixture
 def ada(supporters) -> Subscriber:
-    audience.subscribe(
+    subscriptions.subscribe(
         "ada@example.org",
         supporters,
-        audience.ConsentRecord(
+        subscriptions.ConsentRecord(
             consent_text=current_consent("en"),
             ip_address="203.0.113.5",
             user_agent="Firefox",
         ),
         name='=HYPERLINK("http://evil")',
     )
-    audience.confirm(Subscription.objects.get())
+    subscriptions.confirm(Subscription.objects.get())
     mail.outbox.clear()
     return Subscriber.objects.get()
 
@@ -90,7 +90,7 @@ def test_filters_combine_on_the_same_subscription(client, audience_manager, ada,
     from newsletter.models import MailingList
 
     other = MailingList.objects.create(name="Other", slug="other")
-    audience.subscribe(ada.email, other, audience.ConsentRecord())  # pending on Other
+    subscriptions.subscribe(ada.email, other, subscriptions.ConsentRecord())  # pending on Other
     client.force_login(audience_manager)
     # Active somewhere and on Other, but not active on Other: not listed.
     html = client.get(INDEX, {"status": "active", "list": "other"}).content.decode()
@@ -211,4 +211,4 @@ def test_audience_managers_edit_names_and_suppress_by_hand(
     )
     assert added.status_code == 302
     assert Suppression.objects.get().email == "ada@example.org"
-    assert audience.audience_count(supporters) == 0
+    assert subscriptions.audience_count(supporters) == 0

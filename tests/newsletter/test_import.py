@@ -13,8 +13,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from newsletter import audience
-from newsletter.importing import import_subscribers
+from newsletter.audience import subscriptions
+from newsletter.audience.importing import import_subscribers
 from newsletter.models import ImportRun, MailingList, Subscriber, Subscription, Suppression
 
 
@@ -47,17 +47,17 @@ margaret@example.org,"Hamilton, Margaret",
 @pytest.fixture
 def prepared(supporters):
     """A bounced address, someone who left the list, and someone already on it."""
-    audience.suppress("bounced@example.org", Suppression.Reason.HARD_BOUNCE)
-    audience.subscribe(
-        "left@example.org", supporters, audience.ConsentRecord(), require_confirmation=False
+    subscriptions.suppress("bounced@example.org", Suppression.Reason.HARD_BOUNCE)
+    subscriptions.subscribe(
+        "left@example.org", supporters, subscriptions.ConsentRecord(), require_confirmation=False
     )
-    audience.unsubscribe(
+    subscriptions.unsubscribe(
         Subscriber.objects.get(email="left@example.org"),
         supporters,
         how=Subscription.EndedHow.ONE_CLICK,
     )
-    audience.subscribe(
-        "active@example.org", supporters, audience.ConsentRecord(), require_confirmation=False
+    subscriptions.subscribe(
+        "active@example.org", supporters, subscriptions.ConsentRecord(), require_confirmation=False
     )
     return supporters
 
@@ -94,7 +94,7 @@ def test_import_reports_every_bad_row_with_its_line_and_imports_the_rest(tmp_pat
     assert record.imported_by.endswith("(command line)")
     assert record.import_run.file_name == "people.csv"
     assert not Subscriber.objects.filter(email="bounced@example.org").exists()
-    assert audience.audience_count(prepared) == 4  # 3 imported + the one already active
+    assert subscriptions.audience_count(prepared) == 4  # 3 imported + the one already active
 
 
 def test_dry_run_reports_the_same_and_changes_nothing(tmp_path, prepared):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
-from newsletter import audience
-from newsletter.consent import current_consent
+from newsletter.audience import subscriptions
+from newsletter.audience.consent import current_consent
 from newsletter.models import ConsentText, Subscriber, Subscription, Suppression
 
 
@@ -34,13 +34,17 @@ def test_one_open_subscription_per_list_but_history_is_kept(db, supporters):
 
 
 def test_consent_wording_is_versioned_and_old_records_keep_their_text(db, supporters, settings):
-    audience.subscribe(
-        "ada@example.org", supporters, audience.ConsentRecord(consent_text=current_consent("en"))
+    subscriptions.subscribe(
+        "ada@example.org",
+        supporters,
+        subscriptions.ConsentRecord(consent_text=current_consent("en")),
     )
     settings.NEWSLETTER_CONSENT_TEXT = {"en": "Send me the newsletter, {sender}.", "fr": "Oui."}
     new = current_consent("en")
     assert new.text == f"Send me the newsletter, {settings.NEWSLETTER_SENDER_NAME}."
-    audience.subscribe("grace@example.org", supporters, audience.ConsentRecord(consent_text=new))
+    subscriptions.subscribe(
+        "grace@example.org", supporters, subscriptions.ConsentRecord(consent_text=new)
+    )
 
     ada = Subscription.objects.get(subscriber__email="ada@example.org").consent_text
     grace = Subscription.objects.get(subscriber__email="grace@example.org").consent_text
@@ -55,20 +59,25 @@ def test_suppression_overrides_every_list(db, supporters):
 
     other = MailingList.objects.create(name="Other", slug="other")
     for mailing_list in (supporters, other):
-        audience.subscribe(
-            "Ada@example.org", mailing_list, audience.ConsentRecord(), require_confirmation=False
+        subscriptions.subscribe(
+            "Ada@example.org",
+            mailing_list,
+            subscriptions.ConsentRecord(),
+            require_confirmation=False,
         )
-    assert audience.audience_count(supporters) == audience.audience_count(other) == 1
-    audience.suppress("ADA@example.org", Suppression.Reason.HARD_BOUNCE, note="550 no such user")
-    assert audience.audience_count(supporters) == audience.audience_count(other) == 0
+    assert subscriptions.audience_count(supporters) == subscriptions.audience_count(other) == 1
+    subscriptions.suppress(
+        "ADA@example.org", Suppression.Reason.HARD_BOUNCE, note="550 no such user"
+    )
+    assert subscriptions.audience_count(supporters) == subscriptions.audience_count(other) == 0
     # An existing reason is kept: a later "unsubscribe everything" does not soften a bounce.
-    audience.unsubscribe(Subscriber.objects.get(), how=Subscription.EndedHow.EVERYTHING)
+    subscriptions.unsubscribe(Subscriber.objects.get(), how=Subscription.EndedHow.EVERYTHING)
     assert Suppression.objects.get().reason == Suppression.Reason.HARD_BOUNCE
 
 
 def test_confirming_never_lifts_a_bounce(db, supporters):
-    audience.subscribe("ada@example.org", supporters, audience.ConsentRecord())
-    audience.suppress("ada@example.org", Suppression.Reason.HARD_BOUNCE)
-    audience.confirm(Subscription.objects.get())
+    subscriptions.subscribe("ada@example.org", supporters, subscriptions.ConsentRecord())
+    subscriptions.suppress("ada@example.org", Suppression.Reason.HARD_BOUNCE)
+    subscriptions.confirm(Subscription.objects.get())
     assert Suppression.objects.filter(email="ada@example.org").exists()
-    assert audience.audience_count(supporters) == 0
+    assert subscriptions.audience_count(supporters) == 0

@@ -10,9 +10,9 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from newsletter import audience
+from newsletter.audience import subscriptions
+from newsletter.audience.tokens import unsubscribe_url
 from newsletter.models import Subscriber, Subscription, Suppression
-from newsletter.tokens import unsubscribe_url
 from tests.newsletter.conftest import confirm_links, path_of, subscribe_form_data
 
 SUBSCRIBE = "/newsletter/subscribe/"
@@ -57,7 +57,7 @@ def test_form_subscribe_sends_a_confirmation_and_nobody_is_active_before(client,
     assert subscription.user_agent == "Firefox/140"
     assert subscription.consent_text.text.startswith("Yes, I want to receive email newsletters")
     assert len(subscription.consent_text.version) == 16
-    assert audience.audience_count(supporters) == 0
+    assert subscriptions.audience_count(supporters) == 0
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -85,7 +85,7 @@ def test_confirming_needs_a_click_then_activates(client, supporters):
     subscription = Subscription.objects.get()
     assert subscription.status == Subscription.Status.ACTIVE
     assert subscription.confirmed_at is not None
-    assert audience.audience_count(supporters) == 1
+    assert subscriptions.audience_count(supporters) == 1
 
     again = client.post(path_of(link))  # a second click is harmless
     assert again.status_code == 200
@@ -136,7 +136,7 @@ def test_json_subscribe_then_confirm(client, supporters):
     assert "Veuillez confirmer" in mail.outbox[0].subject
     [link] = confirm_links()
     client.post(path_of(link))
-    assert audience.audience_count(supporters) == 1
+    assert subscriptions.audience_count(supporters) == 1
 
 
 def test_json_api_describes_lists_and_consent_wording(client, supporters, board_list):
@@ -188,11 +188,11 @@ def test_json_api_rejects_bodies_that_are_not_json_objects(client, supporters):
 
 def _states(supporters) -> dict[str, str]:
     """Four addresses: new, pending, active, suppressed (bounced), plus one who left everything."""
-    audience.subscribe("pending@example.org", supporters, audience.ConsentRecord())
-    audience.subscribe("active@example.org", supporters, audience.ConsentRecord())
+    subscriptions.subscribe("pending@example.org", supporters, subscriptions.ConsentRecord())
+    subscriptions.subscribe("active@example.org", supporters, subscriptions.ConsentRecord())
     active = Subscription.objects.get(subscriber__email="active@example.org")
-    audience.confirm(active)
-    audience.suppress("bounced@example.org", Suppression.Reason.HARD_BOUNCE)
+    subscriptions.confirm(active)
+    subscriptions.suppress("bounced@example.org", Suppression.Reason.HARD_BOUNCE)
     mail.outbox.clear()
     return {
         "new": "new@example.org",
@@ -281,14 +281,14 @@ def test_resubscribing_after_unsubscribing_needs_a_new_confirmation(client, supp
     subscriber = Subscriber.objects.get()
     client.post(path_of(unsubscribe_url(subscriber)))  # leaves everything
     assert Suppression.objects.filter(email="ada@example.org").exists()
-    assert audience.audience_count(supporters) == 0
+    assert subscriptions.audience_count(supporters) == 0
 
     mail.outbox.clear()
     client.post(SUBSCRIBE, subscribe_form_data(supporters, "ada@example.org"))
-    assert audience.audience_count(supporters) == 0  # not active again before confirming
+    assert subscriptions.audience_count(supporters) == 0  # not active again before confirming
     [link] = confirm_links()
     client.post(path_of(link))
-    assert audience.audience_count(supporters) == 1
+    assert subscriptions.audience_count(supporters) == 1
     assert not Suppression.objects.filter(email="ada@example.org").exists()
     history = list(subscriber.subscriptions.order_by("created_at", "pk"))
     assert [s.status for s in history] == ["unsubscribed", "active"]  # old record kept
@@ -301,11 +301,11 @@ def test_an_old_link_from_before_unsubscribing_cannot_reactivate(client, support
     client.post(path_of(unsubscribe_url(Subscriber.objects.get())))
     response = client.post(path_of(link))
     assert response.status_code == 400
-    assert audience.audience_count(supporters) == 0
+    assert subscriptions.audience_count(supporters) == 0
 
 
 def test_bounced_addresses_are_never_resubscribed(client, supporters):
-    audience.suppress("ada@example.org", Suppression.Reason.COMPLAINT)
+    subscriptions.suppress("ada@example.org", Suppression.Reason.COMPLAINT)
     client.post(SUBSCRIBE, subscribe_form_data(supporters, "ada@example.org"))
     assert mail.outbox == []
     assert not Subscription.objects.exists()
@@ -330,7 +330,7 @@ def test_subscribe_page_shows_the_form(client, home_page, supporters):
 
 
 def test_subscribe_block_renders_the_form(rf, supporters):
-    from newsletter.blocks import SubscribeFormBlock
+    from newsletter.audience.blocks import SubscribeFormBlock
 
     block = SubscribeFormBlock()
     value = block.to_python(
@@ -357,7 +357,7 @@ def test_implied_consent_lapses_after_two_years(supporters):
             source=Subscription.Source.IMPORT,
             consented_at=when,
         )
-    assert audience.audience_count(supporters) == 1  # lapsed consent never counts
+    assert subscriptions.audience_count(supporters) == 1  # lapsed consent never counts
     call_command("newsletter_lapse_implied_consent", stdout=open("/dev/null", "w"))  # noqa: SIM115
     old = Subscription.objects.get(subscriber__email="old@example.org")
     assert old.status == Subscription.Status.UNSUBSCRIBED
@@ -369,11 +369,14 @@ def test_audience_command_counts_active_unsuppressed(supporters, capsys):
     from django.core.management import call_command
 
     for n in range(3):
-        audience.subscribe(
-            f"p{n}@example.org", supporters, audience.ConsentRecord(), require_confirmation=False
+        subscriptions.subscribe(
+            f"p{n}@example.org",
+            supporters,
+            subscriptions.ConsentRecord(),
+            require_confirmation=False,
         )
-    audience.subscribe("pending@example.org", supporters, audience.ConsentRecord())
-    audience.suppress("p0@example.org", Suppression.Reason.HARD_BOUNCE)
+    subscriptions.subscribe("pending@example.org", supporters, subscriptions.ConsentRecord())
+    subscriptions.suppress("p0@example.org", Suppression.Reason.HARD_BOUNCE)
     call_command("newsletter_audience", "--list", "supporters")
     assert capsys.readouterr().out.strip() == "2"
 

@@ -6,17 +6,17 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from newsletter import audience
+from newsletter.audience import subscriptions
+from newsletter.audience.tokens import preferences_url, subscriber_token, unsubscribe_url
 from newsletter.models import MailingList, Subscriber, Subscription, Suppression
-from newsletter.tokens import preferences_url, subscriber_token, unsubscribe_url
 from tests.newsletter.conftest import confirm_links, path_of
 
 
 @pytest.fixture
 def ada(supporters) -> Subscriber:
     """An active subscriber of Supporters."""
-    audience.subscribe("ada@example.org", supporters, audience.ConsentRecord())
-    audience.confirm(Subscription.objects.get(subscriber__email="ada@example.org"))
+    subscriptions.subscribe("ada@example.org", supporters, subscriptions.ConsentRecord())
+    subscriptions.confirm(Subscription.objects.get(subscriber__email="ada@example.org"))
     mail.outbox.clear()
     return Subscriber.objects.get(email="ada@example.org")
 
@@ -44,7 +44,7 @@ def test_one_click_post_unsubscribes_without_csrf_login_or_confirmation(ada, sup
     assert subscription.ended_how == Subscription.EndedHow.ONE_CLICK
     assert subscription.ended_at is not None
     assert Suppression.objects.get(email="ada@example.org").reason == "unsubscribed_all"
-    assert audience.audience_count(supporters) == 0
+    assert subscriptions.audience_count(supporters) == 0
 
     again = client.post(
         path_of(unsubscribe_url(ada)),
@@ -56,7 +56,9 @@ def test_one_click_post_unsubscribes_without_csrf_login_or_confirmation(ada, sup
 
 def test_one_click_for_one_list_leaves_the_others(ada, supporters):
     actions = MailingList.objects.create(name="Action alerts", slug="actions")
-    audience.subscribe(ada.email, actions, audience.ConsentRecord(), require_confirmation=False)
+    subscriptions.subscribe(
+        ada.email, actions, subscriptions.ConsentRecord(), require_confirmation=False
+    )
     client = Client(enforce_csrf_checks=True)
     response = client.post(
         path_of(unsubscribe_url(ada, supporters)),
@@ -65,8 +67,8 @@ def test_one_click_for_one_list_leaves_the_others(ada, supporters):
     )
     assert response.status_code == 200
     assert "will no longer receive <strong>Supporters</strong>" in response.content.decode()
-    assert audience.audience_count(supporters) == 0
-    assert audience.audience_count(actions) == 1
+    assert subscriptions.audience_count(supporters) == 0
+    assert subscriptions.audience_count(actions) == 1
     assert not Suppression.objects.exists()
 
 
@@ -78,7 +80,7 @@ def test_get_shows_one_button_and_the_preference_centre_and_changes_nothing(ada,
     assert html.count('type="submit"') == 1
     assert ">Unsubscribe</button>" in html
     assert f"/newsletter/preferences/{subscriber_token(ada)}/" in html
-    assert audience.audience_count(supporters) == 1
+    assert subscriptions.audience_count(supporters) == 1
 
 
 def test_the_unsubscribe_button_works_without_a_csrf_token(ada, supporters):
@@ -86,7 +88,7 @@ def test_the_unsubscribe_button_works_without_a_csrf_token(ada, supporters):
     response = client.post(path_of(unsubscribe_url(ada)), {})
     assert response.status_code == 200
     assert ada.subscriptions.get().ended_how == Subscription.EndedHow.EVERYTHING
-    assert audience.audience_count(supporters) == 0
+    assert subscriptions.audience_count(supporters) == 0
 
 
 @pytest.mark.parametrize(
@@ -108,24 +110,24 @@ def test_tampered_tokens_get_an_error_page_and_change_nothing(ada, supporters, m
     ):
         assert response.status_code == 400
         assert "This link is not valid" in response.content.decode()
-    assert audience.audience_count(supporters) == 1
+    assert subscriptions.audience_count(supporters) == 1
     assert not Suppression.objects.exists()
 
 
 def test_a_confirmation_token_is_not_an_unsubscribe_token(ada, supporters):
-    from newsletter.tokens import confirmation_token
+    from newsletter.audience.tokens import confirmation_token
 
     token = confirmation_token(ada.subscriptions.get())
     response = Client().post(f"/newsletter/unsubscribe/{token}/")
     assert response.status_code == 400
-    assert audience.audience_count(supporters) == 1
+    assert subscriptions.audience_count(supporters) == 1
 
 
 def test_unsubscribe_links_never_expire(ada, supporters, settings):
     settings.NEWSLETTER_CONFIRM_MAX_AGE = -1
     response = Client().post(path_of(unsubscribe_url(ada)), {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
-    assert audience.audience_count(supporters) == 0
+    assert subscriptions.audience_count(supporters) == 0
 
 
 def test_preferences_change_language_and_lists(client, ada, supporters):
@@ -148,25 +150,27 @@ def test_preferences_change_language_and_lists(client, ada, supporters):
 
     ada.refresh_from_db()
     assert ada.language == "fr"
-    assert audience.audience_count(supporters) == 0
+    assert subscriptions.audience_count(supporters) == 0
     left = ada.subscriptions.get(mailing_list=supporters)
     assert left.ended_how == Subscription.EndedHow.PREFERENCES
     added = ada.subscriptions.get(mailing_list=actions)
     assert added.status == Subscription.Status.PENDING  # new lists need confirming
     assert added.source == Subscription.Source.PREFERENCES
-    assert audience.audience_count(actions) == 0
+    assert subscriptions.audience_count(actions) == 0
     [link] = confirm_links()
     client.post(path_of(link))
-    assert audience.audience_count(actions) == 1
+    assert subscriptions.audience_count(actions) == 1
 
 
 def test_preferences_show_internal_lists_they_are_on_so_they_can_leave(client, ada):
     board = MailingList.objects.create(name="Board", slug="board", is_public=False)
-    audience.subscribe(ada.email, board, audience.ConsentRecord(), require_confirmation=False)
+    subscriptions.subscribe(
+        ada.email, board, subscriptions.ConsentRecord(), require_confirmation=False
+    )
     url = path_of(preferences_url(ada))
     assert "Board" in client.get(url).content.decode()
     client.post(url, {"lists": [], "language": "en"})
-    assert audience.audience_count(board) == 0
+    assert subscriptions.audience_count(board) == 0
 
 
 def test_unsubscribe_from_everything_on_the_preference_page(client, ada, supporters):
@@ -174,13 +178,17 @@ def test_unsubscribe_from_everything_on_the_preference_page(client, ada, support
     assert "Unsubscribe from all emails" in html
     client.post(path_of(unsubscribe_url(ada)))
     assert Suppression.objects.filter(email=ada.email, reason="unsubscribed_all").exists()
-    assert audience.audience_count(supporters) == 0
+    assert subscriptions.audience_count(supporters) == 0
 
 
 def test_the_fast_token_maker_makes_exactly_the_normal_tokens():
     from types import SimpleNamespace
 
-    from newsletter.tokens import read_subscriber_token, subscriber_token, subscriber_token_maker
+    from newsletter.audience.tokens import (
+        read_subscriber_token,
+        subscriber_token,
+        subscriber_token_maker,
+    )
 
     make = subscriber_token_maker()
     for public_id in ("abc", "Z" * 22, "x-_y"):

@@ -115,8 +115,8 @@ def test_listings_and_home_page(demo):
 
 
 def test_newsletter_demo_has_the_supporters_list_and_a_published_issue(demo):
+    from newsletter.issues.rendering import render_revision
     from newsletter.models import MailingList, NewsletterIssuePage
-    from newsletter.rendering import render_revision
 
     assert MailingList.objects.get(slug="supporters").is_public
     issue = NewsletterIssuePage.objects.live().get()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from newsletter.audience import audience_count
+from newsletter.audience.subscriptions import audience_count
 from newsletter.models import MailingList
 
 

@@ -1,4 +1,4 @@
-"""Import subscribers from a CSV file into a list (see :mod:`newsletter.importing`)."""
+"""Import subscribers from a CSV file into a list (see :mod:`newsletter.audience.importing`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from newsletter.importing import ImportFileError, check_utf8, import_subscribers, text_stream
+from newsletter.audience.importing import (
+    ImportFileError,
+    check_utf8,
+    import_subscribers,
+    text_stream,
+)
 from newsletter.models import MailingList, Subscription
 
 

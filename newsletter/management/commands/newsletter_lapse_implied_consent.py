@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from newsletter.tasks import lapse_implied_consent
+from newsletter.audience.tasks import lapse_implied_consent
 
 
 class Command(BaseCommand):

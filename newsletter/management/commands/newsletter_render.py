@@ -7,9 +7,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from newsletter.composition import compose, sample_merge_values
-from newsletter.issue_lookup import IssueNotFound, find_issue
-from newsletter.rendering import RenderError, newsletter_settings, render_revision
+from newsletter.issues.blocks import RenderError
+from newsletter.issues.lookup import IssueNotFound, find_issue
+from newsletter.issues.messages import Content, personal_message, sample_merge_values
+from newsletter.issues.rendering import render_revision
+from newsletter.sender import sender_identity
 
 SAMPLE_RECIPIENT = "reader@example.org"
 
@@ -46,10 +48,8 @@ class Command(BaseCommand):
         values = sample_merge_values(options["recipient"])
         fmt = options["format"]
         if fmt == "eml":
-            settings = newsletter_settings(issue.get_site())
-            message = compose(
-                rendered, options["recipient"], values, sender_email=settings.sender_email
-            )
+            content = Content.of_rendered(rendered, sender_identity(issue.get_site()))
+            message = personal_message(content, options["recipient"], values)
             data = message.message().as_bytes(linesep="\r\n")
         else:
             html_body, text_body = rendered.personalise(values)

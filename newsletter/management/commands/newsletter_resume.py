@@ -1,38 +1,36 @@
-"""``manage.py newsletter_resume [DISPATCH] [--wait]``: carry on after a worker died."""
+"""``manage.py newsletter_resume [SEND] [--wait]``: carry on after a worker died."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from newsletter import dispatch as engine
-from newsletter.models import Batch, Dispatch
+from newsletter.models import Dispatch
+from newsletter.sending.control import recover
+from newsletter.sending.progress import finish_if_done
+from newsletter.sending.worker import run_send
 
 
 class Command(BaseCommand):
     help = (
         "Mark batches left in flight past their lease as unknown (never re-sent automatically), "
-        "then queue a worker for every sending dispatch that still has queued batches."
+        "queue again batches claimed but never posted, then queue a worker for every send that "
+        "still has queued batches (or, with --wait, send them in the foreground)."
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("dispatch", nargs="?", type=int)
+        parser.add_argument("send", nargs="?", type=int, help="One send id (default: all).")
         parser.add_argument("--wait", action="store_true", help="Send in the foreground.")
 
-    def handle(self, *args, dispatch: int | None = None, wait: bool = False, **options) -> None:
-        dispatches = Dispatch.objects.filter(status=Dispatch.Status.SENDING)
-        if dispatch is not None:
-            dispatches = dispatches.filter(pk=dispatch)
-        for item in dispatches:
-            lost = engine.recover_stale_batches(item.pk)
-            queued = item.batches.filter(status=Batch.Status.QUEUED).exists()
+    def handle(self, *args, send: int | None = None, wait: bool = False, **options) -> None:
+        sends = Dispatch.objects.filter(status=Dispatch.Status.SENDING)
+        if send is not None:
+            sends = sends.filter(pk=send)
+        for item in sends:
+            lost, queued = recover(item, restart=not wait)
             if queued and wait:
-                engine.run_dispatch(item.pk)
-            elif queued:
-                from newsletter.dispatch_tasks import send_dispatch
-
-                send_dispatch.enqueue(item.pk)
-            engine.finish_if_done(item.pk)
+                run_send(item.pk)
+                finish_if_done(item.pk)
             self.stdout.write(
-                f"Dispatch {item.pk}: {lost} batch(es) marked unknown; "
+                f"Send {item.pk}: {lost} batch(es) marked unknown; "
                 + ("resumed." if queued else "nothing queued.")
             )

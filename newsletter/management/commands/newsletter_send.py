@@ -8,10 +8,15 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django_tasks import default_task_backend
 
-from newsletter import dispatch as engine
-from newsletter.issue_lookup import IssueNotFound, find_issue
+from newsletter.issues.blocks import RenderError
+from newsletter.issues.lookup import IssueNotFound, find_issue
 from newsletter.models import MailingList
-from newsletter.rendering import RenderError
+from newsletter.sending.control import start
+from newsletter.sending.freeze import SendError, create_send, freeze
+from newsletter.sending.outcomes import BatchOutcome
+from newsletter.sending.progress import finish_if_done, progress
+from newsletter.sending.tasks import send_batches
+from newsletter.sending.worker import run_send
 
 
 class ProgressLine:
@@ -47,25 +52,25 @@ class ProgressLine:
 
 class BatchTally:
     """Progress counts kept from each batch's outcome, re-read from the database (one GROUP BY
-    over the whole dispatch) only every few seconds, to see what other workers did."""
+    over the whole send) only every few seconds, to see what other workers did."""
 
     REFRESH_SECONDS = 5.0
 
-    def __init__(self, dispatch, total: int) -> None:
-        self.dispatch, self.total = dispatch, total
-        self.counts = engine.progress(dispatch)
+    def __init__(self, send, total: int) -> None:
+        self.send, self.total = send, total
+        self.counts = progress(send)
         self.read_at = time.monotonic()
 
-    def add(self, outcome: engine.BatchOutcome) -> dict[str, int]:
+    def add(self, outcome: BatchOutcome) -> dict[str, int]:
         if time.monotonic() - self.read_at > self.REFRESH_SECONDS:
-            self.counts, self.read_at = engine.progress(self.dispatch), time.monotonic()
+            self.counts, self.read_at = progress(self.send), time.monotonic()
             return self.counts
         done = outcome.sent + outcome.failed + outcome.skipped
         self.counts["sent"] += outcome.sent
         self.counts["failed"] += outcome.failed
         self.counts["skipped"] += outcome.skipped
         if outcome.unknown:
-            self.counts["unknown"] = engine.progress(self.dispatch)["unknown"]
+            self.counts["unknown"] = progress(self.send)["unknown"]
         self.counts["remaining"] = max(0, self.counts["remaining"] - done)
         return self.counts
 
@@ -99,46 +104,44 @@ class Command(BaseCommand):
             raise CommandError(f"No mailing list with slug: {', '.join(missing)}")
         try:
             issue = find_issue(options["issue"])
-            dispatch = engine.create_dispatch(issue, lists)
-        except (IssueNotFound, RenderError, engine.SendError) as error:
+            send = create_send(issue, lists)
+        except (IssueNotFound, RenderError, SendError) as error:
             raise CommandError(str(error)) from error
 
         if not options["wait"]:
-            total = engine.start(dispatch, workers=options["workers"])
+            total = start(send, workers=options["workers"])
             self.stdout.write(
-                f"Dispatch {dispatch.pk}: “{dispatch.subject}” to {total:,} recipients queued. "
-                f"Follow it with: manage.py newsletter_status {dispatch.pk}"
+                f"Send {send.pk}: “{send.subject}” to {total:,} recipients queued. "
+                f"Follow it with: manage.py newsletter_status {send.pk}"
             )
             return
 
-        total = engine.freeze(dispatch)
-        self.stdout.write(f"Dispatch {dispatch.pk}: sending “{dispatch.subject}” to {total:,}.")
+        total = freeze(send)
+        self.stdout.write(f"Send {send.pk}: sending “{send.subject}” to {total:,}.")
         immediate = type(default_task_backend).__name__ == "ImmediateBackend"
         if not immediate:
-            from newsletter.dispatch_tasks import send_dispatch
-
             for _ in range(max(0, options["workers"] - 1)):
-                send_dispatch.enqueue(dispatch.pk)  # extra workers share the load
+                send_batches.enqueue(send.pk)  # extra workers share the load
         interactive = hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
         bar = ProgressLine(self.stdout, total, interactive)
-        tally = BatchTally(dispatch, total)
-        engine.run_dispatch(dispatch.pk, on_progress=lambda outcome: bar.show(tally.add(outcome)))
-        while not engine.finish_if_done(dispatch.pk):  # other workers may still hold batches
-            dispatch.refresh_from_db()
-            if dispatch.status != dispatch.Status.SENDING:
+        tally = BatchTally(send, total)
+        run_send(send.pk, on_progress=lambda outcome: bar.show(tally.add(outcome)))
+        while not finish_if_done(send.pk):  # other workers may still hold batches
+            send.refresh_from_db()
+            if send.status != send.Status.SENDING:
                 break
-            bar.show(engine.progress(dispatch))
+            bar.show(progress(send))
             time.sleep(0.5)
-        counts = engine.progress(dispatch)
+        counts = progress(send)
         bar.show(counts, final=True)
-        dispatch.refresh_from_db()
+        send.refresh_from_db()
         self.stdout.write(
-            f"Dispatch {dispatch.pk} {dispatch.get_status_display().lower()}: "
+            f"Send {send.pk} {send.get_status_display().lower()}: "
             f"{counts['sent']:,} sent, {counts['failed']:,} failed, {counts['unknown']:,} "
             f"unknown, {counts['skipped']:,} skipped (left a list during the send)."
         )
         if counts["failed"] or counts["unknown"]:
             raise CommandError(
                 "Some deliveries did not go out. Unknown ones may have been delivered: check "
-                f"`manage.py newsletter_status {dispatch.pk}` before re-sending them."
+                f"`manage.py newsletter_status {send.pk}` before re-sending them."
             )

@@ -1,46 +1,46 @@
-"""``manage.py newsletter_status [DISPATCH]``: recent dispatches, or one in detail."""
+"""``manage.py newsletter_status [SEND]``: recent sends, or one in detail."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from newsletter import dispatch as engine
 from newsletter.models import Batch, Dispatch
+from newsletter.sending.progress import funnel, progress
 
 
 class Command(BaseCommand):
-    help = "Show recent dispatches, or one dispatch's progress, funnel and unknown batches."
+    help = "Show recent sends, or one send's progress, funnel and unknown batches."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("dispatch", nargs="?", type=int, help="A dispatch id.")
+        parser.add_argument("send", nargs="?", type=int, help="A send id.")
 
-    def handle(self, *args, dispatch: int | None = None, **options) -> None:
-        if dispatch is None:
+    def handle(self, *args, send: int | None = None, **options) -> None:
+        if send is None:
             rows = Dispatch.objects.select_related("issue").order_by("-created_at")[:20]
             if not rows:
-                self.stdout.write("No dispatches yet.")
+                self.stdout.write("No sends yet.")
             for row in rows:
                 self.stdout.write(
                     f"{row.pk:>6}  {row.get_status_display():<10} {row.total:>8,}  "
                     f"{row.created_at:%Y-%m-%d %H:%M}  {row.subject}"
                 )
             return
-        found = Dispatch.objects.filter(pk=dispatch).first()
+        found = Dispatch.objects.filter(pk=send).first()
         if found is None:
-            raise CommandError(f"No dispatch {dispatch}.")
-        counts, funnel = engine.progress(found), engine.funnel(found)
+            raise CommandError(f"No send {send}.")
+        counts, funnel_counts = progress(found), funnel(found)
         lists = ", ".join(found.mailing_lists.values_list("slug", flat=True))
-        self.stdout.write(f"Dispatch {found.pk}: “{found.subject}” to {lists}")
+        self.stdout.write(f"Send {found.pk}: “{found.subject}” to {lists}")
         self.stdout.write(f"Status: {found.get_status_display()}  ({found.total:,} recipients)")
         self.stdout.write(
             "Deliveries: " + ", ".join(f"{k} {v:,}" for k, v in counts.items() if k != "total")
         )
-        self.stdout.write("Funnel: " + ", ".join(f"{k} {v:,}" for k, v in funnel.items()))
+        self.stdout.write("Funnel: " + ", ".join(f"{k} {v:,}" for k, v in funnel_counts.items()))
         unknown = found.batches.filter(status=Batch.Status.UNKNOWN)
         for batch in unknown:
             self.stdout.write(f"Unknown batch {batch.number} ({batch.size}): {batch.last_error}")
         if unknown:
             self.stdout.write(
                 "Unknown batches may have been delivered; re-send them only from the admin "
-                "(Newsletter > Dispatches) after checking with your provider."
+                "(Newsletter sends) after checking with your provider."
             )

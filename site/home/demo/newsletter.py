@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from wagtail.models import Page, Site
 
-from advocacy.models import DonationAppeal
+from advocacy.models import AdvocacySettings, DonationAppeal
 from home.demo import content
-from home.demo.loader import CREATED, EXISTING, UPDATED, Tally, _assign, upsert_page
+from home.demo.upsert import CREATED, EXISTING, UPDATED, Tally, _assign, upsert_page
 from newsletter.models import (
     MailingList,
     NewsletterArchivePage,
@@ -50,7 +50,6 @@ def load_settings(site: Site, appeal: DonationAppeal, tally: Tally) -> Newslette
             "sender_name": "Advocacy Newsroom",
             "sender_email": "newsletter@example.org",
             "reply_to": "info@example.org",
-            "default_donation_appeal": appeal,
             "test_addresses": "comms@example.org",
             "reason": "You are receiving this email because you subscribed to updates from "
             "Advocacy Newsroom (demo).",
@@ -61,6 +60,10 @@ def load_settings(site: Site, appeal: DonationAppeal, tally: Tally) -> Newslette
         tally.add("newsletter_settings", UPDATED)
     else:
         tally.add("newsletter_settings", EXISTING)
+    advocacy_settings = AdvocacySettings.for_site(site)
+    if advocacy_settings.default_donation_appeal_id != appeal.pk:
+        advocacy_settings.default_donation_appeal = appeal
+        advocacy_settings.save()
     return newsletter_settings
 
 
@@ -169,17 +172,19 @@ def load_subscribe_page(home: Page, mailing_list: MailingList, tally: Tally) -> 
 
 def load_demo_subscribers(mailing_list: MailingList, tally: Tally) -> None:
     """A few confirmed demo subscribers (example.org addresses) so a demo send reaches someone."""
-    from newsletter import audience
+    from newsletter.audience import subscriptions
     from newsletter.models import Subscriber
 
     for email, name in DEMO_SUBSCRIBERS:
         if Subscriber.objects.filter(email=email).exists():
             tally.add("demo_subscribers", EXISTING)
             continue
-        consent = audience.ConsentRecord(
+        consent = subscriptions.ConsentRecord(
             note="Demo data: not a real person.", imported_by="load_demo_content"
         )
-        audience.add_manually(email, mailing_list, consent, name=name, require_confirmation=False)
+        subscriptions.add_manually(
+            email, mailing_list, consent, name=name, require_confirmation=False
+        )
         tally.add("demo_subscribers", CREATED)
 
 

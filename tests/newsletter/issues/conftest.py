@@ -7,7 +7,7 @@ import datetime
 import pytest
 from wagtail.models import Site
 
-from advocacy.models import CampaignWinPage, DonationAppeal, StatementPage
+from advocacy.models import AdvocacySettings, CampaignWinPage, DonationAppeal, StatementPage
 from newsletter.models import NewsletterArchivePage, NewsletterIssuePage, NewsletterSettings
 from tests.advocacy.conftest import make_letter
 
@@ -37,9 +37,11 @@ def newsletter_settings(home_page, appeal) -> NewsletterSettings:
     settings.sender_name = "Example Council"
     settings.sender_email = "news@example.org"
     settings.reply_to = "reply@example.org"
-    settings.default_donation_appeal = appeal
     settings.test_addresses = "comms@example.org"
     settings.save()
+    AdvocacySettings.objects.update_or_create(
+        site=site, defaults={"default_donation_appeal": appeal}
+    )
     return settings
 
 

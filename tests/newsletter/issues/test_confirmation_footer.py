@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from newsletter import audience
+from newsletter.audience import subscriptions
 from newsletter.models import MailingList
 
 pytestmark = pytest.mark.django_db
@@ -14,10 +14,10 @@ pytestmark = pytest.mark.django_db
 def test_confirmation_email_uses_the_newsletter_settings(newsletter_settings):
     supporters = MailingList.objects.create(name="Supporters", slug="supporters", is_public=True)
 
-    audience.subscribe("new@example.org", supporters, audience.ConsentRecord())
+    subscriptions.subscribe("new@example.org", supporters, subscriptions.ConsentRecord())
 
     message = mail.outbox[0]
-    assert message.from_email == "news@example.org"
+    assert message.from_email == "Example Council <news@example.org>"  # as issues are
     for part in (message.body, message.alternatives[0][0]):
         assert "Example Council" in part
         assert "1 Example Street" in part

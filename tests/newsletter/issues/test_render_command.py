@@ -33,8 +33,8 @@ def test_eml_is_the_complete_message_one_recipient_receives(issue, tmp_path):
 
 
 def test_eml_for_a_subscriber_uses_their_own_links(issue, tmp_path):
+    from newsletter.audience.tokens import unsubscribe_url
     from newsletter.models import Subscriber
-    from newsletter.tokens import unsubscribe_url
 
     subscriber = Subscriber.objects.create(email="amira@example.org", name="Amira")
     out = tmp_path / "amira.eml"

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from newsletter import rendering
-from newsletter.rendering import RenderError, render_issue, render_revision
+from newsletter.issues import rendering
+from newsletter.issues.rendering import RenderError, render_issue, render_revision
 from tests.newsletter.issues.conftest import make_issue
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +167,7 @@ def test_roundup_date_range_and_outcome_filter(archive, content, newsletter_sett
 def test_a_link_block_needs_a_page_or_a_url(block_name):
     from wagtail.blocks.struct_block import StructBlockValidationError
 
-    from newsletter.issue_blocks import IssueBodyBlock
+    from newsletter.issues.blocks import IssueBodyBlock
 
     block = IssueBodyBlock().child_blocks[block_name]
     with pytest.raises(StructBlockValidationError) as error:
@@ -178,7 +178,7 @@ def test_a_link_block_needs_a_page_or_a_url(block_name):
 def test_roundup_end_date_before_start_is_refused():
     from wagtail.blocks.struct_block import StructBlockValidationError
 
-    from newsletter.issue_blocks import IssueBodyBlock
+    from newsletter.issues.blocks import IssueBodyBlock
 
     block = IssueBodyBlock().child_blocks["wins_roundup"]
     value = block.to_python({"heading": "W", "start_date": "2024-03-10", "end_date": "2024-03-01"})

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.core.mail import get_connection
 
-from newsletter.models import MailingList, Subscriber, Subscription
+from newsletter.issues.messages import Content
+from newsletter.models import Batch, Dispatch, MailingList, Subscriber, Subscription
 from newsletter.models.audience import new_public_id
+from newsletter.sending.batches import LinkMaker, PreparedBatch, prepare_batch, start_posting
+from newsletter.sending.outcomes import BatchOutcome, finish_empty, record_outcome
+from newsletter.sending.providers import Results, provider_named
 from tests.newsletter.issues.conftest import (  # noqa: F401 (fixtures)
     appeal,
     archive,
@@ -44,3 +49,25 @@ def add_subscribers(mailing_list: MailingList, count: int, prefix: str = "reader
 @pytest.fixture
 def supporters(db) -> MailingList:
     return MailingList.objects.create(name="Supporters", slug="supporters", is_public=True)
+
+
+def post(send: Dispatch, prepared: PreparedBatch, connection=None) -> Results:
+    """Make the provider call for a prepared batch, as a worker's poster thread does."""
+    provider = provider_named(send.provider)
+    return provider.send(Content.of_send(send), prepared.recipients, connection or get_connection())
+
+
+def send_one_batch(batch: Batch, send: Dispatch, links: LinkMaker, connection=None) -> BatchOutcome:
+    """Send one claimed batch and record every recipient's outcome, one step after the other
+    (what the worker loop does, without its second thread)."""
+    prepared = prepare_batch(batch, links)
+    if not prepared.recipients:
+        return finish_empty(prepared)
+    if not start_posting(batch):
+        return BatchOutcome(skipped=prepared.skipped)
+    provider = provider_named(send.provider)
+    try:
+        results = post(send, prepared, connection)
+    except Exception as error:  # what happened decides between retry and unknown
+        return record_outcome(prepared, provider, error=error)
+    return record_outcome(prepared, provider, results)

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from django.core.mail import get_connection
 from django.core.mail.backends import locmem as locmem_backend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from newsletter import dispatch as engine
-from newsletter import provider_calls
 from newsletter.models import Batch, Delivery, Dispatch, Subscription, Suppression
-from tests.newsletter.sending.conftest import add_subscribers
+from newsletter.sending import worker
+from newsletter.sending.batches import (
+    LinkMaker,
+    claim_batch,
+    prepare_batch,
+    recover_stale_batches,
+    start_posting,
+)
+from newsletter.sending.control import cancel, resend_unknown, set_paused, start
+from newsletter.sending.freeze import SendError, create_send, freeze
+from newsletter.sending.outcomes import record_outcome
+from newsletter.sending.progress import progress
+from newsletter.sending.providers import provider_named
+from newsletter.sending.worker import run_send
+from tests.newsletter.sending.conftest import add_subscribers, post, send_one_batch
 
 pytestmark = pytest.mark.django_db
+PROVIDER = provider_named("django")  # Django's own backends: one message per recipient
 
 
 @pytest.fixture
@@ -26,16 +38,16 @@ def locmem(settings):
 def frozen(issue, supporters, people: int):
     """A send of the issue to ``people`` new supporters, frozen (batches and deliveries)."""
     add_subscribers(supporters, people)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = create_send(issue, [supporters])
+    freeze(dispatch)
     return dispatch
 
 
 def test_a_send_reaches_every_active_subscriber_once_with_their_own_link(issue, supporters, locmem):
     add_subscribers(supporters, 25)
-    dispatch = engine.create_dispatch(issue, [supporters])
+    dispatch = create_send(issue, [supporters])
 
-    assert engine.start(dispatch) == 25
+    assert start(dispatch) == 25
 
     dispatch.refresh_from_db()
     assert dispatch.status == Dispatch.Status.SENT
@@ -49,7 +61,7 @@ def test_a_send_reaches_every_active_subscriber_once_with_their_own_link(issue, 
         assert link in message.body and link in message.alternatives[0][0]
         assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert Batch.objects.filter(dispatch=dispatch).count() == 3
-    assert engine.progress(dispatch)["sent"] == 25
+    assert progress(dispatch)["sent"] == 25
 
 
 def test_suppressed_unsubscribed_and_pending_people_are_not_frozen(issue, supporters, locmem):
@@ -58,7 +70,7 @@ def test_suppressed_unsubscribed_and_pending_people_are_not_frozen(issue, suppor
     Subscription.objects.filter(subscriber_id=ids[1]).update(status="unsubscribed")
     Subscription.objects.filter(subscriber_id=ids[2]).update(status="pending")
 
-    engine.start(engine.create_dispatch(issue, [supporters]))
+    start(create_send(issue, [supporters]))
 
     assert sorted(m.to[0] for m in mail.outbox) == ["reader3@example.org", "reader4@example.org"]
 
@@ -75,7 +87,7 @@ def test_someone_on_two_lists_gets_one_email(issue, supporters, locmem):
             source="admin",
         )  # fmt: skip
 
-    engine.start(engine.create_dispatch(issue, [supporters, other]))
+    start(create_send(issue, [supporters, other]))
 
     assert len(mail.outbox) == 5
     assert len({m.to[0] for m in mail.outbox}) == 5
@@ -87,7 +99,7 @@ def test_the_frozen_message_does_not_change_when_the_page_is_edited(issue, suppo
     issue.save_revision().publish()
     add_subscribers(supporters, 2, prefix="late")  # joined mid-send: not included
 
-    engine.run_dispatch(dispatch.pk)
+    run_send(dispatch.pk)
 
     assert {m.subject for m in mail.outbox} == {"March: wins and letters"}
     assert len(mail.outbox) == 3
@@ -95,20 +107,20 @@ def test_the_frozen_message_does_not_change_when_the_page_is_edited(issue, suppo
 
 def test_an_unsubscribe_during_the_send_is_honoured(issue, supporters, locmem):
     ids = add_subscribers(supporters, 20)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = create_send(issue, [supporters])
+    freeze(dispatch)
     # The first batch goes out, then reader15 unsubscribes and reader16 bounces elsewhere.
-    batch = engine.claim_batch(dispatch.pk)
-    engine.send_batch(batch, dispatch, engine._LinkMaker(), None)
+    batch = claim_batch(dispatch.pk)
+    send_one_batch(batch, dispatch, LinkMaker(), None)
     Subscription.objects.filter(subscriber_id=ids[15]).update(status="unsubscribed")
     Suppression.objects.create(email="reader16@example.org", reason="complaint")
 
-    engine.run_dispatch(dispatch.pk)
+    run_send(dispatch.pk)
 
     received = {m.to[0] for m in mail.outbox}
     assert len(received) == 18
     assert "reader15@example.org" not in received and "reader16@example.org" not in received
-    assert engine.progress(dispatch)["skipped"] == 2
+    assert progress(dispatch)["skipped"] == 2
 
 
 def test_queries_per_batch_do_not_grow_with_batch_size(issue, supporters, settings):
@@ -117,13 +129,13 @@ def test_queries_per_batch_do_not_grow_with_batch_size(issue, supporters, settin
 
     def queries_for_one_batch(size: int) -> int:
         settings.NEWSLETTER_BATCH_SIZES = {"test": size}
-        dispatch = engine.create_dispatch(issue, [supporters])
-        engine.freeze(dispatch)
-        links = engine._LinkMaker()
+        dispatch = create_send(issue, [supporters])
+        freeze(dispatch)
+        links = LinkMaker()
         with CaptureQueriesContext(connection) as queries:
-            batch = engine.claim_batch(dispatch.pk)
-            engine.send_batch(batch, dispatch, links, None)
-        engine.cancel(dispatch)
+            batch = claim_batch(dispatch.pk)
+            send_one_batch(batch, dispatch, links, None)
+        cancel(dispatch)
         # Savepoints exist only because the test runs inside a transaction.
         return sum("SAVEPOINT" not in q["sql"] for q in queries.captured_queries)
 
@@ -136,11 +148,11 @@ def test_inline_merge_providers_get_one_call_per_batch(issue, supporters, settin
     """Anymail's test backend standing in for Mailgun: merge data and headers per recipient."""
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     add_subscribers(supporters, 12)
-    dispatch = engine.create_dispatch(issue, [supporters])
+    dispatch = create_send(issue, [supporters])
     dispatch.provider, dispatch.batch_size = "mailgun", 5
     dispatch.save()
 
-    engine.start(dispatch)
+    start(dispatch)
 
     assert len(mail.outbox) == 3  # 5 + 5 + 2 recipients, one API call each
     params = mail.outbox[0].anymail_test_params
@@ -158,18 +170,18 @@ def test_inline_merge_providers_get_one_call_per_batch(issue, supporters, settin
 
 def test_pause_resume_and_cancel(issue, supporters, locmem):
     dispatch = frozen(issue, supporters, 30)
-    assert engine.set_paused(dispatch, True)
+    assert set_paused(dispatch, True)
 
-    engine.run_dispatch(dispatch.pk)  # a worker finds nothing to do while paused
+    run_send(dispatch.pk)  # a worker finds nothing to do while paused
     assert mail.outbox == []
 
-    assert engine.set_paused(dispatch, False)  # resuming queues a worker again
+    assert set_paused(dispatch, False)  # resuming queues a worker again
     assert len(mail.outbox) == 30
 
-    other = engine.create_dispatch(issue, [supporters])
-    engine.freeze(other)
-    assert engine.cancel(other) == 30
-    engine.run_dispatch(other.pk)
+    other = create_send(issue, [supporters])
+    freeze(other)
+    assert cancel(other) == 30
+    run_send(other.pk)
     assert len(mail.outbox) == 30
     other.refresh_from_db()
     assert other.status == Dispatch.Status.CANCELLED
@@ -179,14 +191,14 @@ def test_cancelling_leaves_a_batch_in_flight_to_its_outcome(issue, supporters, l
     """Cancel drops what is queued; the call already made still records who got it."""
     settings.NEWSLETTER_BATCH_SIZES = {"django": 10}
     dispatch = frozen(issue, supporters, 20)
-    in_flight = engine.prepare_batch(engine.claim_batch(dispatch.pk), engine._LinkMaker())
-    assert engine.start_posting(in_flight.batch)
+    in_flight = prepare_batch(claim_batch(dispatch.pk), LinkMaker())
+    assert start_posting(in_flight.batch)
 
-    assert engine.cancel(dispatch) == 10  # only the batch whose call had not started
-    results = provider_calls.post(dispatch, in_flight.recipients, get_connection())
-    engine.record_outcome(in_flight, results)
+    assert cancel(dispatch) == 10  # only the batch whose call had not started
+    results = post(dispatch, in_flight)
+    record_outcome(in_flight, PROVIDER, results)
 
-    counts = engine.progress(dispatch)
+    counts = progress(dispatch)
     assert (counts["sent"], counts["failed"], counts["remaining"]) == (10, 10, 0)
     assert len(mail.outbox) == 10
 
@@ -195,34 +207,34 @@ def test_a_batch_left_in_flight_by_a_dead_worker_becomes_unknown_not_resent(
     issue, supporters, locmem, settings
 ):
     dispatch = frozen(issue, supporters, 20)
-    batch = engine.claim_batch(dispatch.pk)
-    assert engine.start_posting(batch)  # the worker "died" during the provider call
+    batch = claim_batch(dispatch.pk)
+    assert start_posting(batch)  # the worker "died" during the provider call
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
 
-    engine.run_dispatch(dispatch.pk)
+    run_send(dispatch.pk)
 
-    counts = engine.progress(dispatch)
+    counts = progress(dispatch)
     assert counts["sent"] == 10 and counts["unknown"] == 10
     assert len(mail.outbox) == 10
     dispatch.refresh_from_db()
     assert dispatch.status == Dispatch.Status.SENT
 
-    assert engine.resend_unknown(dispatch) == 10  # the operator's explicit decision
+    assert resend_unknown(dispatch) == 10  # the operator's explicit decision
     assert len(mail.outbox) == 20
-    assert engine.progress(dispatch)["unknown"] == 0
+    assert progress(dispatch)["unknown"] == 0
 
 
 def test_recipients_the_provider_rejects_fail_and_the_rest_are_sent(issue, supporters, locmem):
     dispatch = frozen(issue, supporters, 10)
-    prepared = engine.prepare_batch(engine.claim_batch(dispatch.pk), engine._LinkMaker())
-    assert engine.start_posting(prepared.batch)
+    prepared = prepare_batch(claim_batch(dispatch.pk), LinkMaker())
+    assert start_posting(prepared.batch)
     refused = sorted(prepared.recipients)[:2]
     results = {
         address: ("rejected" if address in refused else "queued", "<call-1@mg.example.org>")
         for address in prepared.recipients
     }
 
-    outcome = engine.record_outcome(prepared, results)
+    outcome = record_outcome(prepared, PROVIDER, results)
 
     assert (outcome.sent, outcome.failed) == (8, 2)
     failed = Delivery.objects.filter(status="failed")
@@ -235,22 +247,22 @@ def test_a_batch_claimed_but_never_posted_goes_back_to_the_queue(
     issue, supporters, locmem, settings
 ):
     dispatch = frozen(issue, supporters, 20)
-    engine.claim_batch(dispatch.pk)  # the worker "died" after claiming, before posting
+    claim_batch(dispatch.pk)  # the worker "died" after claiming, before posting
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
 
-    engine.run_dispatch(dispatch.pk)
+    run_send(dispatch.pk)
 
-    counts = engine.progress(dispatch)
+    counts = progress(dispatch)
     assert (counts["sent"], counts["unknown"]) == (20, 0)  # nobody got it, so nobody is unknown
     assert len(mail.outbox) == 20
 
 
 def test_a_batch_claimed_before_a_pause_is_not_posted(issue, supporters, locmem):
     dispatch = frozen(issue, supporters, 20)
-    claimed = engine.claim_batch(dispatch.pk)
-    assert engine.set_paused(dispatch, True)
+    claimed = claim_batch(dispatch.pk)
+    assert set_paused(dispatch, True)
 
-    assert engine.send_batch(claimed, dispatch, engine._LinkMaker()).sent == 0
+    assert send_one_batch(claimed, dispatch, LinkMaker()).sent == 0
     assert len(mail.outbox) == 0
     assert Batch.objects.filter(status=Batch.Status.QUEUED).count() == 2  # back in the queue
 
@@ -259,8 +271,8 @@ def test_an_unpublished_issue_cannot_be_sent(archive, supporters, newsletter_set
     from tests.newsletter.issues.conftest import make_issue
 
     draft = make_issue(archive, [("intro", "<p>Draft</p>")], publish=False, slug="draft")
-    with pytest.raises(engine.SendError, match="Publish the issue"):
-        engine.create_dispatch(draft, [supporters])
+    with pytest.raises(SendError, match="Publish the issue"):
+        create_send(draft, [supporters])
 
 
 def test_freezing_takes_the_same_queries_for_ten_or_a_thousand_people(
@@ -271,9 +283,9 @@ def test_freezing_takes_the_same_queries_for_ten_or_a_thousand_people(
     settings.NEWSLETTER_BATCH_SIZES = {"django": 100}  # rows are copied inside the database
 
     def freeze_queries(mailing_list) -> int:
-        dispatch = engine.create_dispatch(issue, [mailing_list])
+        dispatch = create_send(issue, [mailing_list])
         with CaptureQueriesContext(connection) as queries:
-            engine.freeze(dispatch)
+            freeze(dispatch)
         return sum("SAVEPOINT" not in q["sql"] for q in queries.captured_queries)
 
     add_subscribers(supporters, 10)
@@ -295,9 +307,9 @@ def test_freezing_puts_everyone_in_order_in_their_own_batch(
     """Batch ids usually follow each other (arithmetic); when another send took ids in between,
     the freeze joins to the batch rows instead. Either way: batch n holds recipients n*10.."""
     add_subscribers(supporters, 25)
-    dispatch = engine.create_dispatch(issue, [supporters])
+    dispatch = create_send(issue, [supporters])
     if gap:  # another dispatch's batch between ours: ids 1, 3, 4
-        other = engine.create_dispatch(issue, [supporters])
+        other = create_send(issue, [supporters])
         original = Batch.objects.bulk_create
 
         def interleaved(batches, *args, **kwargs):
@@ -306,7 +318,7 @@ def test_freezing_puts_everyone_in_order_in_their_own_batch(
             return created + original(batches[1:], *args, **kwargs)
 
         monkeypatch.setattr(Batch.objects, "bulk_create", interleaved)
-    engine.freeze(dispatch)
+    freeze(dispatch)
 
     batches = list(Batch.objects.filter(dispatch=dispatch).order_by("number"))
     ids = [batch.pk for batch in batches]
@@ -336,13 +348,13 @@ class ProviderError(Exception):
 
 def posted_batch(dispatch):
     """A batch claimed, read and committed in flight, as a worker has it during the call."""
-    prepared = engine.prepare_batch(engine.claim_batch(dispatch.pk), engine._LinkMaker())
-    assert engine.start_posting(prepared.batch)
+    prepared = prepare_batch(claim_batch(dispatch.pk), LinkMaker())
+    assert start_posting(prepared.batch)
     return prepared
 
 
 def call_now(dispatch, prepared):
-    return provider_calls.post(dispatch, prepared.recipients, get_connection())
+    return post(dispatch, prepared)
 
 
 def test_the_lease_counts_from_the_call_not_the_claim(issue, supporters, locmem, settings):
@@ -351,13 +363,13 @@ def test_the_lease_counts_from_the_call_not_the_claim(issue, supporters, locmem,
     from django.utils import timezone
 
     dispatch = frozen(issue, supporters, 10)
-    batch = engine.claim_batch(dispatch.pk)
+    batch = claim_batch(dispatch.pk)
     an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
     Batch.objects.filter(pk=batch.pk).update(claimed_at=an_hour_ago)  # waited for the last call
-    assert engine.start_posting(batch)
+    assert start_posting(batch)
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 60
 
-    assert engine.recover_stale_batches(dispatch.pk) == 0
+    assert recover_stale_batches(dispatch.pk)[1] == 0
     assert Batch.objects.get(pk=batch.pk).status == Batch.Status.IN_FLIGHT
 
 
@@ -367,13 +379,13 @@ def test_a_call_that_lands_after_its_lease_ran_out_still_records_who_got_it(
     dispatch = frozen(issue, supporters, 10)
     prepared = posted_batch(dispatch)
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
-    assert engine.recover_stale_batches(dispatch.pk) == 1
-    assert engine.progress(dispatch)["unknown"] == 10
+    assert recover_stale_batches(dispatch.pk)[1] == 1
+    assert progress(dispatch)["unknown"] == 10
 
-    engine.record_outcome(prepared, call_now(dispatch, prepared))  # the slow call lands
+    record_outcome(prepared, PROVIDER, call_now(dispatch, prepared))  # the slow call lands
 
     assert Batch.objects.get(pk=prepared.batch.pk).status == Batch.Status.SENT
-    counts = engine.progress(dispatch)
+    counts = progress(dispatch)
     assert (counts["sent"], counts["unknown"]) == (10, 0)
 
 
@@ -383,12 +395,12 @@ def test_a_refused_call_after_its_lease_ran_out_queues_everyone_again(
     dispatch = frozen(issue, supporters, 10)
     prepared = posted_batch(dispatch)
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
-    engine.recover_stale_batches(dispatch.pk)
+    recover_stale_batches(dispatch.pk)
 
-    assert engine.record_outcome(prepared, error=ProviderError(429)).retry
+    assert record_outcome(prepared, PROVIDER, error=ProviderError(429)).retry
 
     assert Batch.objects.get(pk=prepared.batch.pk).status == Batch.Status.QUEUED
-    assert engine.progress(dispatch)["remaining"] == 10  # nobody lost as "unknown"
+    assert progress(dispatch)["remaining"] == 10  # nobody lost as "unknown"
 
 
 def test_an_outcome_from_a_worker_that_lost_its_batch_changes_nothing(
@@ -397,13 +409,13 @@ def test_an_outcome_from_a_worker_that_lost_its_batch_changes_nothing(
     dispatch = frozen(issue, supporters, 10)
     prepared = posted_batch(dispatch)
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
-    engine.recover_stale_batches(dispatch.pk)
+    recover_stale_batches(dispatch.pk)
     Batch.objects.filter(pk=prepared.batch.pk).update(claim_token="another-worker")
 
-    outcome = engine.record_outcome(prepared, call_now(dispatch, prepared))
+    outcome = record_outcome(prepared, PROVIDER, call_now(dispatch, prepared))
 
     assert outcome.sent == 0
-    assert engine.progress(dispatch)["unknown"] == 10
+    assert progress(dispatch)["unknown"] == 10
 
 
 def test_a_call_refused_after_the_send_was_cancelled_fails_instead_of_waiting_forever(
@@ -411,11 +423,11 @@ def test_a_call_refused_after_the_send_was_cancelled_fails_instead_of_waiting_fo
 ):
     dispatch = frozen(issue, supporters, 10)
     prepared = posted_batch(dispatch)
-    engine.cancel(dispatch)
+    cancel(dispatch)
 
-    engine.record_outcome(prepared, error=ProviderError(503))
+    record_outcome(prepared, PROVIDER, error=ProviderError(503))
 
-    counts = engine.progress(dispatch)
+    counts = progress(dispatch)
     assert (counts["failed"], counts["remaining"]) == (10, 0)
 
 
@@ -423,10 +435,10 @@ def test_re_sending_unknown_does_not_revive_a_cancelled_send(issue, supporters, 
     dispatch = frozen(issue, supporters, 20)
     posted_batch(dispatch)
     settings.NEWSLETTER_BATCH_LEASE_SECONDS = 0
-    engine.recover_stale_batches(dispatch.pk)
-    engine.cancel(dispatch)
+    recover_stale_batches(dispatch.pk)
+    cancel(dispatch)
 
-    assert engine.resend_unknown(dispatch) == 0
+    assert resend_unknown(dispatch) == 0
     dispatch.refresh_from_db()
     assert dispatch.status == Dispatch.Status.CANCELLED
     assert len(mail.outbox) == 0
@@ -436,7 +448,7 @@ def test_a_worker_stopped_by_an_error_still_records_the_call_it_made(
     issue, supporters, locmem, monkeypatch
 ):
     dispatch = frozen(issue, supporters, 20)
-    original, claims = engine.claim_batch, []
+    original, claims = claim_batch, []
 
     def claim_then_fail(dispatch_id):
         claims.append(dispatch_id)
@@ -444,12 +456,12 @@ def test_a_worker_stopped_by_an_error_still_records_the_call_it_made(
             raise RuntimeError("database unavailable")
         return original(dispatch_id)
 
-    monkeypatch.setattr(engine, "claim_batch", claim_then_fail)
+    monkeypatch.setattr(worker, "claim_batch", claim_then_fail)
     with pytest.raises(RuntimeError):
-        engine.run_dispatch(dispatch.pk)
+        run_send(dispatch.pk)
 
     assert len(mail.outbox) == 10
-    assert engine.progress(dispatch)["sent"] == 10  # recorded, not left to become unknown
+    assert progress(dispatch)["sent"] == 10  # recorded, not left to become unknown
 
 
 class StopsAtFourth(locmem_backend.EmailBackend):
@@ -487,14 +499,14 @@ def test_a_throttle_part_way_through_a_batch_resends_only_the_rest(
 ):
     add_subscribers(supporters, 10)
     stops_at_fourth.error = ProviderError(429)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = create_send(issue, [supporters])
+    freeze(dispatch)
 
-    engine.run_dispatch(dispatch.pk)
+    run_send(dispatch.pk)
 
     received = [message.to[0] for message in mail.outbox]
     assert len(received) == 10 and len(set(received)) == 10  # the first three not twice
-    assert engine.progress(dispatch)["sent"] == 10
+    assert progress(dispatch)["sent"] == 10
 
 
 def test_an_address_the_provider_refuses_fails_alone(issue, supporters, stops_at_fourth):
@@ -502,12 +514,12 @@ def test_an_address_the_provider_refuses_fails_alone(issue, supporters, stops_at
 
     add_subscribers(supporters, 10)
     stops_at_fourth.error = AnymailRecipientsRefused("Inactive recipient")
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = create_send(issue, [supporters])
+    freeze(dispatch)
 
-    engine.run_dispatch(dispatch.pk)
+    run_send(dispatch.pk)
 
-    counts = engine.progress(dispatch)
+    counts = progress(dispatch)
     assert (counts["sent"], counts["failed"]) == (9, 1)
     assert len(mail.outbox) == 9
 
@@ -517,10 +529,10 @@ def test_a_connection_lost_part_way_leaves_only_the_rest_unknown(
 ):
     add_subscribers(supporters, 10)
     stops_at_fourth.error = ConnectionResetError("Connection reset by peer")
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = create_send(issue, [supporters])
+    freeze(dispatch)
 
-    engine.run_dispatch(dispatch.pk)
+    run_send(dispatch.pk)
 
-    counts = engine.progress(dispatch)
+    counts = progress(dispatch)
     assert (counts["sent"], counts["unknown"]) == (3, 7)

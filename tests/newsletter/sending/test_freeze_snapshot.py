@@ -8,8 +8,9 @@ import threading
 import pytest
 from django.db import connections
 
-from newsletter import dispatch as engine
 from newsletter.models import Delivery, Subscription
+from newsletter.sending import sql
+from newsletter.sending.freeze import create_send, freeze
 from tests.newsletter.sending.conftest import add_subscribers
 
 pytestmark = [
@@ -28,8 +29,8 @@ def test_someone_confirming_during_the_freeze_pushes_nobody_out(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     ids = add_subscribers(supporters, 20)
     Subscription.objects.filter(subscriber_id=ids[0]).update(status=Subscription.Status.PENDING)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    copy = engine._copy_audience
+    dispatch = create_send(issue, [supporters])
+    copy = sql.copy_audience
 
     def confirm_meanwhile(*args, **kwargs):
         """Between counting (19) and copying, the first subscriber confirms, elsewhere."""
@@ -45,8 +46,8 @@ def test_someone_confirming_during_the_freeze_pushes_nobody_out(
         other.join()
         return copy(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "_copy_audience", confirm_meanwhile)
-    assert engine.freeze(dispatch) == 19
+    monkeypatch.setattr(sql, "copy_audience", confirm_meanwhile)
+    assert freeze(dispatch) == 19
 
     frozen = set(Delivery.objects.filter(dispatch=dispatch).values_list("subscriber_id", flat=True))
     assert frozen == set(ids[1:])  # as counted; the last one is not pushed out
@@ -56,19 +57,19 @@ def test_two_freezes_of_one_send_at_once_write_it_once(issue, supporters, settin
     settings.NEWSLETTER_BATCH_SIZES = {"django": 10}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     add_subscribers(supporters, 30)
-    dispatch = engine.create_dispatch(issue, [supporters])
+    dispatch = create_send(issue, [supporters])
     totals, errors, ready = [], [], threading.Barrier(2)
 
-    def freeze() -> None:
+    def freeze_in_a_thread() -> None:
         try:
             ready.wait()
-            totals.append(engine.freeze(dispatch))
+            totals.append(freeze(dispatch))
         except Exception as error:  # pragma: no cover - reported by the assert below
             errors.append(error)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=freeze) for _ in range(2)]
+    threads = [threading.Thread(target=freeze_in_a_thread) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from newsletter import dispatch as engine
+from newsletter.audience.tokens import unsubscribe_url
 from newsletter.models import Delivery, Dispatch, Subscriber
-from newsletter.tokens import unsubscribe_url
+from newsletter.sending.control import start
+from newsletter.sending.freeze import create_send, freeze
+from newsletter.sending.worker import run_send
 from tests.newsletter.sending.conftest import add_subscribers
 from tests.support.fake_mailgun import FakeMailgun
 
@@ -30,9 +32,9 @@ def test_ten_thousand_recipients_each_get_exactly_one_email_with_their_own_link(
     issue, supporters, mailgun
 ):
     add_subscribers(supporters, 10_000)
-    dispatch = engine.create_dispatch(issue, [supporters])
+    dispatch = create_send(issue, [supporters])
 
-    engine.start(dispatch)
+    start(dispatch)
 
     counts = mailgun.delivery_counts()
     assert len(counts) == 10_000 and set(counts.values()) == {1}
@@ -60,7 +62,7 @@ def test_failures_and_throttling_are_retried_until_everyone_has_it_once(
     add_subscribers(supporters, 2_000)
     mailgun.fail_ratio(0.2, statuses=(500, 429), seed=7, retry_after=0)
 
-    engine.start(engine.create_dispatch(issue, [supporters]))
+    start(create_send(issue, [supporters]))
 
     counts = mailgun.delivery_counts()
     assert len(counts) == 2_000 and set(counts.values()) == {1}
@@ -72,15 +74,15 @@ def test_failures_and_throttling_are_retried_until_everyone_has_it_once(
 def test_a_throttled_call_waits_as_long_as_retry_after_says(issue, supporters, mailgun):
     add_subscribers(supporters, 5)
     mailgun.throttle_next(1, retry_after=120)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = create_send(issue, [supporters])
+    freeze(dispatch)
     naps = []
 
     def sleep(seconds: float) -> None:
         naps.append(seconds)
         dispatch.batches.update(not_before=None)  # time passes
 
-    engine.run_dispatch(dispatch.pk, sleep=sleep)
+    run_send(dispatch.pk, sleep=sleep)
 
     batch = dispatch.batches.get()
     assert batch.attempts == 2 and batch.status == "sent"
@@ -95,7 +97,7 @@ def test_a_dropped_connection_after_acceptance_is_unknown_and_never_resent_by_it
     add_subscribers(supporters, 30)
     mailgun.drop_next(1)
 
-    engine.start(engine.create_dispatch(issue, [supporters]))
+    start(create_send(issue, [supporters]))
 
     counts = mailgun.delivery_counts()
     assert len(counts) == 30 and set(counts.values()) == {1}  # the provider took all 30
@@ -108,15 +110,15 @@ def test_a_dropped_connection_after_acceptance_is_unknown_and_never_resent_by_it
 
 def test_a_refused_connection_is_retried_once_the_provider_is_back(issue, supporters, mailgun):
     add_subscribers(supporters, 5)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = create_send(issue, [supporters])
+    freeze(dispatch)
     mailgun.stop()
 
     def sleep(seconds: float) -> None:
         mailgun.start()  # the provider comes back
         dispatch.batches.update(not_before=None)
 
-    engine.run_dispatch(dispatch.pk, sleep=sleep)
+    run_send(dispatch.pk, sleep=sleep)
 
     assert len(mailgun.delivery_counts()) == 5
     assert Delivery.objects.filter(status="sent").count() == 5
@@ -129,7 +131,7 @@ def test_a_call_refused_for_good_fails_its_batch_without_retrying(
     add_subscribers(supporters, 10)
     mailgun.fail_next(1, status=400)  # a definite refusal that retrying will not fix
 
-    engine.start(engine.create_dispatch(issue, [supporters]))
+    start(create_send(issue, [supporters]))
 
     assert mailgun.delivery_counts() == {}
     assert Delivery.objects.filter(status="failed").count() == 10

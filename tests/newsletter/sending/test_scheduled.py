@@ -110,7 +110,7 @@ def test_a_scheduled_send_waits_for_its_time_then_reaches_everyone_once(
         at = timezone.localtime() + datetime.timedelta(seconds=LEAD_SECONDS)
         client.force_login(sender)
         response = client.post(
-            reverse("newsletter_send", args=[issue.pk]),
+            reverse("newsletter_sending:new", args=[issue.pk]),
             {
                 "lists": [supporters.pk],
                 "when": "later",
@@ -123,13 +123,13 @@ def test_a_scheduled_send_waits_for_its_time_then_reaches_everyone_once(
 
         # Right after scheduling: queued for the time, nothing frozen, nothing sent.
         task = DBTaskResult.objects.get()
-        assert task.task_path == "newsletter.dispatch_tasks.start_scheduled"
+        assert task.task_path == "newsletter.sending.tasks.start_scheduled"
         assert task.status == "READY" and task.run_after == dispatch.scheduled_for
         assert dispatch.scheduled_for == at.replace(microsecond=0)
         assert dispatch.status == Dispatch.Status.SCHEDULED
         assert not dispatch.deliveries.exists() and not dispatch.batches.exists()
         assert mailgun.calls == []
-        state = client.get(reverse("newsletter_dispatch_progress", args=[dispatch.pk])).json()
+        state = client.get(reverse("newsletter_sending:progress", args=[dispatch.pk])).json()
         assert state["status"] == "scheduled" and state["actions"] == ["cancel"]
 
         # The audience is taken at the send time: a newcomer is in, a suppressed address out.

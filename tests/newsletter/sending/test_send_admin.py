@@ -31,15 +31,15 @@ def locmem(settings):
 
 def test_editors_without_the_send_permission_get_403(client, comms_editor, issue, supporters):
     client.force_login(comms_editor)
-    assert client.get(reverse("newsletter_send", args=[issue.pk])).status_code == 403
+    assert client.get(reverse("newsletter_sending:new", args=[issue.pk])).status_code == 403
     response = client.post(
-        reverse("newsletter_send", args=[issue.pk]),
+        reverse("newsletter_sending:new", args=[issue.pk]),
         {"lists": [supporters.pk], "when": "now", "confirm": "1"},
     )
     assert response.status_code == 403
     assert not Dispatch.objects.exists()
     edit = client.get(reverse("wagtailadmin_pages:edit", args=[issue.pk])).content.decode()
-    assert reverse("newsletter_send", args=[issue.pk]) not in edit
+    assert reverse("newsletter_sending:new", args=[issue.pk]) not in edit
 
 
 def test_review_shows_the_audience_after_suppression_then_confirm_sends(
@@ -48,7 +48,7 @@ def test_review_shows_the_audience_after_suppression_then_confirm_sends(
     add_subscribers(supporters, 6)
     Suppression.objects.create(email="reader0@example.org", reason="complaint")
     client.force_login(sender)
-    url = reverse("newsletter_send", args=[issue.pk])
+    url = reverse("newsletter_sending:new", args=[issue.pk])
     edit = client.get(reverse("wagtailadmin_pages:edit", args=[issue.pk])).content.decode()
     assert url in edit  # the "Send to lists" button
 
@@ -62,10 +62,10 @@ def test_review_shows_the_audience_after_suppression_then_confirm_sends(
 
     dispatch = Dispatch.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("newsletter_dispatch", args=[dispatch.pk])
+    assert response["Location"] == reverse("newsletter_sending:detail", args=[dispatch.pk])
     assert len(mail.outbox) == 5
     assert PageLogEntry.objects.filter(page=issue, action="newsletter.send").exists()
-    state = client.get(reverse("newsletter_dispatch_progress", args=[dispatch.pk])).json()
+    state = client.get(reverse("newsletter_sending:progress", args=[dispatch.pk])).json()
     assert state["status"] == "sent" and state["counts"]["sent"] == 5 and state["percent"] == 100
     assert state["funnel"]["sent"] == 5
     assert "Delivery funnel" in client.get(response["Location"]).content.decode()
@@ -73,14 +73,14 @@ def test_review_shows_the_audience_after_suppression_then_confirm_sends(
 
 def test_no_list_chosen_is_a_clear_error(client, sender, issue, supporters):
     client.force_login(sender)
-    response = client.post(reverse("newsletter_send", args=[issue.pk]), {"when": "now"})
+    response = client.post(reverse("newsletter_sending:new", args=[issue.pk]), {"when": "now"})
     assert "Choose at least one list." in response.content.decode()
 
 
 def test_scheduling_needs_a_task_backend_that_can_defer(client, sender, issue, supporters):
     client.force_login(sender)
     response = client.post(
-        reverse("newsletter_send", args=[issue.pk]),
+        reverse("newsletter_sending:new", args=[issue.pk]),
         {"lists": [supporters.pk], "when": "later", "scheduled_for": "2099-01-01T09:00"},
     )
     assert "cannot run tasks later" in response.content.decode()
@@ -90,16 +90,16 @@ def test_scheduling_needs_a_task_backend_that_can_defer(client, sender, issue, s
 def test_pause_resume_cancel_and_resend_from_the_progress_page(
     client, sender, issue, supporters, locmem, settings
 ):
-    from newsletter import dispatch as engine
+    from newsletter.sending.freeze import create_send, freeze
 
     add_subscribers(supporters, 4)
     settings.NEWSLETTER_BATCH_SIZES = {"django": 2}
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.freeze(dispatch)
+    dispatch = create_send(issue, [supporters])
+    freeze(dispatch)
     client.force_login(sender)
 
     def act(action):
-        return client.post(reverse("newsletter_dispatch_action", args=[dispatch.pk, action]))
+        return client.post(reverse("newsletter_sending:action", args=[dispatch.pk, action]))
 
     assert act("pause").status_code == 302
     dispatch.refresh_from_db()
@@ -108,7 +108,7 @@ def test_pause_resume_cancel_and_resend_from_the_progress_page(
     assert len(mail.outbox) == 4
     Delivery.objects.filter(dispatch=dispatch).update(status="unknown")
     dispatch.batches.update(status="unknown")
-    page = client.get(reverse("newsletter_dispatch", args=[dispatch.pk])).content.decode()
+    page = client.get(reverse("newsletter_sending:detail", args=[dispatch.pk])).content.decode()
     assert re.search(r"Re-send <span data-count=\"unknown\">4</span> unknown", page)
     act("resend_unknown")
     assert len(mail.outbox) == 8
@@ -139,13 +139,13 @@ def _shown_buttons(page: str) -> list[str]:
 def test_progress_json_lists_the_actions_valid_for_the_status_and_the_page_agrees(
     client, sender, issue, supporters, settings, status, unknown, actions
 ):
-    from newsletter import dispatch as engine
+    from newsletter.sending.freeze import create_send, freeze
 
     add_subscribers(supporters, 4)
     settings.NEWSLETTER_BATCH_SIZES = {"django": 2}
-    dispatch = engine.create_dispatch(issue, [supporters])
+    dispatch = create_send(issue, [supporters])
     if status != "scheduled":
-        engine.freeze(dispatch)  # two queued batches of two
+        freeze(dispatch)  # two queued batches of two
     if unknown:
         batch = dispatch.batches.order_by("number").first()
         batch.deliveries.update(status="unknown")
@@ -153,7 +153,7 @@ def test_progress_json_lists_the_actions_valid_for_the_status_and_the_page_agree
     Dispatch.objects.filter(pk=dispatch.pk).update(status=status)
     client.force_login(sender)
 
-    state = client.get(reverse("newsletter_dispatch_progress", args=[dispatch.pk])).json()
+    state = client.get(reverse("newsletter_sending:progress", args=[dispatch.pk])).json()
 
     assert state["status"] == status
     assert state["actions"] == actions
@@ -161,10 +161,10 @@ def test_progress_json_lists_the_actions_valid_for_the_status_and_the_page_agree
     assert state["unknown_batches"] == (1 if unknown else 0)
     if status == "scheduled":
         assert state["percent"] == 0  # nothing frozen yet is not "100 % done"
-    page = client.get(reverse("newsletter_dispatch", args=[dispatch.pk])).content.decode()
+    page = client.get(reverse("newsletter_sending:detail", args=[dispatch.pk])).content.decode()
     assert _shown_buttons(page) == actions  # the page renders from the same list
     assert ('id="unknown-warning" hidden' in page) is not unknown
-    section = re.search(r'<section id="dispatch-progress"[^>]*>', page).group()
+    section = re.search(r'<section id="send-progress"[^>]*>', page).group()
     assert ("data-finished" in section) is state["finished"]  # a finished page does not poll
 
 
@@ -173,12 +173,12 @@ def test_an_action_not_valid_now_is_refused(client, sender, issue, supporters, l
     add_subscribers(supporters, 2)
     client.force_login(sender)
     client.post(
-        reverse("newsletter_send", args=[issue.pk]),
+        reverse("newsletter_sending:new", args=[issue.pk]),
         {"lists": [supporters.pk], "when": "now", "confirm": "1"},
     )
     dispatch = Dispatch.objects.get(status="sent")
     for action in ("cancel", "pause", "resume", "resend_unknown"):
-        url = reverse("newsletter_dispatch_action", args=[dispatch.pk, action])
+        url = reverse("newsletter_sending:action", args=[dispatch.pk, action])
         response = client.post(url, follow=True)
         assert "Not possible now: this send is sent." in response.content.decode()
     dispatch.refresh_from_db()
@@ -197,7 +197,7 @@ def test_a_send_at_a_time_is_read_in_the_admin_time_zone_and_can_be_cancelled(
     from django_tasks_db.models import DBTaskResult
     from wagtail.users.models import UserProfile
 
-    from newsletter.dispatch_tasks import start_scheduled
+    from newsletter.sending.tasks import start_scheduled
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -206,7 +206,7 @@ def test_a_send_at_a_time_is_read_in_the_admin_time_zone_and_can_be_cancelled(
     profile.current_time_zone = "Asia/Tokyo"  # the site's TIME_ZONE is America/Toronto
     profile.save()
     client.force_login(sender)
-    url = reverse("newsletter_send", args=[issue.pk])
+    url = reverse("newsletter_sending:new", args=[issue.pk])
 
     assert "In Asia/Tokyo time" in client.get(url).content.decode()
     form = {"lists": [supporters.pk], "when": "later", "scheduled_for": "2099-01-01T09:00"}
@@ -220,7 +220,7 @@ def test_a_send_at_a_time_is_read_in_the_admin_time_zone_and_can_be_cancelled(
     assert DBTaskResult.objects.get().run_after == moment
     assert "Scheduled for 1 January 2099, 09:00 (Asia/Tokyo)." in response.content.decode()
 
-    client.post(reverse("newsletter_dispatch_action", args=[dispatch.pk, "cancel"]))
+    client.post(reverse("newsletter_sending:action", args=[dispatch.pk, "cancel"]))
     start_scheduled.call(dispatch.pk)  # the task, when its time comes
     dispatch.refresh_from_db()
     assert dispatch.status == "cancelled" and mail.outbox == []

@@ -15,9 +15,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from newsletter import dispatch as engine
 from newsletter.models import Batch, Delivery, Subscription, Suppression, TrackingEvent
-from newsletter.tracking import apply_event
+from newsletter.sending.control import start
+from newsletter.sending.freeze import audience_of, create_send
+from newsletter.sending.progress import funnel
+from newsletter.sending.tracking import apply_event
 from tests.newsletter.sending.conftest import add_subscribers
 from tests.support.fake_mailgun import FakeMailgun
 
@@ -33,8 +35,8 @@ def sent(issue, supporters, settings):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY}
     add_subscribers(supporters, 3)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.start(dispatch)
+    dispatch = create_send(issue, [supporters])
+    start(dispatch)
     return {d.email: d for d in Delivery.objects.filter(dispatch=dispatch)}
 
 
@@ -101,8 +103,8 @@ def test_events_fill_the_timeline_once(client, sent):
     post(client, payload("opened", delivery, when=time.time() + 3600))
     delivery.refresh_from_db()
     assert delivery.opened_at == first_open  # the first open is kept
-    funnel = engine.funnel(delivery.dispatch)
-    assert funnel["delivered"] == 1 and funnel["opened"] == 1 and funnel["clicked"] == 1
+    counts = funnel(delivery.dispatch)
+    assert counts["delivered"] == 1 and counts["opened"] == 1 and counts["clicked"] == 1
 
 
 def test_a_repeated_event_changes_nothing(client, sent):
@@ -144,7 +146,7 @@ def test_complaints_and_provider_unsubscribes_suppress_on_every_list(client, sen
     delivery = sent["reader0@example.org"]
     assert post(client, payload(event, delivery)).status_code == 200
     assert Suppression.objects.get(email="reader0@example.org").reason == reason
-    assert engine.audience_of(delivery.dispatch.mailing_lists.all()).count() == 2
+    assert audience_of(delivery.dispatch.mailing_lists.all()).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -286,7 +288,7 @@ def mailgun_sent(issue, supporters, settings):
             "MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY,
         }
         add_subscribers(supporters, 3)
-        engine.start(engine.create_dispatch(issue, [supporters]))
+        start(create_send(issue, [supporters]))
         assert server.accepted_calls == 1
     deliveries = Delivery.objects.select_related("batch")
     return {d.email: d for d in deliveries}

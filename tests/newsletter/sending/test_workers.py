@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from newsletter import dispatch as engine
 from newsletter.models import Delivery, Dispatch
+from newsletter.sending.control import start
+from newsletter.sending.freeze import create_send
 from tests.newsletter.sending.conftest import add_subscribers
 from tests.support.fake_mailgun import FakeMailgun
 
@@ -75,8 +76,8 @@ def test_parallel_workers_never_send_anyone_twice(
 ):
     add_subscribers(supporters, 3_000)
     mailgun.latency = 0.02  # calls overlap, so workers really compete for batches
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.start(dispatch, workers=workers)
+    dispatch = create_send(issue, [supporters])
+    start(dispatch, workers=workers)
 
     env = worker_env(mailgun)
     processes = [start_worker(env) for _ in range(workers)]
@@ -100,8 +101,8 @@ def test_redis_workers_on_several_machines_share_a_send(issue, supporters, mailg
     settings.RQ_QUEUES = {"default": {"URL": redis_url}}
     settings.NEWSLETTER_BATCH_SIZES = {"mailgun": 100}
     add_subscribers(supporters, 1_000)
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.start(dispatch, workers=2)
+    dispatch = create_send(issue, [supporters])
+    start(dispatch, workers=2)
 
     env = worker_env(mailgun, TASKS_BACKEND="rq", REDIS_URL=redis_url)
     command = [sys.executable, "manage.py", "rqworker", "default", "--burst",
@@ -127,8 +128,8 @@ def test_a_worker_killed_mid_send_causes_no_duplicate_and_loses_nobody(
 ):
     add_subscribers(supporters, 2_000)
     mailgun.latency = 0.2
-    dispatch = engine.create_dispatch(issue, [supporters])
-    engine.start(dispatch, workers=1)
+    dispatch = create_send(issue, [supporters])
+    start(dispatch, workers=1)
     env = worker_env(mailgun)
 
     worker = start_worker(env)

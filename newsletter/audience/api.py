@@ -1,0 +1,144 @@
+"""JSON endpoint for headless front ends: ``/api/newsletter/subscribe/``.
+
+GET lists the public lists and the consent wording to show (with its version).
+POST ``{"email", "name", "list", "consent": true, "language", "consent_version"}``:
+
+* 202 ``{"status": "ok", "message": ...}`` for every well-formed request, whether the address
+  is new, pending, active or suppressed (no enumeration);
+* 400 ``{"status": "error", "errors": {field: [messages]}}`` for malformed input; an unknown
+  or internal list gets the same "Choose a list" as a missing one;
+* 429 with ``Retry-After`` when one IP tries too often.
+
+CSRF-exempt by design: it sets no session and a sign-up only ever sends a confirmation email.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from newsletter.audience import ratelimit, subscriptions
+from newsletter.audience.consent import SUPPORTED, consent_by_version, current_consent
+from newsletter.audience.forms import (
+    HONEYPOT_FIELD,
+    MAX_NAME_LENGTH,
+    clean_email,
+    clean_text,
+    public_list,
+)
+from newsletter.audience.views import client_details, header
+from newsletter.models import MailingList, Subscription
+
+OK_MESSAGE = "Check your inbox to confirm your subscription."
+
+
+def accepted() -> JsonResponse:
+    return JsonResponse({"status": "ok", "message": OK_MESSAGE}, status=202)
+
+
+def bad_request(errors: dict[str, list[str]]) -> JsonResponse:
+    return JsonResponse({"status": "error", "errors": errors}, status=400)
+
+
+def _string(payload: dict, key: str) -> str:
+    value = payload.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError("Must be a string.")
+    return value
+
+
+def validate(payload: object) -> tuple[dict, dict[str, list[str]]]:
+    """Check a decoded JSON body; return (clean values, errors by field)."""
+    if not isinstance(payload, dict):
+        return {}, {"__all__": ["Send a JSON object."]}
+    errors: dict[str, list[str]] = {}
+    clean: dict = {}
+
+    def check(field: str, fn) -> None:
+        try:
+            clean[field] = fn()
+        except ValidationError as exc:
+            errors[field] = list(exc.messages)
+
+    check("email", lambda: clean_email(_string(payload, "email")))
+    check("name", lambda: clean_text(_string(payload, "name"), MAX_NAME_LENGTH, "name"))
+
+    def language() -> str:
+        value = _string(payload, "language") or "en"
+        if value not in SUPPORTED:
+            raise ValidationError(f"Choose one of: {', '.join(SUPPORTED)}.")
+        return value
+
+    check("language", language)
+
+    def mailing_list() -> MailingList:
+        found = public_list(payload.get("list"))
+        if found is None:
+            raise ValidationError("Choose a list.")
+        return found
+
+    check("list", mailing_list)
+    if payload.get("consent") is not True:
+        errors["consent"] = ["Consent must be true: show the consent text and a checkbox."]
+
+    def wording():
+        version = _string(payload, "consent_version")
+        if not version:
+            return current_consent(clean.get("language", "en"))
+        found = consent_by_version(version)
+        if found is None:
+            raise ValidationError("Unknown consent_version: fetch the current wording (GET).")
+        return found
+
+    check("consent_version", wording)
+    return clean, errors
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return JsonResponse(
+            {
+                "lists": [
+                    {"slug": ml.slug, "name": ml.name, "description": ml.description}
+                    for ml in MailingList.objects.filter(is_public=True)
+                ],
+                "consent": {
+                    lang: {"text": c.text, "version": c.version}
+                    for lang in SUPPORTED
+                    for c in [current_consent(lang)]
+                },
+            }
+        )
+    wait = ratelimit.retry_after(request)
+    if wait is not None:
+        return ratelimit.too_many_requests(request, wait, as_json=True)
+    try:
+        payload = json.loads(request.body)
+    except (ValueError, RecursionError):
+        return bad_request({"__all__": ["Send a JSON object."]})
+    if isinstance(payload, dict) and payload.get(HONEYPOT_FIELD):
+        return accepted()
+    clean, errors = validate(payload)
+    if errors:
+        return bad_request(errors)
+    subscriptions.subscribe(
+        clean["email"],
+        clean["list"],
+        subscriptions.ConsentRecord(
+            source=Subscription.Source.API,
+            source_detail=header(request, "HTTP_ORIGIN", 255),
+            consent_text=clean["consent_version"],
+            **client_details(request),
+        ),
+        name=clean["name"],
+        language=clean["language"],
+    )
+    return accepted()

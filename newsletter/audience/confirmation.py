@@ -1,0 +1,49 @@
+"""The confirmation email (double opt-in): plain text with an HTML alternative."""
+
+from __future__ import annotations
+
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from newsletter import conf
+from newsletter.audience.tokens import confirm_url
+from newsletter.models import Subscription
+from newsletter.sender import sender_identity
+
+SUBJECTS = {
+    "en": "Please confirm your subscription to {list}",
+    "fr": "Veuillez confirmer votre abonnement à {list}",
+}
+
+
+def confirmation_message(subscription: Subscription) -> EmailMultiAlternatives:
+    """The message asking the subscriber to confirm, with a signed link that expires."""
+    subscriber = subscription.subscriber
+    language = subscriber.language if subscriber.language in SUBJECTS else "en"
+    max_age = conf.get("NEWSLETTER_CONFIRM_MAX_AGE")
+    sender = sender_identity()
+    context = {
+        "subscriber": subscriber,
+        "mailing_list": subscription.mailing_list,
+        "confirm_url": confirm_url(subscription),
+        "expires_days": max(1, round(max_age / 86400)),
+        "sender_name": sender.organisation,
+        "postal_address": sender.postal_address,
+        "contact_email": sender.contact_email,
+        "language": language,
+    }
+    message = EmailMultiAlternatives(
+        subject=SUBJECTS[language].format(list=subscription.mailing_list.name),
+        body=render_to_string("newsletter/email/confirm.txt", context),
+        from_email=sender.from_address(),
+        to=[subscriber.email],
+    )
+    message.attach_alternative(
+        render_to_string("newsletter/email/confirm.html", context), "text/html"
+    )
+    return message
+
+
+def send_confirmation(subscription: Subscription) -> None:
+    """Send the confirmation email now."""
+    confirmation_message(subscription).send()

@@ -1,0 +1,326 @@
+"""The audience rules, in one place: subscribe, confirm, unsubscribe, suppress, preferences,
+lapse of implied consent and who a send reaches.
+
+Views, the JSON API, the admin, the importer, management commands and tasks call these
+functions; nothing else changes a subscription. The rules:
+
+* Nobody is active before confirming: public sign-ups and preference-page additions start
+  *pending* and become *active* only through the signed confirmation link.
+* Re-subscribing after unsubscribing starts a new pending record and a new confirmation; the old
+  record stays as history. Confirming lifts an "unsubscribed from everything" suppression, never
+  a bounce, complaint or manual one (for those nothing is sent and nothing is recorded).
+* Suppression is absolute: :func:`audience` never includes a suppressed address, on any list.
+* Implied consent counts for two years from ``consented_at``; after that it is not in the
+  audience, and :func:`lapse_implied_consent` records the end.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from dataclasses import dataclass, replace
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from newsletter import conf
+from newsletter.models import (
+    ConsentText,
+    MailingList,
+    Subscriber,
+    Subscription,
+    Suppression,
+    normalise_email,
+)
+
+__all__ = [
+    "ConsentRecord",
+    "Outcome",
+    "add_manually",
+    "audience",
+    "audience_count",
+    "confirm",
+    "implied_consent_cutoff",
+    "lapse_implied_consent",
+    "normalise_email",
+    "subscribe",
+    "suppress",
+    "suppression_for",
+    "unsubscribe",
+    "update_preferences",
+]
+
+Status = Subscription.Status
+ConsentType = Subscription.ConsentType
+Source = Subscription.Source
+EndedHow = Subscription.EndedHow
+Reason = Suppression.Reason
+
+
+class Outcome(enum.StrEnum):
+    """What a call did (for logs, tests and the admin; never shown to the public)."""
+
+    PENDING = "pending"  # a new pending subscription; confirmation email sent
+    RESENT = "resent"  # still pending; confirmation email sent again
+    THROTTLED = "throttled"  # still pending; an email was sent moments ago, none sent now
+    ALREADY_ACTIVE = "already_active"
+    SUPPRESSED = "suppressed"  # bounce, complaint or manual suppression: nothing done
+    ACTIVE = "active"  # now active (confirmed, or added by import/admin without confirmation)
+    ENDED = "ended"  # the record had ended; nothing done
+    UNSUBSCRIBED = "unsubscribed"
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """How consent was given: stored on the subscription it creates."""
+
+    consent_type: str = ConsentType.EXPRESS
+    source: str = Source.FORM
+    source_detail: str = ""
+    ip_address: str | None = None
+    user_agent: str = ""
+    consent_text: ConsentText | None = None
+    imported_by: str = ""
+    note: str = ""
+    consented_at: datetime.datetime | None = None
+
+    def fields(self, now: datetime.datetime) -> dict:
+        return {
+            "consent_type": self.consent_type,
+            "source": self.source,
+            "source_detail": self.source_detail[:255],
+            "ip_address": self.ip_address or None,
+            "user_agent": self.user_agent[:400],
+            "consent_text": self.consent_text,
+            "imported_by": self.imported_by[:150],
+            "note": self.note,
+            "consented_at": self.consented_at or now,
+        }
+
+
+def suppression_for(email: str) -> Suppression | None:
+    return Suppression.objects.filter(email=normalise_email(email)).first()
+
+
+def _send_confirmation(subscription: Subscription) -> None:
+    from newsletter.audience.tasks import send_confirmation_email
+
+    send_confirmation_email.enqueue(subscription.pk)
+
+
+def subscribe(
+    email: str,
+    mailing_list: MailingList,
+    consent: ConsentRecord,
+    *,
+    name: str = "",
+    language: str = "en",
+    require_confirmation: bool = True,
+) -> Outcome:
+    """Ask ``email`` to join ``mailing_list``: a pending record and a confirmation email.
+
+    Callers facing the public must answer the same whatever the outcome. An existing
+    subscriber's name and language are never changed from here (the form is not signed in).
+    ``require_confirmation=False`` (admin only) records an active subscription at once.
+    """
+    address = normalise_email(email)
+    now = timezone.now()
+    with transaction.atomic():
+        suppression = Suppression.objects.filter(email=address).first()
+        if suppression and suppression.reason != Reason.UNSUBSCRIBED_ALL:
+            return Outcome.SUPPRESSED
+        subscriber, _ = Subscriber.objects.get_or_create(
+            email=address, defaults={"name": name[:200], "language": language}
+        )
+        current = (
+            Subscription.objects.select_for_update()
+            .filter(subscriber=subscriber, mailing_list=mailing_list, status__in=Subscription.OPEN)
+            .first()
+        )
+        if current is not None and current.status == Status.ACTIVE:
+            return Outcome.ALREADY_ACTIVE
+        if not require_confirmation:
+            if suppression is not None:
+                return Outcome.SUPPRESSED  # lifting "unsubscribed from everything" needs them
+            fields = consent.fields(now) | {"status": Status.ACTIVE, "confirmed_at": None}
+            if current is not None:
+                for key, value in fields.items():
+                    setattr(current, key, value)
+                current.save()
+            else:
+                Subscription.objects.create(
+                    subscriber=subscriber, mailing_list=mailing_list, **fields
+                )
+            return Outcome.ACTIVE
+        if current is not None:
+            interval = datetime.timedelta(seconds=conf.get("NEWSLETTER_CONFIRM_RESEND_INTERVAL"))
+            if current.confirmation_sent_at and now - current.confirmation_sent_at < interval:
+                return Outcome.THROTTLED
+            for key, value in consent.fields(now).items():
+                setattr(current, key, value)
+            current.confirmation_sent_at = now
+            current.save()
+            outcome = Outcome.RESENT
+        else:
+            try:
+                with transaction.atomic():
+                    current = Subscription.objects.create(
+                        subscriber=subscriber,
+                        mailing_list=mailing_list,
+                        status=Status.PENDING,
+                        confirmation_sent_at=now,
+                        **consent.fields(now),
+                    )
+            except IntegrityError:  # a concurrent request created it first
+                return Outcome.THROTTLED
+            outcome = Outcome.PENDING
+    _send_confirmation(current)
+    return outcome
+
+
+def confirm(subscription: Subscription) -> Outcome:
+    """Activate a pending subscription (the owner clicked the signed link)."""
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if subscription.status == Status.ACTIVE:
+            return Outcome.ALREADY_ACTIVE
+        if subscription.status != Status.PENDING:
+            return Outcome.ENDED
+        subscription.status = Status.ACTIVE
+        subscription.confirmed_at = timezone.now()
+        subscription.save(update_fields=["status", "confirmed_at"])
+        Suppression.objects.filter(
+            email=subscription.subscriber.email, reason=Reason.UNSUBSCRIBED_ALL
+        ).delete()
+    return Outcome.ACTIVE
+
+
+def _end(subscriptions: QuerySet[Subscription], how: str) -> int:
+    return subscriptions.filter(status__in=Subscription.OPEN).update(
+        status=Status.UNSUBSCRIBED, ended_at=timezone.now(), ended_how=how
+    )
+
+
+def unsubscribe(
+    subscriber: Subscriber, mailing_list: MailingList | None = None, *, how: str
+) -> int:
+    """End the subscription to ``mailing_list``, or to everything (with a suppression).
+
+    Takes effect at once and is idempotent. Returns how many subscriptions ended.
+    """
+    with transaction.atomic():
+        if mailing_list is not None:
+            return _end(subscriber.subscriptions.filter(mailing_list=mailing_list), how)
+        ended = _end(subscriber.subscriptions.all(), how)
+        Suppression.objects.get_or_create(
+            email=subscriber.email, defaults={"reason": Reason.UNSUBSCRIBED_ALL}
+        )
+        return ended
+
+
+def suppress(email: str, reason: str, note: str = "") -> Suppression:
+    """Stop all bulk email to ``email`` (bounce, complaint, by hand). An existing reason stays."""
+    suppression, _ = Suppression.objects.get_or_create(
+        email=normalise_email(email), defaults={"reason": reason, "note": note}
+    )
+    return suppression
+
+
+def preference_lists(subscriber: Subscriber) -> list[MailingList]:
+    """Lists shown on the preference page: public ones, and internal ones they are on."""
+    open_lists = subscriber.subscriptions.filter(status__in=Subscription.OPEN).values(
+        "mailing_list"
+    )
+    return list(MailingList.objects.filter(Q(is_public=True) | Q(pk__in=open_lists)))
+
+
+def update_preferences(
+    subscriber: Subscriber,
+    wanted: set[MailingList],
+    language: str,
+    consent: ConsentRecord,
+) -> list[MailingList]:
+    """Apply the preference form: language, lists left, lists asked for.
+
+    Lists left end at once; lists asked for start pending with a confirmation email, like any
+    sign-up. Returns the lists that now await confirmation.
+    """
+    if language != subscriber.language:
+        subscriber.language = language
+        subscriber.save(update_fields=["language"])
+    shown = preference_lists(subscriber)
+    open_by_list = {
+        s.mailing_list_id: s for s in subscriber.subscriptions.filter(status__in=Subscription.OPEN)
+    }
+    wanted_ids = {ml.pk for ml in wanted}
+    awaiting: list[MailingList] = []
+    for mailing_list in shown:
+        is_open = mailing_list.pk in open_by_list
+        if is_open and mailing_list.pk not in wanted_ids:
+            unsubscribe(subscriber, mailing_list, how=EndedHow.PREFERENCES)
+        elif not is_open and mailing_list.pk in wanted_ids and mailing_list.is_public:
+            outcome = subscribe(subscriber.email, mailing_list, consent)
+            if outcome in (Outcome.PENDING, Outcome.RESENT, Outcome.THROTTLED):
+                awaiting.append(mailing_list)
+    return awaiting
+
+
+def add_manually(
+    email: str,
+    mailing_list: MailingList,
+    consent: ConsentRecord,
+    *,
+    name: str = "",
+    language: str = "en",
+    require_confirmation: bool = True,
+) -> tuple[Subscriber | None, Outcome]:
+    """An admin adds someone with a consent note (pending + email, or active at once)."""
+    outcome = subscribe(
+        email,
+        mailing_list,
+        replace(consent, source=Source.ADMIN),
+        name=name,
+        language=language,
+        require_confirmation=require_confirmation,
+    )
+    return Subscriber.objects.filter(email=normalise_email(email)).first(), outcome
+
+
+def implied_consent_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
+    """Implied consent given before this moment has lapsed (two years, CASL)."""
+    now = now or timezone.now()
+    try:
+        return now.replace(year=now.year - 2)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year - 2, day=28)
+
+
+def lapse_implied_consent(now: datetime.datetime | None = None) -> int:
+    """End open implied-consent subscriptions older than two years; return how many."""
+    now = now or timezone.now()
+    return Subscription.objects.filter(
+        consent_type=ConsentType.IMPLIED,
+        status__in=Subscription.OPEN,
+        consented_at__lt=implied_consent_cutoff(now),
+    ).update(status=Status.UNSUBSCRIBED, ended_at=now, ended_how=EndedHow.LAPSED)
+
+
+def audience(mailing_list: MailingList, now: datetime.datetime | None = None):
+    """Subscribers a send to ``mailing_list`` reaches now: active, consent valid, not suppressed.
+
+    A lazy queryset: iterate it with ``.iterator()`` or in keyset chunks, never as a list.
+    """
+    valid = Subscription.objects.filter(mailing_list=mailing_list, status=Status.ACTIVE).filter(
+        Q(consent_type=ConsentType.EXPRESS) | Q(consented_at__gte=implied_consent_cutoff(now))
+    )
+    # IN / NOT IN subqueries: evaluated once (hashed), not once per subscriber.
+    return (
+        Subscriber.objects.filter(pk__in=valid.values("subscriber_id"))
+        .exclude(email__in=Suppression.objects.values("email"))
+        .order_by("pk")
+    )
+
+
+def audience_count(mailing_list: MailingList) -> int:
+    return audience(mailing_list).count()

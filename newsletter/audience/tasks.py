@@ -1,0 +1,35 @@
+"""Background tasks (django_tasks): confirmation emails and the lapse of implied consent.
+
+``lapse_implied_consent`` must run daily: from cron (``manage.py newsletter_lapse_implied_consent``)
+or by enqueueing this task from a scheduler. Audience counts and sends already exclude lapsed
+implied consent even on a day it did not run; the task records the end on each subscription.
+"""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def send_confirmation_email(subscription_id: int) -> bool:
+    """Send the double opt-in email, if the subscription is still waiting for it."""
+    from newsletter.audience.confirmation import send_confirmation
+    from newsletter.models import Subscription
+
+    subscription = (
+        Subscription.objects.select_related("subscriber", "mailing_list")
+        .filter(pk=subscription_id, status=Subscription.Status.PENDING)
+        .first()
+    )
+    if subscription is None:
+        return False
+    send_confirmation(subscription)
+    return True
+
+
+@task()
+def lapse_implied_consent() -> int:
+    """End implied-consent subscriptions older than two years; return how many ended."""
+    from newsletter.audience.subscriptions import lapse_implied_consent as lapse
+
+    return lapse()

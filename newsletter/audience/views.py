@@ -1,0 +1,226 @@
+"""Public pages: subscribe, confirm, one-click unsubscribe and the preference centre.
+
+* Subscribing answers with the same redirect whether the address is new, pending, active or
+  suppressed, so nobody can learn who is subscribed.
+* The confirmation link shows a page with a button; only the POST confirms, because mail
+  scanners open (GET) links in incoming mail.
+* The unsubscribe URL answers RFC 8058 one-click POSTs with no login, no CSRF token and no
+  confirmation page; GET shows a page with one button and the preference centre.
+* Forged, tampered or expired tokens get a clear 400 page and change nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from newsletter import conf
+from newsletter.audience import ratelimit, subscriptions
+from newsletter.audience.consent import current_consent
+from newsletter.audience.forms import PreferencesForm, SubscribeForm, list_by_slug, public_list
+from newsletter.audience.tokens import (
+    ExpiredToken,
+    InvalidToken,
+    read_confirmation_token,
+    read_subscriber_token,
+    subscriber_token,
+)
+from newsletter.models import MailingList, Subscriber, Subscription
+
+INVALID_LINK = "This link is not valid"
+
+
+def header(request: HttpRequest, name: str, max_length: int) -> str:
+    """A request header as safe text for the records (printable characters, bounded)."""
+    value = str(request.META.get(name, ""))[: max_length * 2]
+    return "".join(ch for ch in value if ch.isprintable())[:max_length]
+
+
+def client_details(request: HttpRequest) -> dict:
+    """Where the consent came from: IP address and browser, as the records keep them."""
+    try:
+        ip = str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
+    except ValueError:
+        ip = None
+    return {"ip_address": ip, "user_agent": header(request, "HTTP_USER_AGENT", 400)}
+
+
+def invalid_link(request: HttpRequest, *, expired: bool = False) -> HttpResponse:
+    """The page for a forged, tampered, expired or used-up link (nothing was changed)."""
+    return TemplateResponse(
+        request,
+        "newsletter/invalid_link.html",
+        {"expired": expired, "title": "This link has expired" if expired else INVALID_LINK},
+        status=400,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    """The standalone subscribe form (GET ``?list=slug``); every subscribe form posts here."""
+    if request.method == "GET":
+        mailing_list = public_list(request.GET.get("list", ""))
+        lists = [] if mailing_list else list(MailingList.objects.filter(is_public=True))
+        if mailing_list is None and len(lists) == 1:
+            mailing_list = lists[0]
+        form = SubscribeForm(mailing_list=mailing_list) if mailing_list else None
+        return TemplateResponse(
+            request,
+            "newsletter/subscribe.html",
+            {"form": form, "mailing_list": mailing_list, "lists": lists},
+        )
+
+    wait = ratelimit.retry_after(request)
+    if wait is not None:
+        return ratelimit.too_many_requests(request, wait, as_json=False)
+    form = SubscribeForm(request.POST)
+    if form.is_spam:
+        return HttpResponseRedirect(reverse("newsletter:subscribe_thanks"))
+    if not form.is_valid():
+        return TemplateResponse(
+            request,
+            "newsletter/subscribe.html",
+            {"form": form, "mailing_list": form.mailing_list, "lists": []},
+        )
+    data = form.cleaned_data
+    subscriptions.subscribe(
+        data["email"],
+        data["list"],
+        subscriptions.ConsentRecord(
+            source=Subscription.Source.FORM,
+            source_detail=header(request, "HTTP_REFERER", 255),
+            consent_text=data["consent_version"],
+            **client_details(request),
+        ),
+        name=data["name"],
+        language=data["language"],
+    )
+    return HttpResponseRedirect(reverse("newsletter:subscribe_thanks"))
+
+
+def subscribe_thanks(request: HttpRequest) -> HttpResponse:
+    """The same page for everyone who submitted a subscribe form."""
+    days = max(1, round(conf.get("NEWSLETTER_CONFIRM_MAX_AGE") / 86400))
+    return TemplateResponse(request, "newsletter/subscribe_thanks.html", {"expires_days": days})
+
+
+def _subscription_for(token: str) -> Subscription:
+    public_id = read_confirmation_token(token)
+    subscription = (
+        Subscription.objects.select_related("subscriber", "mailing_list")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if subscription is None:
+        raise InvalidToken
+    return subscription
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: a page with a "Confirm" button. POST: activate the subscription."""
+    try:
+        subscription = _subscription_for(token)
+    except ExpiredToken:
+        return invalid_link(request, expired=True)
+    except InvalidToken:
+        return invalid_link(request)
+    if subscription.status == Subscription.Status.UNSUBSCRIBED:
+        return invalid_link(request)
+    context = {"subscription": subscription, "mailing_list": subscription.mailing_list}
+    if request.method == "GET" and subscription.status == Subscription.Status.PENDING:
+        return TemplateResponse(request, "newsletter/confirm.html", context)
+    if request.method == "POST":
+        subscriptions.confirm(subscription)
+    context["preferences_token"] = subscriber_token(subscription.subscriber)
+    return TemplateResponse(request, "newsletter/confirmed.html", context)
+
+
+def _subscriber_for(token: str) -> Subscriber:
+    subscriber = Subscriber.objects.filter(public_id=read_subscriber_token(token)).first()
+    if subscriber is None:
+        raise InvalidToken
+    return subscriber
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """RFC 8058 one-click endpoint. POST (any body) unsubscribes and answers 200 at once.
+
+    ``?list=slug`` narrows it to one list; without it, the address leaves everything.
+    """
+    try:
+        subscriber = _subscriber_for(token)
+    except InvalidToken:
+        return invalid_link(request)
+    mailing_list = list_by_slug(request.GET.get("list"), public_only=False)
+    context = {"subscriber": subscriber, "mailing_list": mailing_list, "token": token}
+    if request.method == "POST":
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            how = Subscription.EndedHow.ONE_CLICK
+        elif mailing_list is not None:
+            how = Subscription.EndedHow.UNSUBSCRIBE_PAGE
+        else:
+            how = Subscription.EndedHow.EVERYTHING
+        subscriptions.unsubscribe(subscriber, mailing_list, how=how)
+        return TemplateResponse(request, "newsletter/unsubscribed.html", context)
+    return TemplateResponse(request, "newsletter/unsubscribe.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
+    """The preference centre: lists (public ones and those they are on) and language."""
+    try:
+        subscriber = _subscriber_for(token)
+    except InvalidToken:
+        return invalid_link(request)
+    choices = subscriptions.preference_lists(subscriber)
+    open_subs = {
+        s.mailing_list_id: s for s in subscriber.subscriptions.filter(status__in=Subscription.OPEN)
+    }
+    consent = current_consent(subscriber.language)
+    if request.method == "POST":
+        form = PreferencesForm(request.POST, choices=choices)
+        if form.is_valid():
+            awaiting = subscriptions.update_preferences(
+                subscriber,
+                set(form.cleaned_data["lists"]),
+                form.cleaned_data["language"],
+                subscriptions.ConsentRecord(
+                    source=Subscription.Source.PREFERENCES,
+                    consent_text=consent,
+                    **client_details(request),
+                ),
+            )
+            url = reverse("newsletter:preferences", args=[token]) + "?saved=1"
+            if awaiting:
+                url += "&confirm=" + str(len(awaiting))
+            return redirect(url)
+    else:
+        form = PreferencesForm(
+            initial={"lists": list(open_subs), "language": subscriber.language},
+            choices=choices,
+        )
+    context = {
+        "subscriber": subscriber,
+        "form": form,
+        "token": token,
+        "consent": consent,
+        "pending_list_ids": {
+            pk for pk, s in open_subs.items() if s.status == Subscription.Status.PENDING
+        },
+        "saved": request.GET.get("saved") == "1",
+        "awaiting": request.GET.get("confirm", "").isdigit(),
+    }
+    return TemplateResponse(request, "newsletter/preferences.html", context)

@@ -1,0 +1,239 @@
+"""StreamField blocks of a newsletter issue's body; each block renders itself to email.
+
+An email block says what its templates need (:meth:`EmailBlock.email_context`) and names its
+templates (``<email_template>.mjml`` and ``.txt``); :mod:`newsletter.issues.rendering` iterates
+the body without knowing block names. Other apps add blocks to every issue body with the
+``register_newsletter_blocks`` Wagtail hook: a function returning ``[(name, block), ...]``
+(the advocacy app adds its wins roundup, open letter and donation appeal this way). Featured
+pages are read only through their teaser (:func:`newsletter.teasers.get_teaser`), so any
+Wagtail page can be featured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from wagtail import blocks, hooks
+from wagtail.blocks.struct_block import StructBlockValidationError
+from wagtail.fields import StreamField
+from wagtail.images.blocks import ImageChooserBlock
+
+from newsletter.issues.plaintext import html_to_text
+from newsletter.teasers import get_teaser
+
+EMAIL_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
+REGISTRY_HOOK = "register_newsletter_blocks"
+
+
+class RenderError(ValueError):
+    """An issue's content cannot be rendered; the message names the block and the problem."""
+
+
+@dataclass(frozen=True)
+class EmailContext:
+    """What every block may read while an issue renders: the site and its public address."""
+
+    site: Any  # a wagtail Site, or None for an unsaved issue
+    base_url: str
+
+
+# --- helpers for email blocks (also used by the blocks other apps register) -------------------
+
+
+def require(value: Any, what: str) -> Any:
+    """``value``, or a RenderError saying the chosen ``what`` is gone."""
+    if value is None:
+        raise RenderError(f"the chosen {what} no longer exists or is not set; choose another")
+    return value
+
+
+def email_image(image, alt_text: str = "", spec: str = "width-1200") -> dict | None:
+    """An image's rendition for email: url, width and alt text (its own if none is given)."""
+    if image is None:
+        return None
+    rendition = image.get_rendition(spec)
+    alt = alt_text or getattr(image, "default_alt_text", "") or image.title
+    return {"url": rendition.url, "width": rendition.width, "alt": alt}
+
+
+def teaser_card(page, title: str = "", summary: str = "", image=None) -> dict:
+    """A page as an email card, from its teaser; ``title``/``summary``/``image`` override it."""
+    teaser = get_teaser(require(page, "page"))
+    return {
+        "title": title or teaser.title,
+        "summary": summary or teaser.summary,
+        "label": teaser.label,
+        "facts": teaser.facts,
+        "date": teaser.date,
+        "url": teaser.url,
+        "image": email_image(image or teaser.image),
+    }
+
+
+def rich_text(value, context: EmailContext) -> dict:
+    """Rich text as email HTML and as plain text (links kept as absolute URLs)."""
+    source = str(value)
+    return {"html": source, "text": html_to_text(source, context.base_url)}
+
+
+def require_page_or_url(value) -> None:
+    """A link block needs a page on this site or a URL: say so on the URL field."""
+    if not value.get("page") and not value.get("url"):
+        raise StructBlockValidationError(
+            block_errors={"url": ValidationError("Choose a page or enter a URL.")}
+        )
+
+
+# --- the email block protocol -------------------------------------------------------------------
+
+
+class EmailBlock:
+    """Mixin for issue blocks: ``email_context`` and two templates make the block's email."""
+
+    email_template = ""  # e.g. "newsletter/email/blocks/text": .mjml and .txt beside each other
+
+    def email_context(self, value, context: EmailContext) -> dict:
+        """The block's template context; raise RenderError for content that cannot render."""
+        return {"value": value}
+
+    def render_email(self, value, context: EmailContext) -> tuple[str, str]:
+        """The block as (MJML, plain text)."""
+        data = {**self.email_context(value, context), "block_type": self.name}
+        mjml = render_to_string(f"{self.email_template}.mjml", data)
+        text = render_to_string(f"{self.email_template}.txt", data).strip()
+        return mjml, text
+
+    def render_fingerprint(self, context: EmailContext) -> str:
+        """A value that changes when something outside the issue changes this block's email
+        (e.g. a default from settings); part of the render cache key."""
+        return ""
+
+
+class EmailRichTextBlock(EmailBlock, blocks.RichTextBlock):
+    def __init__(self, email_template: str, **kwargs) -> None:
+        super().__init__(features=EMAIL_TEXT_FEATURES, **kwargs)
+        self.email_template = email_template
+
+    def email_context(self, value, context: EmailContext) -> dict:
+        return rich_text(value, context)
+
+
+class EmailHeadingBlock(EmailBlock, blocks.CharBlock):
+    email_template = "newsletter/email/blocks/heading"
+
+    def email_context(self, value, context: EmailContext) -> dict:
+        return {"text": value}
+
+
+class DividerBlock(EmailBlock, blocks.StaticBlock):
+    email_template = "newsletter/email/blocks/divider"
+
+    def email_context(self, value, context: EmailContext) -> dict:
+        return {}
+
+
+class FeaturedPageBlock(EmailBlock, blocks.StructBlock):
+    page = blocks.PageChooserBlock(help_text="Any page: a statement, letter, win, or other.")
+    title = blocks.CharBlock(required=False, help_text="Leave empty to use the page's title.")
+    summary = blocks.TextBlock(required=False, help_text="Leave empty to use the page's summary.")
+    image = ImageChooserBlock(required=False, help_text="Leave empty to use the page's image.")
+    button_label = blocks.CharBlock(default="Read more", max_length=40)
+
+    email_template = "newsletter/email/blocks/featured_page"
+
+    class Meta:
+        icon = "doc-full"
+        label = "Featured page"
+
+    def email_context(self, value, context: EmailContext) -> dict:
+        card = teaser_card(value["page"], value["title"], value["summary"], value["image"])
+        return {"card": card, "button_label": value["button_label"]}
+
+
+class EmailImageBlock(EmailBlock, blocks.StructBlock):
+    image = ImageChooserBlock()
+    alt_text = blocks.CharBlock(
+        required=False, help_text="Describe the image; leave empty to use its own description."
+    )
+    link = blocks.URLBlock(required=False)
+
+    email_template = "newsletter/email/blocks/image"
+
+    class Meta:
+        icon = "image"
+        label = "Image"
+
+    def email_context(self, value, context: EmailContext) -> dict:
+        return {"image": email_image(value["image"], value["alt_text"]), "link": value["link"]}
+
+
+class ButtonBlock(EmailBlock, blocks.StructBlock):
+    label = blocks.CharBlock(max_length=40)
+    page = blocks.PageChooserBlock(required=False)
+    url = blocks.URLBlock(required=False)
+
+    email_template = "newsletter/email/blocks/button"
+
+    class Meta:
+        icon = "link"
+        label = "Button"
+
+    def clean(self, value):
+        cleaned = super().clean(value)
+        require_page_or_url(cleaned)
+        return cleaned
+
+    def email_context(self, value, context: EmailContext) -> dict:
+        page = value["page"]
+        return {"label": value["label"], "url": page.get_full_url() if page else value["url"]}
+
+
+# --- the issue body ---------------------------------------------------------------------------
+
+
+def registered_blocks() -> Iterator[tuple[str, blocks.Block]]:
+    """The (name, block) pairs other apps add through the ``register_newsletter_blocks`` hook."""
+    for register in hooks.get_hooks(REGISTRY_HOOK):
+        yield from register()
+
+
+class IssueBodyBlock(blocks.StreamBlock):
+    """The blocks of an issue: this app's own, with the registered ones after featured pages.
+
+    Built when the body field is first used (after every app is loaded), so the blocks other
+    apps register are part of it.
+    """
+
+    def __init__(self, local_blocks=None, **kwargs) -> None:
+        own_first = [
+            ("intro", EmailRichTextBlock("newsletter/email/blocks/intro", icon="pilcrow",
+                                         label="Intro")),
+            ("featured_page", FeaturedPageBlock()),
+        ]  # fmt: skip
+        own_last = [
+            ("heading", EmailHeadingBlock(max_length=160, icon="title")),
+            ("text", EmailRichTextBlock("newsletter/email/blocks/text", icon="pilcrow")),
+            ("image", EmailImageBlock()),
+            ("button", ButtonBlock()),
+            ("divider", DividerBlock(icon="horizontalrule", admin_text="A horizontal line.")),
+        ]
+        children = [*own_first, *registered_blocks(), *own_last, *(local_blocks or [])]
+        super().__init__(children, **kwargs)
+
+
+class IssueBodyField(StreamField):
+    """The issue body. Its blocks depend on which apps are installed (the registry hook), so
+    migrations record the block class, not its children: adding or removing an app that
+    registers blocks needs no migration."""
+
+    def __init__(self, block_types=IssueBodyBlock, **kwargs) -> None:
+        kwargs.pop("block_lookup", None)
+        super().__init__(block_types, **kwargs)
+
+    def deconstruct(self):
+        name, path, _args, kwargs = super(StreamField, self).deconstruct()
+        return name, path, [IssueBodyBlock], kwargs

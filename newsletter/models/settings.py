@@ -1,0 +1,77 @@
+"""The site-wide newsletter settings: who sends, the CASL footer, test addresses."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import Site
+
+
+def parse_addresses(text: str) -> list[str]:
+    """Split addresses (commas, spaces or lines); raise ValidationError naming a bad one."""
+    addresses = [item for item in text.replace(",", " ").split() if item]
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError(f"“{address}” is not a valid email address.") from None
+    return addresses
+
+
+@register_setting(icon="mail")
+class NewsletterSettings(BaseSiteSetting):
+    """Who sends the newsletter: everything the CASL footer and the sender headers need."""
+
+    organisation_name = models.CharField(max_length=200, blank=True)
+    mailing_address = models.TextField(
+        blank=True, help_text="Postal address shown in every email (required by CASL)."
+    )
+    contact_email = models.EmailField(blank=True, help_text="How readers reach a person.")
+    website_url = models.URLField(blank=True, help_text="Leave empty to use the site's address.")
+    sender_name = models.CharField(max_length=120, blank=True, help_text="Default 'From' name.")
+    sender_email = models.EmailField(blank=True, help_text="Default 'From' address.")
+    reply_to = models.EmailField(blank=True, help_text="Default Reply-To address.")
+    reason = models.CharField(
+        max_length=300,
+        default="You are receiving this email because you subscribed to our newsletter.",
+        help_text="Why the reader gets this email; shown in the footer.",
+    )
+    test_addresses = models.TextField(
+        blank=True, help_text="Addresses that receive test sends, one per line."
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("organisation_name"),
+                FieldPanel("mailing_address"),
+                FieldPanel("contact_email"),
+                FieldPanel("website_url"),
+                FieldPanel("reason"),
+            ],
+            heading="Footer (CASL: identify the sender)",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("sender_name"), FieldPanel("sender_email"), FieldPanel("reply_to")],
+            heading="Sender",
+        ),
+        FieldPanel("test_addresses"),
+    ]
+
+    class Meta:
+        verbose_name = "newsletter settings"
+
+    def clean(self) -> None:
+        try:
+            parse_addresses(self.test_addresses)
+        except ValidationError as error:
+            raise ValidationError({"test_addresses": error.messages}) from None
+
+    @classmethod
+    def for_site_or_default(cls, site: Site | None = None) -> NewsletterSettings:
+        """The settings of ``site``, else of the default site, else unsaved defaults."""
+        site = site or Site.objects.filter(is_default_site=True).first()
+        return cls.for_site(site) if site else cls()

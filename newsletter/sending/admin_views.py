@@ -1,0 +1,245 @@
+"""Admin screens for sending: choose lists and confirm, watch progress live, pause, resume,
+cancel, re-send unknown batches, and read the delivery funnel. Needs the "Can send newsletters"
+permission (``newsletter.send_newsletter``), which editing pages does not give."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_tasks import default_task_backend
+from wagtail.log_actions import log
+
+from newsletter.admin_access import permission_required
+from newsletter.issues.blocks import RenderError
+from newsletter.models import Dispatch, MailingList, NewsletterIssuePage
+from newsletter.sending import control
+from newsletter.sending.freeze import SendError, audience_of, create_send
+from newsletter.sending.progress import funnel, progress
+from newsletter.sending.tasks import start_scheduled
+
+SEND_PERMISSION = "newsletter.send_newsletter"
+URL_NAMESPACE = "newsletter_sending"
+send_permission_required = permission_required(
+    SEND_PERMISSION,
+    "Sending newsletters needs the “Can send newsletters” permission, which editing pages "
+    "does not give. Ask an administrator to add you to the “Newsletter senders” group.",
+)
+
+
+class SendForm(forms.Form):
+    lists = forms.ModelMultipleChoiceField(
+        queryset=MailingList.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+        label="Send to",
+        error_messages={"required": "Choose at least one list."},
+    )
+    when = forms.ChoiceField(
+        choices=[("now", "Now"), ("later", "At a time")], initial="now", widget=forms.RadioSelect
+    )
+    scheduled_for = forms.DateTimeField(
+        required=False,
+        label="Send at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The time is read in the admin's time zone (the user's Wagtail account setting, else the
+        # site's TIME_ZONE), which is not necessarily the browser's: say which one.
+        zone = timezone.get_current_timezone_name()
+        help_text = f"In {zone} time (change it in your account settings)."
+        self.fields["scheduled_for"].help_text = help_text
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("when") == "later":
+            moment = cleaned.get("scheduled_for")
+            if moment is None:
+                self.add_error("scheduled_for", "Choose when to send.")
+            elif moment <= timezone.now():
+                self.add_error("scheduled_for", "Choose a time in the future.")
+            elif not getattr(default_task_backend, "supports_defer", False):
+                self.add_error(
+                    "scheduled_for",
+                    "This site's task backend cannot run tasks later; send now, or ask an "
+                    "administrator to use TASKS_BACKEND=database.",
+                )
+        return cleaned
+
+
+@send_permission_required
+def send_view(request: HttpRequest, page_id: int) -> HttpResponse:
+    """Choose lists, see the audience after suppression, confirm, send now or later."""
+    issue = get_object_or_404(NewsletterIssuePage, pk=page_id)
+    if not issue.live:
+        messages.error(request, "Publish the issue first: the published version is what is sent.")
+        return redirect("wagtailadmin_pages:edit", issue.pk)
+    form = SendForm(request.POST or None)
+    context = {
+        "issue": issue,
+        "form": form,
+        "page_title": f"Send “{issue.title}”",
+        "list_counts": [(m, audience_of([m]).count()) for m in form.fields["lists"].queryset],
+    }
+    if request.method == "POST" and form.is_valid():
+        lists = list(form.cleaned_data["lists"])
+        audience = audience_of(lists).count()
+        if "confirm" not in request.POST:  # step 2: review before anything is sent
+            context.update(review=True, audience=audience, lists=lists)
+            return TemplateResponse(request, "newsletter/admin/send.html", context)
+        scheduled = (
+            form.cleaned_data["scheduled_for"] if form.cleaned_data["when"] == "later" else None
+        )
+        try:
+            send = create_send(issue, lists, user=request.user, scheduled_for=scheduled)
+        except (RenderError, SendError) as error:
+            form.add_error(None, str(error))
+        else:
+            if scheduled:
+                start_scheduled.using(run_after=scheduled).enqueue(send.pk)
+                messages.success(
+                    request,
+                    f"Scheduled for {timezone.localtime(scheduled):%-d %B %Y, %H:%M} "
+                    f"({timezone.get_current_timezone_name()}).",
+                )
+            else:
+                control.start(send)
+            log(instance=issue, action="newsletter.send", user=request.user,
+                data={"send": send.pk, "lists": [m.slug for m in lists]})  # fmt: skip
+            return redirect(f"{URL_NAMESPACE}:detail", send.pk)
+    return TemplateResponse(request, "newsletter/admin/send.html", context)
+
+
+def _rate_and_eta(send: Dispatch, counts: dict[str, int]) -> tuple[float, float | None]:
+    if not send.started_at or not counts["sent"]:
+        return 0.0, None
+    end = send.finished_at or timezone.now()
+    elapsed = max((end - send.started_at).total_seconds(), 0.001)
+    rate = counts["sent"] / elapsed
+    return rate, (counts["remaining"] / rate if rate and counts["remaining"] else 0.0)
+
+
+# What the operator can do, by send status: the one place the progress page's buttons, its
+# JSON and the action view all read, so they cannot disagree.
+ACTIONS_BY_STATUS = {
+    Dispatch.Status.SCHEDULED: ("cancel",),
+    Dispatch.Status.SENDING: ("pause", "cancel", "resend_unknown"),
+    Dispatch.Status.PAUSED: ("resume", "cancel"),
+    Dispatch.Status.SENT: ("resend_unknown",),
+    Dispatch.Status.FAILED: ("resend_unknown",),
+}
+
+
+def allowed_actions(status: str, unknown_batches: int) -> list[str]:
+    """The actions valid now, in button order. *Re-send unknown* needs unknown batches, and is
+    not offered on a paused send (it would resume it) nor a cancelled one (nobody else gets it)."""
+    actions = ACTIONS_BY_STATUS.get(status, ())
+    return [a for a in actions if a != "resend_unknown" or unknown_batches]
+
+
+def send_state(send: Dispatch) -> dict:
+    """Everything the progress page shows, as JSON-ready data."""
+    counts = progress(send)
+    rate, eta = _rate_and_eta(send, counts)
+    total = send.total or counts["total"]
+    done = total - counts["remaining"]
+    finished = send.status in Dispatch.FINISHED
+    unknown_batches = send.batches.filter(status="unknown").count()
+    return {
+        "id": send.pk,
+        "status": send.status,
+        "status_label": send.get_status_display(),
+        "total": total,
+        "done": done,
+        # Nothing frozen yet (scheduled) is 0 %, not 100 %; a finished send of nobody is 100 %.
+        "percent": round(100 * done / total, 1) if total else (100.0 if finished else 0.0),
+        "counts": counts,
+        "rate_per_second": round(rate, 1),
+        "seconds_left": round(eta) if eta is not None else None,
+        "funnel": funnel(send),
+        "unknown_batches": unknown_batches,
+        "actions": allowed_actions(send.status, unknown_batches),
+        "finished": finished,
+    }
+
+
+@send_permission_required
+def send_detail(request: HttpRequest, send_id: int) -> HttpResponse:
+    send = get_object_or_404(Dispatch.objects.select_related("issue"), pk=send_id)
+    return TemplateResponse(
+        request,
+        "newsletter/admin/send_detail.html",
+        {
+            "send": send,
+            "state": send_state(send),
+            "lists": send.mailing_lists.all(),
+            "page_title": f"Sending “{send.subject}”",
+        },
+    )
+
+
+@send_permission_required
+def send_progress(request: HttpRequest, send_id: int) -> JsonResponse:
+    send = get_object_or_404(Dispatch, pk=send_id)
+    return JsonResponse(send_state(send))
+
+
+ACTIONS = {
+    "pause": (
+        lambda d: control.set_paused(d, True),
+        "Paused: batches in flight finish, no new ones start.",
+    ),
+    "resume": (lambda d: control.set_paused(d, False), "Resumed."),
+    "cancel": (control.cancel, "Cancelled: nobody else receives this send."),
+    "resend_unknown": (
+        control.resend_unknown,
+        "Unknown batches queued again: their recipients may receive this twice.",
+    ),
+}
+
+
+@require_POST
+@send_permission_required
+def send_action(request: HttpRequest, send_id: int, action: str) -> HttpResponse:
+    send = get_object_or_404(Dispatch, pk=send_id)
+    if action not in ACTIONS:
+        return HttpResponse("Unknown action.", status=400)
+    unknown_batches = send.batches.filter(status="unknown").count()
+    if action not in allowed_actions(send.status, unknown_batches):  # e.g. a stale page
+        messages.error(
+            request, f"Not possible now: this send is {send.get_status_display().lower()}."
+        )
+        return redirect(f"{URL_NAMESPACE}:detail", send.pk)
+    run, message = ACTIONS[action]
+    run(send)
+    log(instance=send.issue, action=f"newsletter.{action}", user=request.user,
+        data={"send": send.pk})  # fmt: skip
+    messages.success(request, message)
+    return redirect(f"{URL_NAMESPACE}:detail", send.pk)
+
+
+@send_permission_required
+def send_index(request: HttpRequest) -> HttpResponse:
+    sends = Dispatch.objects.select_related("issue").order_by("-created_at")[:100]
+    return TemplateResponse(
+        request,
+        "newsletter/admin/send_index.html",
+        {"sends": sends, "page_title": "Newsletter sends"},
+    )
+
+
+def urls() -> list:
+    """The sending screens, under the ``newsletter_sending`` namespace."""
+    return [
+        path("new/<int:page_id>/", send_view, name="new"),
+        path("", send_index, name="index"),
+        path("<int:send_id>/", send_detail, name="detail"),
+        path("<int:send_id>/progress.json", send_progress, name="progress"),
+        path("<int:send_id>/<slug:action>/", send_action, name="action"),
+    ]

@@ -1,0 +1,213 @@
+"""Outcomes: what a provider call did, written on its batch and each delivery.
+
+Accepted -> sent (with the provider's message id). Refused for now (HTTP 429/5xx, a connection
+that never opened) -> queued again with backoff, honouring ``Retry-After``. Refused for good
+(other 4xx) -> failed. Anything where the provider may have taken the message (connection
+dropped after sending, an unreadable answer) -> **unknown**, never re-sent automatically. A
+worker writes an outcome only while it still holds its batch (:func:`batches.held`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.db import connection as db_connection
+from django.db import transaction
+from django.utils import timezone
+
+from newsletter import conf
+from newsletter.models import Batch, Delivery, Dispatch
+from newsletter.sending import sql
+from newsletter.sending.batches import RECORDABLE, PreparedBatch, finish_batch, held
+from newsletter.sending.providers import (
+    REJECTED,
+    ErrorKind,
+    PartialSend,
+    Provider,
+    Results,
+    normalise_message_id,
+)
+
+logger = logging.getLogger(__name__)
+
+STATUS = Delivery.Status
+MAX_ATTEMPTS = 8
+# Deliveries an outcome may still change: waiting, or unknown through lease recovery.
+UNDECIDED = (STATUS.QUEUED, STATUS.UNKNOWN)
+
+
+@dataclass
+class BatchOutcome:
+    """What one batch came to, for progress reports."""
+
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retry: bool = False
+    unknown: bool = False
+
+
+def finish_empty(prepared: PreparedBatch) -> BatchOutcome:
+    """A batch whose recipients all left during the send: nothing to post."""
+    now = timezone.now()
+    finish_batch(prepared.batch, Batch.Status.SENT, within=(Batch.Status.CLAIMED,), sent_at=now)
+    return BatchOutcome(skipped=prepared.skipped)
+
+
+def record_outcome(
+    prepared: PreparedBatch,
+    provider: Provider,
+    results: Results | None = None,
+    error: BaseException | None = None,
+) -> BatchOutcome:
+    """Write what the provider call did: each recipient's result, or the batch's error."""
+    batch, outcome = prepared.batch, BatchOutcome(skipped=prepared.skipped)
+    if isinstance(error, PartialSend):
+        return _record_partial(prepared, provider, error, outcome)
+    if error is not None:
+        return _record_error(batch, provider, error, outcome)
+    now = timezone.now()
+    accepted, rejected = _split_results(results or {})
+    message_ids = set(accepted.values())
+    outcome.sent, outcome.failed = len(accepted), len(rejected)
+    if len(message_ids) == 1 and not rejected:  # the usual case: one id for the whole call
+        if not _mark_batch_sent(batch, message_ids.pop() or "", now):
+            return BatchOutcome()  # no longer ours: whoever holds it records it
+        return outcome
+    with transaction.atomic():
+        if not finish_batch(batch, Batch.Status.SENT, sent_at=now):
+            return BatchOutcome()  # no longer ours: whoever holds it records it
+        _mark_each(batch, prepared.delivery_ids, accepted, rejected, now)
+    return outcome
+
+
+def _split_results(results: Results) -> tuple[dict[str, str], list[str]]:
+    """({accepted address: message id}, [rejected addresses]) from a call's results."""
+    accepted = {
+        address: normalise_message_id(message_id)
+        for address, (status, message_id) in results.items()
+        if status not in REJECTED
+    }
+    return accepted, [address for address in results if address not in accepted]
+
+
+def _mark_each(
+    batch: Batch,
+    delivery_ids: dict[str, int],
+    accepted: dict[str, str],
+    rejected: list[str],
+    now: datetime.datetime,
+) -> None:
+    """Mark each recipient's delivery: accepted ones sent with their message id, rejected ones
+    failed. (The caller holds the batch, in a transaction.)"""
+    if rejected:
+        Delivery.objects.filter(
+            pk__in=[delivery_ids[a] for a in rejected], status__in=UNDECIDED
+        ).update(
+            status=STATUS.FAILED, attempts=batch.attempts, last_error="Rejected by the provider"
+        )
+    if accepted:
+        pairs = [(delivery_ids[a], message_id or "") for a, message_id in accepted.items()]
+        sql.mark_sent_with_ids(pairs, now, batch.attempts)
+
+
+def _mark_batch_sent(batch: Batch, call_id: str, now: datetime.datetime) -> bool:
+    """The provider took everyone in the batch under one message id (inline merge).
+
+    The id goes on the batch; the batch's deliveries still undecided are exactly the accepted
+    ones, so one UPDATE by batch that changes no indexed column (a HOT update on PostgreSQL),
+    made only if the batch is still held by this worker (returns whether it was). On
+    PostgreSQL both are ONE statement; elsewhere two in a transaction.
+    """
+    if db_connection.vendor == "postgresql":
+        return sql.mark_batch_and_deliveries_sent(batch, call_id, now, RECORDABLE, UNDECIDED)
+    with transaction.atomic():
+        if not finish_batch(batch, Batch.Status.SENT, sent_at=now, provider_message_id=call_id):
+            return False
+        Delivery.objects.filter(batch_id=batch.pk, status__in=UNDECIDED).update(
+            status=STATUS.SENT, sent_at=now, attempts=batch.attempts
+        )
+    return True
+
+
+def _record_partial(
+    prepared: PreparedBatch, provider: Provider, partial: PartialSend, outcome: BatchOutcome
+) -> BatchOutcome:
+    """Messages went one by one and something stopped them part-way: record each message that
+    went, then let the error decide for the rest alone (retry, fail or unknown)."""
+    batch = prepared.batch
+    accepted, rejected = _split_results(partial.results)
+    with transaction.atomic():
+        if not held(batch).select_for_update().exists():
+            return BatchOutcome()
+        _mark_each(batch, prepared.delivery_ids, accepted, rejected, timezone.now())
+        rest = _record_error(batch, provider, partial.error, outcome)
+    rest.sent += len(accepted)
+    rest.failed += len(rejected)
+    return rest
+
+
+def _record_error(
+    batch: Batch, provider: Provider, error: BaseException, outcome: BatchOutcome
+) -> BatchOutcome:
+    """What the error means decides: failed for good, retry later, or outcome unknown."""
+    message = f"{type(error).__name__}: {error}"[:2000]
+    kind = provider.classify(error)
+    if kind == ErrorKind.FAILED:
+        return fail_batch(batch, message, outcome)
+    if kind == ErrorKind.REFUSED:
+        return _retry_later(batch, provider.retry_after(error), message, outcome)
+    logger.warning("Batch %s outcome unknown: %s", batch.pk, message)
+    with transaction.atomic():
+        if finish_batch(batch, Batch.Status.UNKNOWN, message):
+            Delivery.objects.filter(batch_id=batch.pk, status__in=UNDECIDED).update(
+                status=STATUS.UNKNOWN, attempts=batch.attempts, last_error=message[:500]
+            )
+            outcome.unknown = True
+    return outcome
+
+
+def fail_batch(batch: Batch, message: str, outcome: BatchOutcome) -> BatchOutcome:
+    """The provider refused the batch for good (or the send was cancelled): its undecided
+    deliveries failed."""
+    with transaction.atomic():
+        if finish_batch(batch, Batch.Status.FAILED, message):
+            outcome.failed = Delivery.objects.filter(
+                batch_id=batch.pk, status__in=UNDECIDED
+            ).update(status=STATUS.FAILED, attempts=batch.attempts, last_error=message[:500])
+    return outcome
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Seconds before retry number ``attempts``: doubling from the base, at most 5 minutes."""
+    base = float(conf.get("NEWSLETTER_RETRY_BASE_SECONDS"))
+    return min(base * (2 ** max(0, attempts - 1)), 300.0)
+
+
+def _retry_later(
+    batch: Batch, asked_wait: float, message: str, outcome: BatchOutcome
+) -> BatchOutcome:
+    """The provider did not take the batch: queue it again after a backoff, or give up (also
+    when the send was cancelled meanwhile: nobody would claim it again)."""
+    if batch.attempts >= MAX_ATTEMPTS:
+        return fail_batch(batch, message, outcome)
+    status = Dispatch.objects.values_list("status", flat=True).get(pk=batch.dispatch_id)
+    if status == Dispatch.Status.CANCELLED:
+        return fail_batch(batch, "Cancelled", outcome)
+    wait = max(asked_wait, backoff_seconds(batch.attempts))
+    with transaction.atomic():
+        if finish_batch(
+            batch,
+            Batch.Status.QUEUED,
+            message,
+            not_before=timezone.now() + datetime.timedelta(seconds=wait),
+            claim_token="",
+        ):
+            # Nobody got it: deliveries lease recovery marked unknown meanwhile wait again.
+            Delivery.objects.filter(batch_id=batch.pk, status=STATUS.UNKNOWN).update(
+                status=STATUS.QUEUED
+            )
+            outcome.retry = True
+    return outcome
