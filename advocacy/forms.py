@@ -25,15 +25,11 @@ def allow_creating_organisations(user) -> None:
 
     Wagtail calls ``form.save(commit=False)`` in two kinds of view, and only one of them saves:
 
-    - The page edit and create views (``wagtail/admin/views/pages/edit.py`` and ``create.py``)
-      save it: they call ``form.save(commit=False)`` (the create view always, the edit view
-      when the page is live) and then ``save_revision()``, which needs the organisations in
-      the database. Their ``dispatch()`` runs the ``before_edit_page`` / ``before_create_page``
-      hook, for POST as for GET, before building the form.
-    - The preview views (``wagtail/admin/views/generic/preview.py``, ``PreviewOnEdit.get``,
-      subclassed in ``pages/preview.py``) call ``form.save(commit=False)`` only to render the
-      unsaved page, each time the live preview panel refreshes while the editor types. They
-      run no hook.
+    - The page edit and create views save it: they call ``form.save(commit=False)`` and then
+      ``save_revision()``, which needs the organisations in the database. They run the
+      ``before_edit_page`` / ``before_create_page`` hook before building the form.
+    - The live preview calls ``form.save(commit=False)`` only to render the unsaved page,
+      each time the preview panel refreshes while the editor types. It runs no hook.
 
     ``commit`` cannot tell the two apart, so a hook in ``advocacy/wagtail_hooks.py`` calls
     this from ``before_edit_page`` / ``before_create_page`` on POST. The flag travels on the
@@ -123,14 +119,13 @@ class OpenLetterPageForm(WagtailAdminPageForm):
             )
         report = getattr(self, "paste_report", None)
         if report is not None:
-            from advocacy.models.letters import LetterSignatory
-
+            signatory = page._meta.get_field("signatories").related_model  # LetterSignatory
             organisations = resolve_organisations(report, create=saving)
             current = list(page.signatories.all())
             start = max((link.sort_order or 0 for link in current), default=-1) + 1
             page.signatories.add(
                 *[
-                    LetterSignatory(organisation=org, sort_order=start + offset)
+                    signatory(organisation=org, sort_order=start + offset)
                     for offset, org in enumerate(organisations)
                 ]
             )

@@ -1,1 +1,1 @@
-"""The newsletter publisher: audience, issues, rendering, dispatch and tracking."""
+"""The newsletter publisher: audience, issues (rendering once), sending and tracking."""

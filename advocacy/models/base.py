@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
-from django.utils import timezone
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
@@ -105,7 +104,3 @@ class AdvocacyPage(Page):
     def teaser_facts(self) -> str:
         """One short line of figures for cards and emails; page types override it."""
         return ""
-
-    @property
-    def is_recent(self) -> bool:
-        return self.date >= timezone.localdate() - datetime.timedelta(days=30)

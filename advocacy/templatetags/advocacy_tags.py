@@ -9,6 +9,8 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from wagtail.models import Page, Site
 
+from advocacy.models import NewsroomPage, TimelinePage
+
 register = template.Library()
 
 CURRENCY_SYMBOLS = {"CAD": "$", "USD": "$", "AUD": "$", "NZD": "$", "EUR": "€", "GBP": "£"}
@@ -70,8 +72,6 @@ def _nav_pages(request) -> dict:
     cached = getattr(request, "_advocacy_nav_pages", None)
     if cached is not None:
         return cached
-    from advocacy.models import NewsroomPage, TimelinePage
-
     site = Site.find_for_request(request)
     pages: dict[str, Page | None] = {"newsroom": None, "timeline": None}
     if site is not None:

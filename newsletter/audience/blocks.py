@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from wagtail import blocks
 
+from newsletter.audience.forms import SubscribeForm, public_list
+from newsletter.models.audience import MailingList
+
 
 def public_list_choices() -> list[tuple[str, str]]:
-    from newsletter.models import MailingList
-
     return [(ml.slug, ml.name) for ml in MailingList.objects.filter(is_public=True)]
 
 
@@ -27,8 +28,6 @@ class SubscribeFormBlock(blocks.StructBlock):
         template = "newsletter/blocks/subscribe_form.html"
 
     def get_context(self, value, parent_context=None):
-        from newsletter.audience.forms import SubscribeForm, public_list
-
         context = super().get_context(value, parent_context=parent_context)
         mailing_list = public_list(value.get("list_slug") or "")
         context["form"] = SubscribeForm(mailing_list=mailing_list) if mailing_list else None

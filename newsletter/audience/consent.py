@@ -1,13 +1,15 @@
-"""The consent wording shown beside the checkbox, versioned so each record keeps the exact text."""
+"""Consent: the wording shown beside the checkbox (versioned, so each record keeps the exact
+text), and the two-year lapse of implied consent (CASL)."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
-from django.utils import translation
+from django.utils import timezone, translation
 
 from newsletter import conf
-from newsletter.models.audience import ConsentText
+from newsletter.models.audience import ConsentText, Subscription
 from newsletter.sender import sender_identity
 
 SUPPORTED = ("en", "fr")
@@ -48,3 +50,26 @@ def consent_by_version(version: str) -> ConsentText | None:
     if not isinstance(version, str) or not _VERSION.fullmatch(version):
         return None
     return ConsentText.objects.filter(version=version).first()
+
+
+def implied_consent_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
+    """Implied consent given before this moment has lapsed (two years, CASL)."""
+    now = now or timezone.now()
+    try:
+        return now.replace(year=now.year - 2)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year - 2, day=28)
+
+
+def lapse_implied_consent(now: datetime.datetime | None = None) -> int:
+    """End open implied-consent subscriptions older than two years; return how many."""
+    now = now or timezone.now()
+    return Subscription.objects.filter(
+        consent_type=Subscription.ConsentType.IMPLIED,
+        status__in=Subscription.OPEN,
+        consented_at__lt=implied_consent_cutoff(now),
+    ).update(
+        status=Subscription.Status.UNSUBSCRIBED,
+        ended_at=now,
+        ended_how=Subscription.EndedHow.LAPSED,
+    )

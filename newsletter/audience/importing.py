@@ -37,8 +37,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from newsletter import conf
 from newsletter.audience.bulk_insert import insert_ignoring_conflicts
+from newsletter.audience.consent import implied_consent_cutoff
 from newsletter.audience.forms import MAX_NAME_LENGTH, clean_email, clean_text
-from newsletter.audience.subscriptions import implied_consent_cutoff
 from newsletter.models import ImportRun, MailingList, Subscriber, Subscription, Suppression
 from newsletter.models.audience import new_public_id
 

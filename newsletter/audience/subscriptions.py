@@ -1,8 +1,10 @@
-"""The audience rules, in one place: subscribe, confirm, unsubscribe, suppress, preferences,
-lapse of implied consent and who a send reaches.
+"""The audience rules: subscribe, confirm, unsubscribe, suppress, preferences, and who a send
+reaches.
 
 Views, the JSON API, the admin, the importer, management commands and tasks call these
-functions; nothing else changes a subscription. The rules:
+functions. Two other places end subscriptions: provider events (bounces, complaints,
+unsubscribes: :mod:`newsletter.sending.tracking`) and the lapse of implied consent
+(:func:`newsletter.audience.consent.lapse_implied_consent`). The rules:
 
 * Nobody is active before confirming: public sign-ups and preference-page additions start
   *pending* and become *active* only through the signed confirmation link.
@@ -11,7 +13,7 @@ functions; nothing else changes a subscription. The rules:
   a bounce, complaint or manual one (for those nothing is sent and nothing is recorded).
 * Suppression is absolute: :func:`audience` never includes a suppressed address, on any list.
 * Implied consent counts for two years from ``consented_at``; after that it is not in the
-  audience, and :func:`lapse_implied_consent` records the end.
+  audience, and :func:`newsletter.audience.consent.lapse_implied_consent` records the end.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from newsletter import conf
+from newsletter.audience.consent import implied_consent_cutoff
+from newsletter.audience.tasks import send_confirmation_email
 from newsletter.models import (
     ConsentText,
     MailingList,
@@ -41,8 +45,6 @@ __all__ = [
     "audience",
     "audience_count",
     "confirm",
-    "implied_consent_cutoff",
-    "lapse_implied_consent",
     "normalise_email",
     "subscribe",
     "suppress",
@@ -104,8 +106,6 @@ def suppression_for(email: str) -> Suppression | None:
 
 
 def _send_confirmation(subscription: Subscription) -> None:
-    from newsletter.audience.tasks import send_confirmation_email
-
     send_confirmation_email.enqueue(subscription.pk)
 
 
@@ -285,25 +285,6 @@ def add_manually(
         require_confirmation=require_confirmation,
     )
     return Subscriber.objects.filter(email=normalise_email(email)).first(), outcome
-
-
-def implied_consent_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
-    """Implied consent given before this moment has lapsed (two years, CASL)."""
-    now = now or timezone.now()
-    try:
-        return now.replace(year=now.year - 2)
-    except ValueError:  # 29 February
-        return now.replace(year=now.year - 2, day=28)
-
-
-def lapse_implied_consent(now: datetime.datetime | None = None) -> int:
-    """End open implied-consent subscriptions older than two years; return how many."""
-    now = now or timezone.now()
-    return Subscription.objects.filter(
-        consent_type=ConsentType.IMPLIED,
-        status__in=Subscription.OPEN,
-        consented_at__lt=implied_consent_cutoff(now),
-    ).update(status=Status.UNSUBSCRIBED, ended_at=now, ended_how=EndedHow.LAPSED)
 
 
 def audience(mailing_list: MailingList, now: datetime.datetime | None = None):

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from newsletter.audience import consent
+from newsletter.audience.confirmation import send_confirmation
+from newsletter.models import Subscription
+
 
 @task()
 def send_confirmation_email(subscription_id: int) -> bool:
     """Send the double opt-in email, if the subscription is still waiting for it."""
-    from newsletter.audience.confirmation import send_confirmation
-    from newsletter.models import Subscription
-
     subscription = (
         Subscription.objects.select_related("subscriber", "mailing_list")
         .filter(pk=subscription_id, status=Subscription.Status.PENDING)
@@ -30,6 +31,4 @@ def send_confirmation_email(subscription_id: int) -> bool:
 @task()
 def lapse_implied_consent() -> int:
     """End implied-consent subscriptions older than two years; return how many ended."""
-    from newsletter.audience.subscriptions import lapse_implied_consent as lapse
-
-    return lapse()
+    return consent.lapse_implied_consent()

@@ -8,6 +8,7 @@ class HostSiteConfig(AppConfig):
     verbose_name = "Host site"
 
     def ready(self) -> None:
+        # Imported here: the page cache's receiver needs the apps registry to be ready.
         from wagtail.signals import page_published, page_unpublished
 
         from hostsite.page_cache import invalidate

@@ -240,22 +240,34 @@ LOGGING = {
 }
 
 # --- Newsletter ---
-# Audience settings (newsletter/AUDIENCE.md). Defaults live in newsletter/conf.py.
-NEWSLETTER_CONFIRM_MAX_AGE = int(os.environ.get("NEWSLETTER_CONFIRM_MAX_AGE", 7 * 24 * 3600))
-NEWSLETTER_SUBSCRIBE_RATE = os.environ.get("NEWSLETTER_SUBSCRIBE_RATE", "10/h")
-NEWSLETTER_IMPORT_MAX_UPLOAD_SIZE = int(
-    os.environ.get("NEWSLETTER_IMPORT_MAX_UPLOAD_SIZE", 20 * 1024 * 1024)
+# Every NEWSLETTER_* default lives in newsletter/conf.py; an environment variable of the same
+# name overrides it only when it is set. NEWSLETTER_BATCH_SIZE_<PROVIDER> sets one provider's
+# recipients per call (e.g. NEWSLETTER_BATCH_SIZE_MAILGUN=500).
+_NEWSLETTER_FROM_ENV = {
+    "NEWSLETTER_CONFIRM_MAX_AGE": int,
+    "NEWSLETTER_CONFIRM_RESEND_INTERVAL": int,
+    "NEWSLETTER_SUBSCRIBE_RATE": str,
+    "NEWSLETTER_IMPORT_MAX_UPLOAD_SIZE": int,
+    "NEWSLETTER_IMPORT_BATCH_SIZE": int,
+    "NEWSLETTER_SENDER_NAME": str,
+    "NEWSLETTER_POSTAL_ADDRESS": str,
+    "NEWSLETTER_CONTACT_EMAIL": str,
+    "NEWSLETTER_BATCH_LEASE_SECONDS": int,
+    "NEWSLETTER_RETRY_BASE_SECONDS": float,
+    "NEWSLETTER_PROVIDER": str,
+}
+globals().update(
+    {
+        name: cast(os.environ[name])
+        for name, cast in _NEWSLETTER_FROM_ENV.items()
+        if name in os.environ
+    }
 )
-NEWSLETTER_SENDER_NAME = os.environ.get("NEWSLETTER_SENDER_NAME", WAGTAIL_SITE_NAME)
-NEWSLETTER_POSTAL_ADDRESS = os.environ.get("NEWSLETTER_POSTAL_ADDRESS", "")
-NEWSLETTER_CONTACT_EMAIL = os.environ.get("NEWSLETTER_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
-# Sending (README, "Sending"): recipients per provider call, the in-flight lease after which a
-# batch whose worker vanished is marked unknown, and the first retry delay (doubling).
-NEWSLETTER_BATCH_SIZES = {
+_batch_sizes = {
     key.removeprefix("NEWSLETTER_BATCH_SIZE_").lower(): int(value)
     for key, value in os.environ.items()
     if key.startswith("NEWSLETTER_BATCH_SIZE_")
 }
-NEWSLETTER_BATCH_LEASE_SECONDS = int(os.environ.get("NEWSLETTER_BATCH_LEASE_SECONDS", 300))
-NEWSLETTER_RETRY_BASE_SECONDS = float(os.environ.get("NEWSLETTER_RETRY_BASE_SECONDS", 2))
+if _batch_sizes:
+    NEWSLETTER_BATCH_SIZES = _batch_sizes
 # --- end Newsletter ---

@@ -17,6 +17,7 @@ from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from home.demo import DemoContentError
 from home.demo.content import SIGNATORIES_FILE
+from home.demo.newsletter import load_newsletter_demo
 from home.demo.organisations import load_signatory_organisations
 from home.demo.pages import (
     load_appeals,
@@ -73,8 +74,6 @@ def load_demo_content(stdout: Writer | None = None) -> dict[str, dict[str, int]]
         pages.update(load_statements(newsroom, appeals, tally))
         load_wins(newsroom, appeals, pages, tally)
         update_home(home, pages, appeals, tally)
-        from home.demo.newsletter import load_newsletter_demo
-
         load_newsletter_demo(home, letter, pages, appeals, tally)
         for obj in tally.saved:
             if ReferenceIndex.is_indexed(type(obj)):

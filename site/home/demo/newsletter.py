@@ -11,12 +11,14 @@ from wagtail.models import Page, Site
 from advocacy.models import AdvocacySettings, DonationAppeal
 from home.demo import content
 from home.demo.upsert import CREATED, EXISTING, UPDATED, Tally, _assign, upsert_page
+from newsletter.audience import subscriptions
 from newsletter.models import (
     MailingList,
     NewsletterArchivePage,
     NewsletterIssuePage,
     NewsletterSettings,
     SubscribePage,
+    Subscriber,
 )
 
 ISSUE_SLUG = "spring-2024-wins-and-the-open-letter"
@@ -172,9 +174,6 @@ def load_subscribe_page(home: Page, mailing_list: MailingList, tally: Tally) -> 
 
 def load_demo_subscribers(mailing_list: MailingList, tally: Tally) -> None:
     """A few confirmed demo subscribers (example.org addresses) so a demo send reaches someone."""
-    from newsletter.audience import subscriptions
-    from newsletter.models import Subscriber
-
     for email, name in DEMO_SUBSCRIBERS:
         if Subscriber.objects.filter(email=email).exists():
             tally.add("demo_subscribers", EXISTING)
