@@ -22,30 +22,47 @@ def _old_column_exists(schema_editor) -> bool:
     return any(column.name == OLD_COLUMN for column in columns)
 
 
-def move_default_appeal(apps, schema_editor):
-    if not _old_column_exists(schema_editor):
-        return
-    quote = schema_editor.quote_name
-    AdvocacySettings = apps.get_model("advocacy", "AdvocacySettings")
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT site_id, {quote(OLD_COLUMN)} FROM {quote(OLD_TABLE)} "
-            f"WHERE {quote(OLD_COLUMN)} IS NOT NULL"
-        )
-        for site_id, appeal_id in cursor.fetchall():
-            AdvocacySettings.objects.update_or_create(
-                site_id=site_id, defaults={"default_donation_appeal_id": appeal_id}
+class MoveDefaultAppeal(migrations.operations.base.Operation):
+    """Copy each site's old default appeal into the advocacy settings, then drop the column
+    (a database-only change: the column is in no migration state any more)."""
+
+    reversible = True
+    reduces_to_sql = False
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if not _old_column_exists(schema_editor):
+            return
+        quote = schema_editor.quote_name
+        settings_model = to_state.apps.get_model("advocacy", "AdvocacySettings")
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT site_id, {quote(OLD_COLUMN)} FROM {quote(OLD_TABLE)} "
+                f"WHERE {quote(OLD_COLUMN)} IS NOT NULL"
             )
-    # Drop the old column with Django's schema editor (SQLite rebuilds the table; PostgreSQL
-    # drops the foreign key first), described by a field the historical model no longer has.
-    NewsletterSettings = apps.get_model("newsletter", "NewsletterSettings")
-    old_field = models.ForeignKey(
-        "advocacy.DonationAppeal", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    old_field.set_attributes_from_name("default_donation_appeal")
-    old_field.model = NewsletterSettings
-    old_field.remote_field.model = apps.get_model("advocacy", "DonationAppeal")
-    schema_editor.remove_field(NewsletterSettings, old_field)
+            for site_id, appeal_id in cursor.fetchall():
+                settings_model.objects.update_or_create(
+                    site_id=site_id, defaults={"default_donation_appeal_id": appeal_id}
+                )
+        # Describe the old column in a copy of the state, so Django's schema editor drops it
+        # the way each database needs (SQLite rebuilds the table, PostgreSQL drops the key).
+        old_state = from_state.clone()
+        old_field = models.ForeignKey(
+            "advocacy.DonationAppeal", null=True, on_delete=models.SET_NULL, related_name="+"
+        )
+        old_state.add_field(
+            "newsletter", "newslettersettings", "default_donation_appeal", old_field, True
+        )
+        model = old_state.apps.get_model("newsletter", "NewsletterSettings")
+        schema_editor.remove_field(model, model._meta.get_field("default_donation_appeal"))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        pass  # the appeal stays in the advocacy settings, which the reverse step drops
+
+    def describe(self):
+        return "Move the default donation appeal from the newsletter settings"
 
 
 class Migration(migrations.Migration):
@@ -65,5 +82,5 @@ class Migration(migrations.Migration):
             ],
             options={"verbose_name": "advocacy settings"},
         ),
-        migrations.RunPython(move_default_appeal, migrations.RunPython.noop),
+        MoveDefaultAppeal(),
     ]
