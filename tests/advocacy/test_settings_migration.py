@@ -39,7 +39,8 @@ def test_each_sites_default_appeal_moves_to_the_advocacy_settings():
     saved = settings_model.objects.create(site_id=site.pk, reason="Because")
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE newsletter_newslettersettings SET default_donation_appeal_id = %s WHERE id = %s",
+            "UPDATE newsletter_newslettersettings SET default_donation_appeal_id = %s "
+            "WHERE id = %s",
             [appeal.pk, saved.pk],
         )
 
