@@ -19,7 +19,7 @@ def _columns(table: str) -> set[str]:
         return {c.name for c in connection.introspection.get_table_description(cursor, table)}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # like every such test here
 def test_each_sites_default_appeal_moves_to_the_advocacy_settings():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
