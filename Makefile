@@ -5,6 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The one public address: unsubscribe links use BASE_URL, page links the Wagtail site that
+# `make demo` points at it. Derived from HOST and PORT unless BASE_URL is set.
+BASE_URL ?= http://$(HOST):$(PORT)
+# Local development: DEBUG on unless set (it allows the development key when SECRET_KEY is unset).
+DEV_ENV := DEBUG=$${DEBUG:-1} BASE_URL=$(BASE_URL)
 
 .PHONY: demo test test-postgres lint format serve worker bench clean
 
@@ -15,23 +20,25 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## demo: install, migrate, load the demo content, create the admin login, serve on 127.0.0.1:8000
+## (elsewhere: make demo PORT=9000; the demo site follows BASE_URL, default http://HOST:PORT)
 demo: $(STAMP)
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo_content --admin-password "$${DEMO_ADMIN_PASSWORD:-change-me-demo}"
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py load_demo_content --admin-password "$${DEMO_ADMIN_PASSWORD:-change-me-demo}"
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## serve: run the development server without reloading demo content
 serve: $(STAMP)
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## worker: a background worker for sends and emails (run the web process with TASKS_BACKEND=database)
+## (exec: a SIGTERM or Ctrl-C to make reaches db_worker, which settles its batch; make waits)
 worker: $(STAMP)
-	TASKS_BACKEND=database $(PY) manage.py newsletter_resume
-	TASKS_BACKEND=database $(PY) manage.py db_worker --queue-name '*'
+	$(DEV_ENV) TASKS_BACKEND=database exec $(PY) manage.py newsletter_resume
+	$(DEV_ENV) TASKS_BACKEND=database exec $(PY) manage.py db_worker --queue-name '*' --no-reload
 
 ## test: the whole suite on SQLite (set DATABASE_URL to run it on PostgreSQL)
 test: $(STAMP)
-	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## test-postgres: the whole suite against PostgreSQL on 127.0.0.1:5432 (fresh test database)
@@ -44,7 +51,9 @@ test-postgres: $(STAMP)
 ## answer, else SQLite and local memory. One area or figure: make bench BENCH="--only send"
 bench: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
-		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(PY) -m bench.run $(BENCH)
+		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+		SECRET_KEY=$${SECRET_KEY:-benchmarks-only-key-not-for-any-deployment-0123456789} \
+		$(PY) -m bench.run $(BENCH)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -36,7 +36,11 @@ class OrganisationViewSet(SnippetViewSet):
     menu_label = "Organisations"
     list_display = ["name", "city", "province", "website"]
     list_per_page = 50
+    # Searched in the database (name or city containing the words typed), not through the
+    # search backend: Wagtail's SQLite backend can't restrict a search to some fields (every
+    # query failed with "no such column: name"), and a substring match suits names.
     search_fields = ["name", "city"]
+    search_backend_name = None
     filterset_class = OrganisationFilterSet
     ordering = ["name_key"]
 

@@ -2,7 +2,8 @@
 
     python -m bench.run                 # all figures (``make bench``)
     python -m bench.run --only send     # one area (render_issue, send, pages, webhooks,
-                                        # importing) or one figure's name; merges into latest.json
+                                        # importing, subscribe_timing) or one figure's name;
+                                        # merges into latest.json
 
 Each area runs in its own process on its own fresh database (see bench/harness.py). With
 ``DATABASE_URL`` pointing at a reachable PostgreSQL server the databases are created there
@@ -35,7 +36,7 @@ from urllib.parse import urlsplit
 from bench import harness
 from bench.harness import Result
 
-AREAS = ["render_issue", "send", "pages", "webhooks", "importing"]
+AREAS = ["render_issue", "send", "pages", "webhooks", "importing", "subscribe_timing"]
 
 
 class ForeignLoad(threading.Thread):

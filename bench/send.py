@@ -142,7 +142,10 @@ def verify_sent(server, expected: int) -> None:
 def send_command(list_slug: str, env: dict, server) -> harness.ChildRun:
     server.reset()
     result = harness.run_child(
-        harness.manage("newsletter_send", ISSUE, "--list", list_slug, "--wait"), env
+        harness.manage(
+            "newsletter_send", ISSUE, "--list", list_slug, "--wait", "--include-previous-recipients"
+        ),
+        env,
     )
     if result.returncode:
         raise RuntimeError(f"newsletter_send failed: {result.stderr[-3000:]}")
@@ -228,7 +231,16 @@ def send_phases(list_slug: str, env: dict, server) -> tuple[float, dict[str, dic
     server.reset()
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         result = harness.run_child(
-            [harness.PYTHON, "-m", "bench.send_phases", ISSUE, "--list", list_slug, "--wait"],
+            [
+                harness.PYTHON,
+                "-m",
+                "bench.send_phases",
+                ISSUE,
+                "--list",
+                list_slug,
+                "--wait",
+                "--include-previous-recipients",
+            ],
             {**env, "BENCH_PHASES_OUT": out.name},
         )
         if result.returncode:
@@ -312,7 +324,10 @@ def queries_for(list_slug: str, server) -> Counter:
 
     server.reset()
     with open(os.devnull, "w") as devnull, CaptureQueriesContext(connection) as captured:
-        call_command("newsletter_send", ISSUE, "--list", list_slug, "--wait", stdout=devnull)
+        call_command(
+            "newsletter_send", ISSUE, "--list", list_slug, "--wait",
+            "--include-previous-recipients", stdout=devnull,
+        )  # fmt: skip
     if list_slug in LISTS:
         verify_sent(server, LISTS[list_slug])
     return Counter(query_kind(q["sql"]) for q in captured.captured_queries)
@@ -415,7 +430,7 @@ def workers_run(count: int, env: dict, server) -> WorkersRun:
     server.latency = WORKERS_LATENCY
     issue = NewsletterIssuePage.objects.get(slug=ISSUE)
     dispatch = create_send(issue, [MailingList.objects.get(slug=WORKERS_LIST)])
-    freeze(dispatch)
+    freeze(dispatch, include_previous_recipients=True)
     processes = start_workers(count, env)
     try:
         wait_until_connected(count)

@@ -82,7 +82,7 @@ def send_demo_issue(server) -> list[tuple[str, str]]:
     issue = NewsletterIssuePage.objects.get(slug="spring-2024-wins-and-the-open-letter")
     with override_settings(**server.django_settings()):
         dispatch = create_send(issue, [mailing_list])
-        freeze(dispatch)
+        freeze(dispatch, include_previous_recipients=True)
         run_send(dispatch.pk)
     sent = Delivery.objects.filter(dispatch=dispatch, status="sent").select_related("batch")
     rows = [(delivery.email, delivery.message_id) for delivery in sent]

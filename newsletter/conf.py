@@ -14,10 +14,15 @@ DEFAULTS: dict[str, Any] = {
     # --- audience ---
     # Seconds a confirmation link stays valid.
     "NEWSLETTER_CONFIRM_MAX_AGE": 7 * 24 * 60 * 60,
-    # Subscribe attempts per client IP: "<count>/<s|m|h|d>".
+    # Subscribe attempts per client IP (IPv6: per /64): "<count>/<s|m|h|d>".
     "NEWSLETTER_SUBSCRIBE_RATE": "10/h",
+    # How many reverse proxies you run in front of the site. 0: the client is REMOTE_ADDR and
+    # X-Forwarded-For is ignored; n: the client is the nth address from the right of it.
+    "NEWSLETTER_TRUSTED_PROXIES": 0,
     # A pending subscriber gets at most one confirmation email per this many seconds.
     "NEWSLETTER_CONFIRM_RESEND_INTERVAL": 5 * 60,
+    # Confirmation emails one address may receive per day, whatever the lists (no mail-bombing).
+    "NEWSLETTER_CONFIRM_EMAILS_PER_DAY": 3,
     # Largest CSV the admin upload accepts, in bytes.
     "NEWSLETTER_IMPORT_MAX_UPLOAD_SIZE": 20 * 1024 * 1024,
     # Rows written per database round trip when importing.
@@ -42,8 +47,28 @@ DEFAULTS: dict[str, Any] = {
     "NEWSLETTER_BATCH_LEASE_SECONDS": 300,
     # First retry delay in seconds after a provider refused a batch (doubling, at most 300).
     "NEWSLETTER_RETRY_BASE_SECONDS": 2,
+    # Provider calls throttled in a row (HTTP 429), across batches, that pause the whole send
+    # (the reason shows on its progress page; resume when the provider allows). 0: never.
+    "NEWSLETTER_PAUSE_AFTER_THROTTLES": 5,
+    # Soft bounces (mailbox full, greylisted) in a row, over separate sends, that suppress an
+    # address; a delivery, open or click in between starts the count again. Hard bounces
+    # suppress at once.
+    "NEWSLETTER_SOFT_BOUNCE_LIMIT": 3,
     # A dotted path to a Provider class, for an email backend the app does not know.
     "NEWSLETTER_PROVIDER": "",
+    # --- headers and provider options of every bulk message ---
+    # An address that unsubscribes whoever writes to it, e.g. "unsubscribe@example.org": a
+    # "mailto:" beside the https link in List-Unsubscribe. Empty: the https link only.
+    "NEWSLETTER_UNSUBSCRIBE_MAILTO": "",
+    # The last field of Feedback-ID (Gmail's feedback loop): the same for all your sends.
+    "NEWSLETTER_FEEDBACK_ID_SENDER": "newsletter",
+    # Postmark's message stream for sends (a broadcast stream); empty: the server's default.
+    "NEWSLETTER_POSTMARK_STREAM": "broadcast",
+    # Amazon SES configuration set for sends (its event destinations); empty: none.
+    "NEWSLETTER_SES_CONFIGURATION_SET": "",
+    # --- test sends ---
+    # Test sends one user may make per hour (counted in the cache; not limited if it is down).
+    "NEWSLETTER_TEST_SENDS_PER_HOUR": 10,
 }
 
 

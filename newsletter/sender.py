@@ -10,9 +10,19 @@ from dataclasses import dataclass
 from email.utils import formataddr
 
 from django.conf import settings as django_settings
+from django.utils.translation import gettext_lazy as _
 
 from newsletter import conf
 from newsletter.models.settings import NewsletterSettings
+
+# The organisation when nothing names it: readable in a consent sentence, not a CASL identity.
+UNNAMED_ORGANISATION = "us"
+# The CASL footer's fields, as Settings > Newsletter settings labels them.
+CASL_FIELDS = {
+    "organisation": _("organisation name"),
+    "postal_address": _("postal address"),
+    "contact_email": _("contact email"),
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,27 @@ class SenderIdentity:
         name = name or self.from_name
         return formataddr((name, self.from_email)) if name else self.from_email
 
+    def missing_casl_fields(self) -> list[str]:
+        """The CASL footer fields left empty (their labels), after every fallback: a bulk or
+        test email without them must not go out."""
+        values = {
+            "organisation": "" if self.organisation == UNNAMED_ORGANISATION else self.organisation,
+            "postal_address": self.postal_address,
+            "contact_email": self.contact_email,
+        }
+        return [str(label) for key, label in CASL_FIELDS.items() if not values[key].strip()]
+
+    def casl_refusal(self) -> str:
+        """Why an email cannot go out with this identity ("" if it can): names what is missing
+        and where to fill it in."""
+        missing = self.missing_casl_fields()
+        if not missing:
+            return ""
+        return _(
+            "The footer every email must carry (CASL) is incomplete: fill in the %(fields)s in "
+            "Settings > Newsletter settings."
+        ) % {"fields": ", ".join(missing)}
+
 
 def sender_identity(site=None) -> SenderIdentity:
     """The identity of ``site`` (default: the default site), with every fallback applied."""
@@ -41,7 +72,7 @@ def sender_identity(site=None) -> SenderIdentity:
         saved.organisation_name
         or conf.get("NEWSLETTER_SENDER_NAME")
         or getattr(django_settings, "WAGTAIL_SITE_NAME", "")
-        or "us"
+        or UNNAMED_ORGANISATION
     )
     default_from = django_settings.DEFAULT_FROM_EMAIL
     return SenderIdentity(

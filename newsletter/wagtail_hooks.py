@@ -14,6 +14,7 @@ from wagtail_modeladmin.options import modeladmin_register
 from newsletter.audience.admin import AudienceGroup
 from newsletter.audience.admin_views import export_consent_records, import_view
 from newsletter.issues import admin_views as issue_admin
+from newsletter.issues.test_sends import can_send_tests
 from newsletter.models import NewsletterArchivePage, NewsletterIssuePage
 from newsletter.sending import admin_views as sending_admin
 
@@ -53,11 +54,11 @@ def sends_menu_item() -> MenuItem:
 
 @hooks.register("register_page_header_buttons")
 def issue_header_buttons(page: Page, user, view_name: str, next_url=None):
-    """On an issue: "Send a test" and (published, with the permission) "Send to lists"; on an
+    """On an issue, for those who may send: "Send a test" and (published) "Send to lists"; on an
     archive: "Start an issue from recent content"."""
     specific_class = page.specific_class
     permissions = page.permissions_for_user(user)
-    if specific_class is NewsletterIssuePage and permissions.can_edit():
+    if specific_class is NewsletterIssuePage and can_send_tests(user, page):
         yield Button(
             "Send a test",
             reverse(f"{issue_admin.URL_NAMESPACE}:test_send", args=[page.pk]),

@@ -1,10 +1,13 @@
-"""Anymail's tracking webhooks, mounted at ``/anymail/``: authenticated, and never a 500.
+"""Anymail's tracking webhooks, mounted at ``/anymail/``: authenticated, stored or retried.
 
 Every request must carry HTTP basic auth matching ``ANYMAIL_WEBHOOK_SECRET`` ("user:password"):
 otherwise it gets 401 before Anymail sees it (Anymail alone would answer 400, or accept anyone
 when no secret is set). Anymail then checks the provider's signature where it has one (e.g.
-``ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY``) and parses the events; a payload it cannot parse
-gets 400, not a server error, so a provider never retries garbage forever.
+``ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY``) and parses the events; a payload it cannot parse or
+use gets 400, not a server error, so a provider never retries garbage forever. When the
+database cannot store the events (down, locked, a missing table) the answer is 503: the
+provider keeps the events and posts them again later (events are stored once, so the ones
+already stored from that post are not stored twice). Only a 200 says "stored".
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from functools import wraps
 from anymail.urls import urlpatterns as anymail_urlpatterns
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.db import DatabaseError, DataError
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern
 from django.views.decorators.csrf import csrf_exempt
@@ -56,6 +60,12 @@ def guard(view):
             return view(request, *args, **kwargs)
         except SuspiciousOperation as error:
             return HttpResponse(f"Bad request: {error}", status=400)
+        except DataError:  # values the database refuses: a retry would be refused too
+            logger.exception("Could not store the events posted to %s", request.path)
+            return HttpResponse("Bad request: the events could not be stored.", status=400)
+        except DatabaseError:  # not stored: the provider must post them again
+            logger.exception("The database failed while storing a post to %s", request.path)
+            return HttpResponse("Not stored: please retry later.", status=503)
         except Exception:  # an unparseable payload: the provider must not retry it forever
             logger.exception("Could not process a webhook post to %s", request.path)
             return HttpResponse("Bad request: the payload could not be read.", status=400)

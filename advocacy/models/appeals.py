@@ -11,6 +11,8 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.search import index
 
+from advocacy.validators import validate_http_url
+
 
 def parse_amounts(text: str) -> list[int]:
     """Turn '25, 50, $100' into [25, 50, 100]; raise ValueError naming the bad item."""
@@ -38,7 +40,7 @@ class DonationAppeal(index.Indexed, models.Model):
     headline = models.CharField(max_length=160)
     message = RichTextField(features=["bold", "italic", "link"])
     button_label = models.CharField(max_length=40, default="Donate now")
-    button_url = models.URLField(help_text="Your donation page.")
+    button_url = models.URLField(help_text="Your donation page.", validators=[validate_http_url])
     suggested_amounts = models.CharField(
         max_length=120,
         blank=True,
@@ -55,7 +57,9 @@ class DonationAppeal(index.Indexed, models.Model):
     )
     etransfer_email = models.EmailField(blank=True, help_text="Address for Interac e-Transfer.")
     phone = models.CharField(max_length=40, blank=True, help_text="Donate by phone.")
-    mail_in_url = models.URLField(blank=True, help_text="A printable form to give by mail.")
+    mail_in_url = models.URLField(
+        blank=True, help_text="A printable form to give by mail.", validators=[validate_http_url]
+    )
 
     panels = [
         FieldPanel("name"),

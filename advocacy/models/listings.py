@@ -20,6 +20,7 @@ KINDS = {
     "win": CampaignWinPage,
 }
 KIND_LABELS = {"statement": "Statements", "letter": "Open letters", "win": "Campaign wins"}
+MAX_TOPIC_SLUG_LENGTH = 100  # taggit's Tag.slug
 
 
 def advocacy_pages_under(page: Page) -> models.QuerySet[AdvocacyPage]:
@@ -60,7 +61,8 @@ class NewsroomPage(Page):
         verbose_name = "newsroom"
 
     def filtered_pages(self, params) -> tuple[models.QuerySet[AdvocacyPage], dict]:
-        """Apply the ``kind``, ``outcome``, ``topic`` and ``year`` filters; ignore bad values."""
+        """Apply the ``kind``, ``outcome``, ``topic`` and ``year`` filters; ignore bad values
+        (a topic that can't be a tag's slug, a year that is not four ASCII digits)."""
         pages = advocacy_pages_under(self)
         active: dict[str, str] = {}
         kind = params.get("kind", "")
@@ -72,11 +74,11 @@ class NewsroomPage(Page):
             pages = pages.filter(campaignwinpage__outcome=outcome)
             active["outcome"] = outcome
         topic = params.get("topic", "")
-        if topic:
+        if topic and "\x00" not in topic and len(topic) <= MAX_TOPIC_SLUG_LENGTH:
             pages = pages.filter(topics__slug=topic)
             active["topic"] = topic
         year = params.get("year", "")
-        if year.isdigit() and len(year) == 4:
+        if year.isascii() and year.isdigit() and len(year) == 4:
             pages = pages.filter(date__year=int(year))
             active["year"] = year
         return pages, active

@@ -9,6 +9,8 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
 
+from advocacy.validators import validate_http_url
+
 PROVINCES = [
     ("AB", "Alberta"),
     ("BC", "British Columbia"),
@@ -45,7 +47,7 @@ class Organisation(index.Indexed, models.Model):
     name_key = models.CharField(max_length=255, unique=True, editable=False)
     city = models.CharField(max_length=120, blank=True)
     province = models.CharField(max_length=2, choices=PROVINCES, blank=True)
-    website = models.URLField(blank=True)
+    website = models.URLField(blank=True, validators=[validate_http_url])
 
     panels = [FieldPanel("name"), FieldPanel("city"), FieldPanel("province"), FieldPanel("website")]
     search_fields = [

@@ -19,6 +19,7 @@ from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from wagtail.admin import messages
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
@@ -104,6 +105,9 @@ class SubscriberCreateView(CreateView):
             outcomes.PENDING: "Confirmation email sent to {email}.",
             outcomes.RESENT: "Confirmation email sent to {email} again.",
             outcomes.THROTTLED: "{email} was sent a confirmation email minutes ago.",
+            outcomes.LIMITED: gettext(
+                "{email} has had today's confirmation emails: none was sent. Try again tomorrow."
+            ),
             outcomes.ACTIVE: "{email} is now subscribed to {list}.",
             outcomes.ALREADY_ACTIVE: "{email} was already subscribed to {list}.",
             outcomes.SUPPRESSED: "{email} is suppressed: nothing was added. Remove the "
@@ -144,6 +148,8 @@ EXPORT_COLUMNS = [
     "source_detail",
     "consented_at",
     "confirmed_at",
+    "confirmed_ip_address",
+    "confirmed_user_agent",
     "ip_address",
     "user_agent",
     "consent_version",
@@ -205,6 +211,8 @@ def consent_rows(params) -> Iterator[list[str]]:
                 s.source_detail,
                 s.consented_at,
                 s.confirmed_at,
+                s.confirmed_ip_address,
+                s.confirmed_user_agent,
                 s.ip_address,
                 s.user_agent,
                 s.consent_text.version if s.consent_text else "",

@@ -7,9 +7,14 @@ POST ``{"email", "name", "list", "consent": true, "language", "consent_version"}
   is new, pending, active or suppressed (no enumeration);
 * 400 ``{"status": "error", "errors": {field: [messages]}}`` for malformed input; an unknown
   or internal list gets the same "Choose a list" as a missing one;
+* 415 ``{"status": "error", "errors": {"__all__": [...]}}`` unless the body is sent as
+  ``Content-Type: application/json``;
 * 429 with ``Retry-After`` when one IP tries too often.
 
 CSRF-exempt by design: it sets no session and a sign-up only ever sends a confirmation email.
+Only ``application/json`` is accepted because any web page can make its visitors' browsers POST
+``text/plain``, form-encoded or multipart bodies to another site without asking (CORS "simple
+requests"); a JSON content type needs a CORS preflight, which this endpoint does not grant.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from newsletter.audience import ratelimit, subscriptions
+from newsletter.audience.client_address import client_details, header
 from newsletter.audience.consent import SUPPORTED, consent_by_version, current_consent
 from newsletter.audience.forms import (
     HONEYPOT_FIELD,
@@ -30,7 +37,6 @@ from newsletter.audience.forms import (
     clean_text,
     public_list,
 )
-from newsletter.audience.views import client_details, header
 from newsletter.models import MailingList, Subscription
 
 OK_MESSAGE = "Check your inbox to confirm your subscription."
@@ -40,8 +46,14 @@ def accepted() -> JsonResponse:
     return JsonResponse({"status": "ok", "message": OK_MESSAGE}, status=202)
 
 
-def bad_request(errors: dict[str, list[str]]) -> JsonResponse:
-    return JsonResponse({"status": "error", "errors": errors}, status=400)
+def bad_request(errors: dict[str, list[str]], status: int = 400) -> JsonResponse:
+    return JsonResponse({"status": "error", "errors": errors}, status=status)
+
+
+def unsupported_media_type() -> JsonResponse:
+    """415: the body must be declared as JSON (a cross-site page cannot send that unasked)."""
+    message = _("Send the body as JSON, with the header Content-Type: application/json.")
+    return bad_request({"__all__": [message]}, status=415)
 
 
 def _string(payload: dict, key: str) -> str:
@@ -117,6 +129,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                 },
             }
         )
+    if request.content_type != "application/json":
+        return unsupported_media_type()
     wait = ratelimit.retry_after(request)
     if wait is not None:
         return ratelimit.too_many_requests(request, wait, as_json=True)

@@ -1,4 +1,11 @@
-"""The confirmation email (double opt-in): plain text with an HTML alternative."""
+"""The confirmation email (double opt-in): plain text with an HTML alternative.
+
+The email does not greet anyone by name. Anyone can sign up any address, so the name field is
+the sign-up's author's text, not the recipient's: echoed into a message from us it would carry
+a stranger's words ("http://evil.example/ click here") to the victim under our sender name,
+and mail clients turn bare URLs and domains into links even in plain text, which no escaping
+prevents. Only the address, the list and our own link appear.
+"""
 
 from __future__ import annotations
 

@@ -1,13 +1,26 @@
-"""A per-IP fixed-window rate limit for subscribe attempts, kept in the default cache.
+"""A per-client fixed-window rate limit for subscribe attempts, kept in the default cache.
 
-The client is ``REMOTE_ADDR``: behind a reverse proxy, make the proxy (or the WSGI server) set it
-to the visitor's address, otherwise every visitor shares one budget. With several web processes
-use a shared cache (``REDIS_URL``); the local-memory cache counts per process.
+* The client is :func:`newsletter.audience.client_address.client_ip`: ``REMOTE_ADDR``, or the
+  address ``NEWSLETTER_TRUSTED_PROXIES`` points to in ``X-Forwarded-For`` behind proxies.
+* An IPv6 client is counted per /64 (one home or phone usually gets a whole /64, so counting
+  single addresses would let one visitor rotate through billions of them).
+* With several web processes use a shared cache (``REDIS_URL``); the local-memory cache counts
+  per process.
+* If the cache cannot be reached the limit **fails open**: requests go through uncounted. A
+  subscribe form that refuses everyone during a Redis outage loses real sign-ups, while what an
+  abuser gains is small: nobody becomes active without clicking the emailed link, and
+  confirmation emails per address are limited in the database
+  (``NEWSLETTER_CONFIRM_EMAILS_PER_DAY``), which works with or without the cache. One warning
+  is logged per outage (per process), and the cache is tried again at most every
+  :data:`CACHE_RETRY_SECONDS`, so a cache that hangs does not slow every request.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import math
+import threading
 import time
 
 from django.core.cache import cache
@@ -15,8 +28,57 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 
 from newsletter import conf
+from newsletter.audience.client_address import client_ip
+
+logger = logging.getLogger(__name__)
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+IPV6_PREFIX = 64
+# While the cache is unreachable, try it again at most this often (seconds, per process).
+CACHE_RETRY_SECONDS = 30.0
+
+
+class CacheHealth:
+    """Whether the cache answered last time; logs when an outage starts and when it ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.down = False
+        self.retry_at = 0.0
+
+    def skip(self) -> bool:
+        """True while the cache is known to be down and it is not yet time to try again."""
+        return self.down and time.monotonic() < self.retry_at
+
+    def failed(self, exc: Exception) -> None:
+        with self._lock:
+            self.retry_at = time.monotonic() + CACHE_RETRY_SECONDS
+            if self.down:
+                return
+            self.down = True
+        logger.warning(
+            "Subscribe rate limit is off: the cache cannot be reached (%s: %s). Sign-ups are "
+            "let through uncounted until it answers again.",
+            type(exc).__name__,
+            exc,
+        )
+
+    def answered(self) -> None:
+        if not self.down:
+            return
+        with self._lock:
+            was_down, self.down = self.down, False
+        if was_down:
+            logger.warning("Subscribe rate limit is back on: the cache answers again.")
+
+    def reset(self) -> None:
+        """Forget any outage (tests)."""
+        with self._lock:
+            self.down = False
+            self.retry_at = 0.0
+
+
+cache_health = CacheHealth()
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -25,21 +87,44 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), PERIODS[unit.strip().lower()[:1] or "h"]
 
 
+def client_key(request: HttpRequest) -> str:
+    """Whom to count: the IPv4 address, or the IPv6 /64 network."""
+    ip = client_ip(request)
+    if ip is None:
+        return "unknown"
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_PREFIX}", strict=False))
+    return str(ip)
+
+
+def _count(key: str, timeout: int) -> int:
+    """Add one to the counter at ``key`` and return it (raises if the cache is down)."""
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=timeout)
+        return 1
+
+
 def retry_after(request: HttpRequest, scope: str = "subscribe") -> int | None:
-    """Count one attempt; return the seconds to wait if over the limit, else ``None``."""
+    """Count one attempt; return the seconds to wait if over the limit, else ``None``.
+
+    Never raises because of the cache: when it is unreachable the attempt is let through.
+    """
     limit, period = parse_rate(conf.get("NEWSLETTER_SUBSCRIBE_RATE"))
     now = time.time()
     window = int(now // period)
-    ip = request.META.get("REMOTE_ADDR") or "unknown"
-    key = f"newsletter:rate:{scope}:{ip}:{window}"
-    if cache.add(key, 1, timeout=period + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=period + 1)
-            count = 1
+    key = f"newsletter:rate:{scope}:{client_key(request)}:{window}"
+    if cache_health.skip():
+        return None
+    try:
+        count = _count(key, period + 1)
+    except Exception as exc:  # any backend's connection error: fail open (module docstring)
+        cache_health.failed(exc)
+        return None
+    cache_health.answered()
     if count <= limit:
         return None
     return max(1, math.ceil((window + 1) * period - now))

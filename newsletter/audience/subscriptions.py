@@ -7,7 +7,12 @@ unsubscribes: :mod:`newsletter.sending.tracking`) and the lapse of implied conse
 (:func:`newsletter.audience.consent.lapse_implied_consent`). The rules:
 
 * Nobody is active before confirming: public sign-ups and preference-page additions start
-  *pending* and become *active* only through the signed confirmation link.
+  *pending* and become *active* only through the signed confirmation link. Signing up again
+  while pending re-sends the email but keeps the first consent record (when, how, where, the
+  wording shown); the confirming click's time, IP address and browser are recorded beside it.
+* One address gets at most ``NEWSLETTER_CONFIRM_EMAILS_PER_DAY`` confirmation emails a day,
+  whatever the lists (counted on the subscriber, in the database): beyond that nothing is
+  sent or recorded, and the public answer is the same.
 * Re-subscribing after unsubscribing starts a new pending record and a new confirmation; the old
   record stays as history. Confirming lifts an "unsubscribed from everything" suppression, never
   a bounce, complaint or manual one (for those nothing is sent and nothing is recorded).
@@ -66,6 +71,7 @@ class Outcome(enum.StrEnum):
     PENDING = "pending"  # a new pending subscription; confirmation email sent
     RESENT = "resent"  # still pending; confirmation email sent again
     THROTTLED = "throttled"  # still pending; an email was sent moments ago, none sent now
+    LIMITED = "limited"  # the address had its confirmation emails for the day: nothing done
     ALREADY_ACTIVE = "already_active"
     SUPPRESSED = "suppressed"  # bounce, complaint or manual suppression: nothing done
     ACTIVE = "active"  # now active (confirmed, or added by import/admin without confirmation)
@@ -109,6 +115,41 @@ def _send_confirmation(subscription: Subscription) -> None:
     send_confirmation_email.enqueue(subscription.pk)
 
 
+def _take_confirmation_email(subscriber: Subscriber, now: datetime.datetime) -> bool:
+    """Count one confirmation email to ``subscriber`` if today's allowance has room.
+
+    The caller holds the subscriber's row lock. A window opens with the first email and lasts
+    a day; at most ``NEWSLETTER_CONFIRM_EMAILS_PER_DAY`` emails go out in it.
+    """
+    started = subscriber.confirmation_window_started_at
+    if started is None or now - started >= datetime.timedelta(days=1):
+        subscriber.confirmation_window_started_at = now
+        subscriber.confirmation_emails_in_window = 0
+    if subscriber.confirmation_emails_in_window >= conf.get("NEWSLETTER_CONFIRM_EMAILS_PER_DAY"):
+        return False
+    subscriber.confirmation_emails_in_window += 1
+    subscriber.save(
+        update_fields=["confirmation_window_started_at", "confirmation_emails_in_window"]
+    )
+    return True
+
+
+def _activate_at_once(
+    subscriber: Subscriber,
+    mailing_list: MailingList,
+    current: Subscription | None,
+    fields: dict,
+) -> Outcome:
+    """Admin only: record an active subscription without a confirmation email."""
+    if current is not None:
+        for key, value in fields.items():
+            setattr(current, key, value)
+        current.save()
+    else:
+        Subscription.objects.create(subscriber=subscriber, mailing_list=mailing_list, **fields)
+    return Outcome.ACTIVE
+
+
 def subscribe(
     email: str,
     mailing_list: MailingList,
@@ -130,9 +171,11 @@ def subscribe(
         suppression = Suppression.objects.filter(email=address).first()
         if suppression and suppression.reason != Reason.UNSUBSCRIBED_ALL:
             return Outcome.SUPPRESSED
-        subscriber, _ = Subscriber.objects.get_or_create(
+        Subscriber.objects.get_or_create(
             email=address, defaults={"name": name[:200], "language": language}
         )
+        # Locked: concurrent sign-ups for one address count their emails one at a time.
+        subscriber = Subscriber.objects.select_for_update().get(email=address)
         current = (
             Subscription.objects.select_for_update()
             .filter(subscriber=subscriber, mailing_list=mailing_list, status__in=Subscription.OPEN)
@@ -144,23 +187,17 @@ def subscribe(
             if suppression is not None:
                 return Outcome.SUPPRESSED  # lifting "unsubscribed from everything" needs them
             fields = consent.fields(now) | {"status": Status.ACTIVE, "confirmed_at": None}
-            if current is not None:
-                for key, value in fields.items():
-                    setattr(current, key, value)
-                current.save()
-            else:
-                Subscription.objects.create(
-                    subscriber=subscriber, mailing_list=mailing_list, **fields
-                )
-            return Outcome.ACTIVE
+            return _activate_at_once(subscriber, mailing_list, current, fields)
+        interval = datetime.timedelta(seconds=conf.get("NEWSLETTER_CONFIRM_RESEND_INTERVAL"))
+        sent_at = current.confirmation_sent_at if current is not None else None
+        if sent_at is not None and now - sent_at < interval:
+            return Outcome.THROTTLED
+        if not _take_confirmation_email(subscriber, now):
+            return Outcome.LIMITED
         if current is not None:
-            interval = datetime.timedelta(seconds=conf.get("NEWSLETTER_CONFIRM_RESEND_INTERVAL"))
-            if current.confirmation_sent_at and now - current.confirmation_sent_at < interval:
-                return Outcome.THROTTLED
-            for key, value in consent.fields(now).items():
-                setattr(current, key, value)
+            # The first sign-up's consent record stays as it was: only the email is sent again.
             current.confirmation_sent_at = now
-            current.save()
+            current.save(update_fields=["confirmation_sent_at"])
             outcome = Outcome.RESENT
         else:
             try:
@@ -179,8 +216,13 @@ def subscribe(
     return outcome
 
 
-def confirm(subscription: Subscription) -> Outcome:
-    """Activate a pending subscription (the owner clicked the signed link)."""
+def confirm(
+    subscription: Subscription, *, ip_address: str | None = None, user_agent: str = ""
+) -> Outcome:
+    """Activate a pending subscription (the owner clicked the signed link).
+
+    ``ip_address`` and ``user_agent`` are the confirming click's, kept beside the sign-up's.
+    """
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
         if subscription.status == Status.ACTIVE:
@@ -189,7 +231,11 @@ def confirm(subscription: Subscription) -> Outcome:
             return Outcome.ENDED
         subscription.status = Status.ACTIVE
         subscription.confirmed_at = timezone.now()
-        subscription.save(update_fields=["status", "confirmed_at"])
+        subscription.confirmed_ip_address = ip_address or None
+        subscription.confirmed_user_agent = user_agent[:400]
+        subscription.save(
+            update_fields=["status", "confirmed_at", "confirmed_ip_address", "confirmed_user_agent"]
+        )
         Suppression.objects.filter(
             email=subscription.subscriber.email, reason=Reason.UNSUBSCRIBED_ALL
         ).delete()

@@ -3,15 +3,15 @@
 * Subscribing answers with the same redirect whether the address is new, pending, active or
   suppressed, so nobody can learn who is subscribed.
 * The confirmation link shows a page with a button; only the POST confirms, because mail
-  scanners open (GET) links in incoming mail.
+  scanners open (GET) links in incoming mail. The click's IP address and browser are recorded.
+* The client's address comes from :mod:`newsletter.audience.client_address` (behind proxies:
+  ``NEWSLETTER_TRUSTED_PROXIES``), for the rate limit and the consent records alike.
 * The unsubscribe URL answers RFC 8058 one-click POSTs with no login, no CSRF token and no
   confirmation page; GET shows a page with one button and the preference centre.
 * Forged, tampered or expired tokens get a clear 400 page and change nothing.
 """
 
 from __future__ import annotations
-
-import ipaddress
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from newsletter import conf
 from newsletter.audience import ratelimit, subscriptions
+from newsletter.audience.client_address import client_details, header
 from newsletter.audience.consent import current_consent
 from newsletter.audience.forms import PreferencesForm, SubscribeForm, list_by_slug, public_list
 from newsletter.audience.tokens import (
@@ -35,21 +36,6 @@ from newsletter.audience.tokens import (
 from newsletter.models import MailingList, Subscriber, Subscription
 
 INVALID_LINK = "This link is not valid"
-
-
-def header(request: HttpRequest, name: str, max_length: int) -> str:
-    """A request header as safe text for the records (printable characters, bounded)."""
-    value = str(request.META.get(name, ""))[: max_length * 2]
-    return "".join(ch for ch in value if ch.isprintable())[:max_length]
-
-
-def client_details(request: HttpRequest) -> dict:
-    """Where the consent came from: IP address and browser, as the records keep them."""
-    try:
-        ip = str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
-    except ValueError:
-        ip = None
-    return {"ip_address": ip, "user_agent": header(request, "HTTP_USER_AGENT", 400)}
 
 
 def invalid_link(request: HttpRequest, *, expired: bool = False) -> HttpResponse:
@@ -139,7 +125,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET" and subscription.status == Subscription.Status.PENDING:
         return TemplateResponse(request, "newsletter/confirm.html", context)
     if request.method == "POST":
-        subscriptions.confirm(subscription)
+        subscriptions.confirm(subscription, **client_details(request))
     context["preferences_token"] = subscriber_token(subscription.subscriber)
     return TemplateResponse(request, "newsletter/confirmed.html", context)
 

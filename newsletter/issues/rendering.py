@@ -14,7 +14,7 @@ and the sending engine):
 Personal values are merge tags (:mod:`newsletter.issues.merge_tags`), filled per recipient
 by string replacement, so a send renders once however many people receive it. Renders of a
 saved revision are cached, keyed by revision and by everything outside it that appears in
-the email.
+the email; a cache that can't be reached means rendering uncached (:class:`RenderCache`).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from newsletter.sender import SenderIdentity, sender_identity
 CACHE_SECONDS = 24 * 60 * 60
 TEMPLATE_VERSION = "2"  # bump when email templates change, to drop cached renders
 
+logger = logging.getLogger(__name__)
 logging.getLogger("cssutils").setLevel(logging.CRITICAL)
 
 
@@ -132,6 +133,52 @@ def _cache_key(issue, revision_id: int, sender: SenderIdentity, context: EmailCo
     return f"newsletter:render:{issue.pk}:{revision_id}:{fingerprint}"
 
 
+class RenderCache:
+    """The cache of rendered revisions, which never fails a render.
+
+    The default cache may be a server (Redis) that can't be reached, and the host may not wrap
+    it: any error from it counts as a miss (or a write not made), so the issue renders uncached.
+    One warning is logged when the cache starts failing and one when it answers again.
+    """
+
+    def __init__(self) -> None:
+        self.failing = False
+
+    def get(self, key: str) -> RenderedIssue | None:
+        try:
+            value = cache.get(key)
+        except Exception as error:  # any backend's connection error
+            self._failed(error)
+            return None
+        self._answered()
+        return value
+
+    def set(self, key: str, rendered: RenderedIssue) -> None:
+        try:
+            cache.set(key, rendered, CACHE_SECONDS)
+        except Exception as error:  # any backend's connection error
+            self._failed(error)
+            return
+        self._answered()
+
+    def _failed(self, error: Exception) -> None:
+        if not self.failing:
+            self.failing = True
+            logger.warning(
+                "Newsletter render cache unavailable (%s: %s): rendering issues uncached.",
+                type(error).__name__,
+                error,
+            )
+
+    def _answered(self) -> None:
+        if self.failing:
+            self.failing = False
+            logger.warning("Newsletter render cache answers again.")
+
+
+render_cache = RenderCache()
+
+
 def render_issue(issue, *, revision_id: int | None = None) -> RenderedIssue:
     """Render ``issue`` (a NewsletterIssuePage, saved or not) to a :class:`RenderedIssue`.
 
@@ -143,7 +190,7 @@ def render_issue(issue, *, revision_id: int | None = None) -> RenderedIssue:
     sender = sender_identity(site)
     context = EmailContext(site=site, base_url=conf.base_url())
     key = _cache_key(issue, revision_id, sender, context) if revision_id else None
-    if key and (cached := cache.get(key)) is not None:
+    if key and (cached := render_cache.get(key)) is not None:
         return cached
     body_mjml, body_text = _render_blocks(issue, context)
     data = {**_issue_context(issue, sender), "body_mjml": body_mjml, "body_text": body_text}
@@ -157,7 +204,7 @@ def render_issue(issue, *, revision_id: int | None = None) -> RenderedIssue:
         reply_to=issue.reply_to or sender.reply_to,
     )
     if key:
-        cache.set(key, rendered, CACHE_SECONDS)
+        render_cache.set(key, rendered)
     return rendered
 
 

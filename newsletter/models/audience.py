@@ -75,6 +75,10 @@ class Subscriber(models.Model):
         help_text="Random id used (signed) in unsubscribe and preference links.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # At most NEWSLETTER_CONFIRM_EMAILS_PER_DAY confirmation emails per day, whatever the list:
+    # how many were sent since the day's window opened (kept here, so it holds without a cache).
+    confirmation_window_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    confirmation_emails_in_window = models.PositiveSmallIntegerField(default=0, editable=False)
 
     panels = [FieldPanel("email", read_only=True), FieldPanel("name"), FieldPanel("language")]
 
@@ -193,6 +197,12 @@ class Subscription(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
+    confirmed_ip_address = models.GenericIPAddressField(
+        null=True, blank=True, help_text="Where the confirming click came from."
+    )
+    confirmed_user_agent = models.CharField(
+        max_length=400, blank=True, help_text="The browser of the confirming click."
+    )
     consent_text = models.ForeignKey(
         ConsentText, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

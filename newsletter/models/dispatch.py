@@ -140,7 +140,10 @@ class Delivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
-    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)  # hard, or refused by the provider
+    # A temporary failure (mailbox full, greylisted): it does not end the timeline, and only
+    # NEWSLETTER_SOFT_BOUNCE_LIMIT of them in a row, over separate sends, suppress the address.
+    soft_bounced_at = models.DateTimeField(null=True, blank=True)
     complained_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django_tasks import default_task_backend
 from wagtail.log_actions import log
@@ -19,7 +20,13 @@ from newsletter.admin_access import permission_required
 from newsletter.issues.blocks import RenderError
 from newsletter.models import Dispatch, MailingList, NewsletterIssuePage
 from newsletter.sending import control
-from newsletter.sending.freeze import SendError, audience_of, create_send
+from newsletter.sending.freeze import (
+    PreviousRecipients,
+    SendError,
+    audience_of,
+    create_send,
+    previous_recipients,
+)
 from newsletter.sending.progress import funnel, progress
 from newsletter.sending.tasks import start_scheduled
 
@@ -47,6 +54,9 @@ class SendForm(forms.Form):
         label="Send at",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+    # On the review step, when some of the audience already received the issue in an earlier
+    # send: they are left out unless this is ticked.
+    include_previous_recipients = forms.BooleanField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,9 +99,15 @@ def send_view(request: HttpRequest, page_id: int) -> HttpResponse:
     }
     if request.method == "POST" and form.is_valid():
         lists = list(form.cleaned_data["lists"])
-        audience = audience_of(lists).count()
-        if "confirm" not in request.POST:  # step 2: review before anything is sent
-            context.update(review=True, audience=audience, lists=lists)
+        previous = previous_recipients(issue, lists)
+        include_previous = bool(previous.count and form.cleaned_data["include_previous_recipients"])
+        audience = audience_of(lists).count() - (0 if include_previous else previous.count)
+        # Step 2, and again after an error: review before anything is sent.
+        context.update(review=True, audience=audience, lists=lists, previous=previous)
+        if "confirm" not in request.POST:
+            return TemplateResponse(request, "newsletter/admin/send.html", context)
+        if not audience and previous.count:
+            form.add_error(None, nobody_new_message(previous))
             return TemplateResponse(request, "newsletter/admin/send.html", context)
         scheduled = (
             form.cleaned_data["scheduled_for"] if form.cleaned_data["when"] == "later" else None
@@ -102,18 +118,27 @@ def send_view(request: HttpRequest, page_id: int) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             if scheduled:
-                start_scheduled.using(run_after=scheduled).enqueue(send.pk)
+                start_scheduled.using(run_after=scheduled).enqueue(send.pk, include_previous)
                 messages.success(
                     request,
                     f"Scheduled for {timezone.localtime(scheduled):%-d %B %Y, %H:%M} "
                     f"({timezone.get_current_timezone_name()}).",
                 )
             else:
-                control.start(send)
+                control.start(send, include_previous_recipients=include_previous)
             log(instance=issue, action="newsletter.send", user=request.user,
-                data={"send": send.pk, "lists": [m.slug for m in lists]})  # fmt: skip
+                data={"send": send.pk, "lists": [m.slug for m in lists],
+                      "include_previous_recipients": include_previous})  # fmt: skip
             return redirect(f"{URL_NAMESPACE}:detail", send.pk)
     return TemplateResponse(request, "newsletter/admin/send.html", context)
+
+
+def nobody_new_message(previous: PreviousRecipients) -> str:
+    """Everyone on the chosen lists already received the issue: nothing to send."""
+    return gettext(
+        "Nobody to send to: the issue was %(previously)s, everyone these lists reach now. "
+        "To send it to them again, tick the box below."
+    ) % {"previously": previous.describe()}
 
 
 def _rate_and_eta(send: Dispatch, counts: dict[str, int]) -> tuple[float, float | None]:
@@ -166,6 +191,8 @@ def send_state(send: Dispatch) -> dict:
         "unknown_batches": unknown_batches,
         "actions": allowed_actions(send.status, unknown_batches),
         "finished": finished,
+        # Why the send paused itself (provider trouble); "" when an operator paused it.
+        "pause_reason": send.last_error if send.status == Dispatch.Status.PAUSED else "",
     }
 
 

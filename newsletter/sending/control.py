@@ -15,9 +15,10 @@ from newsletter.sending.tasks import send_batches
 STATUS = Delivery.Status
 
 
-def start(send: Dispatch, workers: int = 1) -> int:
-    """Freeze the send and queue ``workers`` background tasks to send it."""
-    total = freeze(send)
+def start(send: Dispatch, workers: int = 1, *, include_previous_recipients: bool = False) -> int:
+    """Freeze the send and queue ``workers`` background tasks to send it. People an earlier
+    send of the issue reached are left out unless ``include_previous_recipients``."""
+    total = freeze(send, include_previous_recipients=include_previous_recipients)
     if total:
         for _ in range(max(1, workers)):
             send_batches.enqueue(send.pk)
@@ -25,13 +26,16 @@ def start(send: Dispatch, workers: int = 1) -> int:
 
 
 def set_paused(send: Dispatch, paused: bool) -> bool:
-    """Pause a sending send (batches in flight finish) or resume a paused one."""
+    """Pause a sending send (batches in flight finish) or resume a paused one. Either clears
+    the reason a send paused itself (``last_error``, see :func:`outcomes.pause_send`)."""
     old, new = (
         (Dispatch.Status.SENDING, Dispatch.Status.PAUSED)
         if paused
         else (Dispatch.Status.PAUSED, Dispatch.Status.SENDING)
     )
-    changed = bool(Dispatch.objects.filter(pk=send.pk, status=old).update(status=new))
+    changed = bool(
+        Dispatch.objects.filter(pk=send.pk, status=old).update(status=new, last_error="")
+    )
     if changed and not paused:
         send_batches.enqueue(send.pk)
     return changed

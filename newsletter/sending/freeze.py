@@ -4,19 +4,27 @@
 and text (with merge tags) on a send (a :class:`~newsletter.models.Dispatch`). :func:`freeze`
 writes one batch per provider call and one delivery per recipient (active, consent valid, not
 suppressed) in one transaction; people who subscribe later are not included.
+
+Never twice across sends: the audience leaves out everyone an earlier send of the same issue
+reached (:func:`received_earlier`), unless the operator chose to include them
+(``include_previous_recipients``); :func:`previous_recipients` says how many and when, before
+anything is sent. A send whose sender lacks a CASL footer field is refused by :func:`create_send`.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.core.mail import get_connection
 from django.db import OperationalError, transaction
 from django.db import connection as db_connection
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.text import get_text_list
+from django.utils.translation import gettext, ngettext
 
 from newsletter.audience.subscriptions import audience
 from newsletter.issues.rendering import render_revision
@@ -26,6 +34,12 @@ from newsletter.sending import sql
 from newsletter.sending.providers import provider_for
 
 NOT_STARTED = (Dispatch.Status.DRAFT, Dispatch.Status.SCHEDULED)
+# An earlier send is still going: its queued deliveries are about to be sent.
+UNDER_WAY = (Dispatch.Status.SENDING, Dispatch.Status.PAUSED)
+# A delivery that reached someone, or is about to (queued), or may have (unknown).
+REACHED = (Delivery.Status.SENT, Delivery.Status.UNKNOWN, Delivery.Status.QUEUED)
+# Concurrent freezes of sends of one issue: tries before giving up (see freeze()).
+FREEZE_TRIES = 3
 
 
 class SendError(Exception):
@@ -44,6 +58,81 @@ def audience_of(mailing_lists: Iterable[MailingList]) -> QuerySet[Subscriber]:
     return combined.distinct().order_by("pk")
 
 
+def received_earlier(issue_id: int, send_id: int | None = None) -> Q | None:
+    """A filter on subscribers: reached by another send of the issue (by person or by
+    address), their delivery sent or unknown, or still queued in a send under way (about to
+    be sent). None when the issue has no other send (nothing to leave out, no cost).
+
+    Two ``EXISTS`` subqueries, each answered by a unique index of the delivery table
+    ((send, subscriber) and (send, address)), so the freeze stays one ``INSERT ... SELECT``.
+    """
+    others = Dispatch.objects.filter(issue_id=issue_id).exclude(pk=send_id)
+    rows = list(others.values_list("pk", "status"))
+    if not rows:
+        return None
+    earlier = [pk for pk, _status in rows]
+    under_way = [pk for pk, status in rows if status in UNDER_WAY]
+    return _among(
+        Delivery.objects.filter(
+            Q(dispatch_id__in=earlier, status__in=[Delivery.Status.SENT, Delivery.Status.UNKNOWN])
+            | Q(dispatch_id__in=under_way, status=Delivery.Status.QUEUED)
+        )
+    )
+
+
+def _among(deliveries: QuerySet[Delivery]) -> Q:
+    """A filter on subscribers: one of ``deliveries`` is theirs, by person or by address."""
+    return Q(Exists(deliveries.filter(subscriber_id=OuterRef("pk")))) | Q(
+        Exists(deliveries.filter(email=OuterRef("email")))
+    )
+
+
+@dataclass
+class PreviousRecipients:
+    """People an audience would reach who already received the issue in an earlier send."""
+
+    count: int = 0
+    dates: list[datetime.date] = field(default_factory=list)  # those sends' start dates
+
+    def describe(self) -> str:
+        """E.g. "already received by 3,004 people on 30 Nov" ("" when nobody)."""
+        if not self.count:
+            return ""
+        today = timezone.localdate()
+        days = [
+            formats.date_format(day, "j M" if day.year == today.year else "j M Y")
+            for day in self.dates
+        ]
+        text = ngettext(
+            "already received by %(count)s person", "already received by %(count)s people",
+            self.count,
+        ) % {"count": f"{self.count:,}"}  # fmt: skip
+        if days:
+            text += " " + gettext("on %(dates)s") % {"dates": get_text_list(days, gettext("and"))}
+        return text
+
+
+def previous_recipients(
+    issue, mailing_lists: Iterable[MailingList], send_id: int | None = None
+) -> PreviousRecipients:
+    """How many of the lists' audience (now) an earlier send of ``issue`` reached, and when
+    those sends started: what a new send leaves out unless told to include them."""
+    condition = received_earlier(issue.pk, send_id)
+    if condition is None:
+        return PreviousRecipients()
+    audience = audience_of(mailing_lists)
+    count = audience.filter(condition).count()
+    if not count:
+        return PreviousRecipients()
+    dates = set()
+    earlier = Dispatch.objects.filter(issue_id=issue.pk, started_at__isnull=False)
+    for pk, started_at in earlier.exclude(pk=send_id).values_list("pk", "started_at"):
+        reached = Delivery.objects.filter(dispatch_id=pk, status__in=REACHED)
+        if audience.filter(_among(reached)).exists():
+            dates.add(timezone.localdate(started_at))
+    return PreviousRecipients(count, sorted(dates))
+
+
 def create_send(
     issue,
     mailing_lists: Iterable[MailingList],
@@ -51,12 +140,20 @@ def create_send(
     user=None,
     scheduled_for: datetime.datetime | None = None,
 ) -> Dispatch:
-    """Snapshot the issue's published revision for sending to ``mailing_lists``."""
+    """Snapshot the issue's published revision for sending to ``mailing_lists``.
+
+    Refused (:class:`SendError`) without a list, an unpublished issue, or a sender whose CASL
+    footer lacks a field (:meth:`SenderIdentity.missing_casl_fields`), before anything is
+    stored. Who is left out as having received the issue already is decided by the freeze
+    (``include_previous_recipients`` of :func:`freeze`)."""
     mailing_lists = list(mailing_lists)
     if not mailing_lists:
         raise SendError("Choose at least one list.")
     if not issue.live or issue.live_revision_id is None:
         raise SendError("Publish the issue before sending it: the published version is sent.")
+    sender = sender_identity(issue.get_site())
+    if refusal := sender.casl_refusal():
+        raise SendError(refusal)
     rendered = render_revision(issue, latest=False)
     provider = provider_for(get_connection())
     send = Dispatch.objects.create(
@@ -64,7 +161,7 @@ def create_send(
         revision_id=issue.live_revision_id,
         status=Dispatch.Status.SCHEDULED if scheduled_for else Dispatch.Status.DRAFT,
         subject=rendered.subject,
-        from_email=sender_identity(issue.get_site()).from_address(rendered.sender_name),
+        from_email=sender.from_address(rendered.sender_name),
         reply_to=rendered.reply_to,
         html=rendered.html,
         text=rendered.text,
@@ -77,8 +174,12 @@ def create_send(
     return send
 
 
-def freeze(send: Dispatch) -> int:
+def freeze(send: Dispatch, *, include_previous_recipients: bool = False) -> int:
     """Write the batches and one delivery per recipient, then mark the send sending.
+
+    Everyone an earlier send of the same issue reached is left out (:func:`received_earlier`)
+    unless ``include_previous_recipients``. Sends of one issue freeze one at a time (each
+    locks all the issue's sends), so two started at once cannot both reach someone.
 
     The deliveries are copied inside the database by one ``INSERT ... SELECT`` from the
     audience query (:func:`newsletter.sending.sql.copy_audience`), so freezing 100,000
@@ -89,30 +190,40 @@ def freeze(send: Dispatch) -> int:
     audience and copying it see the same snapshot: under READ COMMITTED someone who became
     eligible in between would shift the numbering and push the last recipient out of the batches.
     (SQLite's transaction sees one snapshot anyway.) Two freezes of one send at once: the
-    second waits for the first, then returns its total.
+    second waits for the first, then returns its total; a freeze of another send of the issue
+    that waited for one that committed meanwhile starts again, on a snapshot that sees it.
     """
     one_snapshot = db_connection.vendor == "postgresql" and not db_connection.in_atomic_block
-    try:
-        return _freeze(send.pk, one_snapshot)
-    except OperationalError:  # REPEATABLE READ: the row changed while we waited for its lock
-        current = Dispatch.objects.get(pk=send.pk)
-        if not one_snapshot or current.status in NOT_STARTED:
-            raise
-        return current.total
+    tries = 1
+    while True:
+        try:
+            return _freeze(send.pk, one_snapshot, include_previous_recipients)
+        except OperationalError:  # REPEATABLE READ: a row changed while we waited for its lock
+            current = Dispatch.objects.get(pk=send.pk)
+            if one_snapshot and current.status not in NOT_STARTED:
+                return current.total
+            if not one_snapshot or tries == FREEZE_TRIES:
+                raise
+            tries += 1
 
 
-def _freeze(send_id: int, one_snapshot: bool) -> int:
+def _freeze(send_id: int, one_snapshot: bool, include_previous_recipients: bool) -> int:
     with transaction.atomic():
         if one_snapshot:
             with db_connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        send = Dispatch.objects.select_for_update().get(pk=send_id)
+        issue_id = Dispatch.objects.values_list("issue_id", flat=True).get(pk=send_id)
+        # Every send of the issue, in one order (no deadlock): another send's freeze waits.
+        list(Dispatch.objects.select_for_update().filter(issue_id=issue_id).order_by("pk"))
+        send = Dispatch.objects.get(pk=send_id)
         if send.status not in NOT_STARTED:
             return send.total
         size = send.batch_size
-        recipients = audience_of(send.mailing_lists.all()).values(
-            recipient_id=F("pk"), recipient_email=F("email")
-        )
+        audience = audience_of(send.mailing_lists.all())
+        condition = None if include_previous_recipients else received_earlier(issue_id, send_id)
+        if condition is not None:
+            audience = audience.exclude(condition)
+        recipients = audience.values(recipient_id=F("pk"), recipient_email=F("email"))
         expected = recipients.count()
         batches = Batch.objects.bulk_create(
             [Batch(dispatch=send, number=n, size=0) for n in range((expected + size - 1) // size)]

@@ -5,17 +5,26 @@ that never opened) -> queued again with backoff, honouring ``Retry-After``. Refu
 (other 4xx) -> failed. Anything where the provider may have taken the message (connection
 dropped after sending, an unreadable answer) -> **unknown**, never re-sent automatically. A
 worker writes an outcome only while it still holds its batch (:func:`batches.held`).
+
+Sustained provider trouble pauses the whole send (:func:`pause_send`, the reason in
+``Dispatch.last_error``) rather than letting each batch retry or fail on its own: bad
+credentials (HTTP 401/403, an SMTP login refused) at once, the batch going back to the queue
+(nobody got it), and ``NEWSLETTER_PAUSE_AFTER_THROTTLES`` calls in a row throttled (HTTP 429),
+counted across batches by each worker (:class:`TroubleWatch`). Resuming clears the reason.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import smtplib
 from dataclasses import dataclass
 
 from django.db import connection as db_connection
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from newsletter import conf
 from newsletter.models import Batch, Delivery, Dispatch
@@ -34,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 STATUS = Delivery.Status
 MAX_ATTEMPTS = 8
+# HTTP statuses that mean our credentials (API key, sending domain) were refused.
+AUTH_STATUSES = (401, 403)
 # Deliveries an outcome may still change: waiting, or unknown through lease recovery.
 UNDECIDED = (STATUS.QUEUED, STATUS.UNKNOWN)
 
@@ -47,6 +58,8 @@ class BatchOutcome:
     skipped: int = 0
     retry: bool = False
     unknown: bool = False
+    throttled: bool = False  # the provider answered HTTP 429
+    paused: bool = False  # this outcome paused the whole send
 
 
 def finish_empty(prepared: PreparedBatch) -> BatchOutcome:
@@ -154,10 +167,13 @@ def _record_error(
 ) -> BatchOutcome:
     """What the error means decides: failed for good, retry later, or outcome unknown."""
     message = f"{type(error).__name__}: {error}"[:2000]
+    if is_auth_error(error):
+        return _pause_for_credentials(batch, message, outcome)
     kind = provider.classify(error)
     if kind == ErrorKind.FAILED:
         return fail_batch(batch, message, outcome)
     if kind == ErrorKind.REFUSED:
+        outcome.throttled = getattr(error, "status_code", None) == 429
         return _retry_later(batch, provider.retry_after(error), message, outcome)
     logger.warning("Batch %s outcome unknown: %s", batch.pk, message)
     with transaction.atomic():
@@ -167,6 +183,77 @@ def _record_error(
             )
             outcome.unknown = True
     return outcome
+
+
+def is_auth_error(error: BaseException) -> bool:
+    """Did the provider refuse our credentials (HTTP 401/403, an SMTP login refused)? Then
+    no call of this send can succeed until someone fixes them."""
+    return getattr(error, "status_code", None) in AUTH_STATUSES or isinstance(
+        error, smtplib.SMTPAuthenticationError
+    )
+
+
+def pause_send(send_id: int, reason: str) -> bool:
+    """Pause a sending send on provider trouble, ``reason`` shown to the operator until they
+    resume it. Returns whether it paused it (False: already paused, cancelled or finished)."""
+    paused = bool(
+        Dispatch.objects.filter(pk=send_id, status=Dispatch.Status.SENDING).update(
+            status=Dispatch.Status.PAUSED, last_error=reason
+        )
+    )
+    if paused:
+        logger.warning("Send %s paused: %s", send_id, reason)
+    return paused
+
+
+def _pause_for_credentials(batch: Batch, message: str, outcome: BatchOutcome) -> BatchOutcome:
+    """Credentials refused: nobody got the batch, so it goes back to the queue (this claim not
+    counted as an attempt), and the send pauses until someone fixes them and resumes."""
+    with transaction.atomic():
+        if finish_batch(
+            batch,
+            Batch.Status.QUEUED,
+            message,
+            not_before=None,
+            claim_token="",
+            attempts=F("attempts") - 1,
+        ):
+            Delivery.objects.filter(batch_id=batch.pk, status=STATUS.UNKNOWN).update(
+                status=STATUS.QUEUED
+            )
+            outcome.retry = True
+        reason = gettext(
+            "The provider refused our credentials (%(error)s). Nobody in the waiting batches "
+            "was sent anything: fix the API key or sending domain, then resume."
+        ) % {"error": message[:300]}
+        outcome.paused = pause_send(batch.dispatch_id, reason)
+    return outcome
+
+
+class TroubleWatch:
+    """One worker's count of provider calls throttled in a row (HTTP 429), across batches: at
+    ``NEWSLETTER_PAUSE_AFTER_THROTTLES`` (0: never) it pauses the send. Any other outcome of
+    a call starts the count again."""
+
+    def __init__(self, send_id: int) -> None:
+        self.send_id = send_id
+        self.in_a_row = 0
+
+    def note(self, outcome: BatchOutcome) -> None:
+        """Count a landed call's outcome; pause the send when throttled too often in a row."""
+        if not outcome.throttled:
+            self.in_a_row = 0
+            return
+        self.in_a_row += 1
+        limit = int(conf.get("NEWSLETTER_PAUSE_AFTER_THROTTLES"))
+        if limit and self.in_a_row >= limit:
+            reason = gettext(
+                "The provider throttled %(count)d calls in a row (HTTP 429, too many requests). "
+                "Nobody in the waiting batches was sent anything: resume when its sending limit "
+                "allows (check your plan's rate)."
+            ) % {"count": self.in_a_row}
+            outcome.paused = pause_send(self.send_id, reason)
+            self.in_a_row = 0
 
 
 def fail_batch(batch: Batch, message: str, outcome: BatchOutcome) -> BatchOutcome:

@@ -25,7 +25,8 @@ def progress(send: Dispatch) -> dict[str, int]:
 
 
 def funnel(send: Dispatch) -> dict[str, int]:
-    """The delivery funnel: sent, delivered, opened, clicked, bounced, complained, unsubscribed."""
+    """The delivery funnel: sent, delivered, opened, clicked, bounced (hard bounces and
+    provider refusals), soft bounced, complained, unsubscribed: deliveries, in one query."""
     deliveries = Delivery.objects.filter(dispatch_id=send.pk)
     return deliveries.aggregate(
         sent=Count("pk", filter=Q(status=STATUS.SENT)),
@@ -33,6 +34,7 @@ def funnel(send: Dispatch) -> dict[str, int]:
         opened=Count("opened_at"),
         clicked=Count("clicked_at"),
         bounced=Count("bounced_at"),
+        soft_bounced=Count("soft_bounced_at"),
         complained=Count("complained_at"),
         unsubscribed=Count("unsubscribed_at"),
     )

@@ -10,6 +10,10 @@ Providers that merge personal values themselves (Mailgun, SparkPost) get ONE cal
 (:class:`InlineMergeProvider`); any other backend gets one message per recipient over one
 connection (:class:`MessagePerRecipientProvider`). No database work happens here, so the
 worker can make a call in a second thread while it records the previous batch.
+
+Each provider adds what matters to it through Anymail (:meth:`Provider.extras`): the send's
+id and list as metadata (it comes back with tracking events), Mailgun tags, Postmark's
+broadcast message stream, an Amazon SES configuration set.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import email.utils
 import enum
 import smtplib
+from typing import Any
 
 import requests
 from anymail.exceptions import AnymailRecipientsRefused
@@ -45,6 +50,9 @@ BATCH_LIMITS = {
 DEFAULT_BATCH_SIZE = 100  # other backends: messages per connection
 # Providers that merge personal values themselves from one call: their placeholder syntax.
 INLINE_MERGE_SYNTAX = {"mailgun": "%recipient.{key}%", "sparkpost": "{{{{{key}}}}}"}
+# Of those, the ones that HTML-escape values in the HTML part themselves (SparkPost's
+# ``{{key}}`` does; Mailgun substitutes verbatim, so it gets escaped copies of the values).
+ESCAPES_MERGED_HTML = frozenset({"sparkpost"})
 REJECTED = ("rejected", "invalid", "failed")  # a recipient's status the provider refused
 
 
@@ -112,6 +120,25 @@ class Provider:
         """Send ``content`` to ``recipients`` (address -> merge values); each one's result."""
         raise NotImplementedError
 
+    def extras(self, content: Content) -> dict[str, Any]:
+        """Anymail message options for ``content`` on this provider (``metadata``, ``tags``,
+        ``esp_extra``); none for a test or for a backend Anymail does not run."""
+        if content.send_id is None or self.name not in BATCH_LIMITS:
+            return {}
+        metadata = {"newsletter_send": str(content.send_id)}
+        if content.lists:
+            metadata["newsletter_list"] = content.lists[0][0]
+        extras: dict[str, Any] = {"metadata": metadata}
+        if self.name == "mailgun":
+            extras["tags"] = ["newsletter", f"newsletter-send-{content.send_id}"]
+        stream = conf.get("NEWSLETTER_POSTMARK_STREAM")
+        if self.name == "postmark" and stream:
+            extras["esp_extra"] = {"MessageStream": stream}
+        configuration_set = conf.get("NEWSLETTER_SES_CONFIGURATION_SET")
+        if self.name == "amazon_ses" and configuration_set:
+            extras["esp_extra"] = {"ConfigurationSetName": configuration_set}
+        return extras
+
     def classify(self, error: BaseException) -> ErrorKind:
         """By HTTP status (429/5xx refused, other 4xx failed, 2xx unreadable unknown), SMTP reply
         code (4xx refused, 5xx failed), or a connection that never opened (refused)."""
@@ -141,7 +168,14 @@ class InlineMergeProvider(Provider):
     SparkPost)."""
 
     def send(self, content: Content, recipients: dict[str, dict], connection) -> Results:
-        message = batch_message(content, recipients, INLINE_MERGE_SYNTAX[self.name], connection)
+        message = batch_message(
+            content,
+            recipients,
+            INLINE_MERGE_SYNTAX[self.name],
+            connection,
+            escapes_html=self.name in ESCAPES_MERGED_HTML,
+            extras=self.extras(content),
+        )
         message.send()
         status = message.anymail_status
         results: Results = {}
@@ -163,10 +197,11 @@ class MessagePerRecipientProvider(Provider):
         batch with :class:`PartialSend` once some messages went (the batch's own error if none
         did)."""
         results: Results = {}
+        extras = self.extras(content)
         connection.open()
         try:
             for address, values in recipients.items():
-                message = personal_message(content, address, values, connection)
+                message = personal_message(content, address, values, connection, extras)
                 try:
                     connection.send_messages([message])
                 except (AnymailRecipientsRefused, smtplib.SMTPRecipientsRefused):

@@ -16,8 +16,9 @@ def send_batches(send_id: int) -> None:
 
 
 @task()
-def start_scheduled(send_id: int) -> None:
-    """At the scheduled time: freeze the audience (as it is then) and send."""
+def start_scheduled(send_id: int, include_previous_recipients: bool = False) -> None:
+    """At the scheduled time: freeze the audience (as it is then) and send. Whether people an
+    earlier send of the issue reached get it again was chosen when it was scheduled."""
     if Dispatch.objects.filter(pk=send_id, status=Dispatch.Status.SCHEDULED).exists():
-        freeze(Dispatch(pk=send_id))
+        freeze(Dispatch(pk=send_id), include_previous_recipients=include_previous_recipients)
         run_send(send_id)

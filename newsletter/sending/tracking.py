@@ -5,27 +5,37 @@ signature where it has one, e.g. ``ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY``) and se
 ``tracking`` signal; :func:`record_event` receives it.
 
 Rules: each provider event is stored once (a repeat changes nothing); each moment of the
-timeline (delivered, first opened, first clicked, bounced, complained, unsubscribed) is set
-once, the first time; states only move forward (a "delivered" arriving after a bounce does
-not undo the bounce). Hard bounces, complaints and provider unsubscribes suppress the address
-on every list. Each event costs a fixed, small number of queries.
+timeline (delivered, first opened, first clicked, bounced, soft bounced, complained,
+unsubscribed) is set once, the first time; states only move forward (a "delivered" arriving
+after a bounce does not undo the bounce). Hard bounces, complaints and provider unsubscribes
+suppress the address on every list; soft bounces (:mod:`newsletter.sending.bounces` tells them
+apart) only once ``NEWSLETTER_SOFT_BOUNCE_LIMIT`` of them come in a row. Only an event for a
+message this site sent suppresses anyone: one for another message id (a provider account
+shared with another application) is stored for the record and changes nothing else. Each
+event costs a fixed, small number of queries.
+
+An event that cannot be stored is not acknowledged: a database error reaches the webhook view,
+which answers 503 so that the provider posts the event again (see ``newsletter.webhook_urls``);
+the event and the suppression it causes are written in one transaction, so a retry finds
+neither half-done.
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
 from contextlib import nullcontext
 
 from anymail.signals import EventType
 from django.db import connections, router, transaction
+from django.db.models import Subquery
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from newsletter import conf
 from newsletter.models import Subscription, Suppression, normalise_email
 from newsletter.models.dispatch import Batch, Delivery, TrackingEvent
+from newsletter.sending.bounces import SOFT, bounce_kind
 from newsletter.sending.providers import normalise_message_id
-
-logger = logging.getLogger(__name__)
 
 # Event type -> the Delivery timestamp it sets.
 TIMELINE_FIELDS = {
@@ -36,6 +46,7 @@ TIMELINE_FIELDS = {
     EventType.COMPLAINED: "complained_at",
     EventType.UNSUBSCRIBED: "unsubscribed_at",
 }
+SOFT_BOUNCE_FIELD = "soft_bounced_at"
 # A "rejected" or "failed" event means the provider did not deliver: recorded as a bounce on
 # the delivery, but it does not suppress the address: providers also reject for reasons of the
 # sender's own (a domain not verified, a sending limit), and a real hard bounce comes as
@@ -70,22 +81,25 @@ def apply_event(
 ) -> bool:
     """Store one event and update its delivery; return False if it was a repeat or unusable.
 
+    ``permanent_bounce=False`` makes a "bounced" event a soft bounce. Database errors are
+    raised, never swallowed: nothing of the event is kept, and the provider's retry applies it.
+
     One statement on PostgreSQL: the INSERT (``ON CONFLICT DO NOTHING``, the delivery looked
     up inside it) and the timeline UPDATE in one ``WITH``. Elsewhere the INSERT, then the
     UPDATE if the event is new and has a delivery, in one transaction. A repeat is the INSERT
-    alone. A new hard bounce, complaint or unsubscribe adds the two of :func:`_suppress` (all
-    in one transaction).
+    alone. A new hard bounce, complaint or unsubscribe of a delivery adds the two of
+    :func:`_suppress`; a new soft bounce adds the one of :func:`_soft_bounces_in_a_row` (and
+    the two of :func:`_suppress` when it is the last one allowed): all in one transaction.
     """
     recipient = normalise_email(recipient or "")
     message_id = normalise_message_id(message_id)
     event_key = event_id or f"{event_type}:{message_id}:{recipient}:{timestamp.isoformat()}"
-    reason = SUPPRESS.get(event_type) if recipient else None
-    if event_type == EventType.BOUNCED and not permanent_bounce:
-        reason = None
+    soft = event_type == EventType.BOUNCED and not permanent_bounce
+    reason = None if soft else SUPPRESS.get(event_type)
     if event_type in BOUNCE_LIKE:
         event_type = EventType.BOUNCED
     linked = bool(message_id and recipient)  # else no delivery to look up
-    field = TIMELINE_FIELDS.get(event_type) if linked else None
+    field = (SOFT_BOUNCE_FIELD if soft else TIMELINE_FIELDS.get(event_type)) if linked else None
 
     connection = connections[router.db_for_write(TrackingEvent)]
     single = connection.vendor == "postgresql"  # data-modifying WITH: INSERT and UPDATE in one
@@ -101,14 +115,14 @@ def apply_event(
     }
     insert, params = _insert_sql(connection, event, (message_id, recipient) if linked else None)
     when = _prep(connection, Delivery, field, timestamp) if field else None
-    atomic = reason or (field and not single)
+    atomic = (linked and (reason or soft)) or (field and not single)
     with transaction.atomic(using=connection.alias) if atomic else nullcontext():
         with connection.cursor() as cursor:
             if field and single:
-                stored = f"(SELECT {_column(connection, TrackingEvent, 'delivery')} FROM stored)"
-                update = _update_sql(connection, field, stored)
+                delivery = _column(connection, TrackingEvent, "delivery")
+                update = _update_sql(connection, field, f"(SELECT {delivery} FROM stored)")
                 cursor.execute(
-                    f"WITH stored AS ({insert}), moved AS ({update}) SELECT 1 FROM stored",
+                    f"WITH stored AS ({insert}), moved AS ({update}) SELECT {delivery} FROM stored",
                     [*params, when],
                 )
                 row = cursor.fetchone()
@@ -119,9 +133,38 @@ def apply_event(
                     cursor.execute(_update_sql(connection, field, "%s"), [when, row[0]])
         if row is None:
             return False  # seen before: a provider retry or a duplicate post
+        if row[0] is None:
+            return True  # no delivery of ours: kept for the record, suppresses no one
         if reason:
             _suppress(recipient, reason)
+        elif soft and _soft_bounces_in_a_row(row[0], recipient, limit := _soft_bounce_limit()):
+            note = gettext("%(count)d soft bounces in a row.") % {"count": limit}
+            _suppress(recipient, Suppression.Reason.HARD_BOUNCE, note)
     return True
+
+
+def _soft_bounce_limit() -> int:
+    return max(1, int(conf.get("NEWSLETTER_SOFT_BOUNCE_LIMIT")))
+
+
+def _soft_bounces_in_a_row(delivery_id: int, email: str, limit: int) -> bool:
+    """Did the address soft-bounce on each of its last ``limit`` sends, none of them delivered,
+    opened or clicked? One statement (found by the subscriber's index).
+
+    Sends that went out count, newest first, whether their events have arrived yet or not: a
+    send still waiting for its bounce breaks the row until the bounce comes, and then that
+    bounce asks again. (Two soft bounces of two sends of the same address arriving at the very
+    same moment may both miss the limit; the next soft bounce reaches it.)
+    """
+    person = Delivery.objects.filter(pk=delivery_id).values("subscriber_id")[:1]
+    recent = (
+        Delivery.objects.filter(subscriber_id=Subquery(person), email=email)
+        .exclude(status__in=(Delivery.Status.SKIPPED, Delivery.Status.FAILED))
+        .order_by("-dispatch_id")
+        .values_list(SOFT_BOUNCE_FIELD, "delivered_at", "opened_at", "clicked_at")[:limit]
+    )
+    rows = list(recent)
+    return len(rows) == limit and all(soft and not any(seen) for soft, *seen in rows)
 
 
 def _prep(connection, model, name: str, value):
@@ -196,11 +239,11 @@ ENDED_HOW = {
 }
 
 
-def _suppress(email: str, reason: str) -> None:
+def _suppress(email: str, reason: str, note: str = "") -> None:
     """Suppress the address on every list (an existing suppression keeps its reason) and end
     its open subscriptions: two statements."""
     Suppression.objects.bulk_create(
-        [Suppression(email=email, reason=reason)], ignore_conflicts=True
+        [Suppression(email=email, reason=reason, note=note)], ignore_conflicts=True
     )
     Subscription.objects.filter(subscriber__email=email, status__in=Subscription.OPEN).update(
         status=Subscription.Status.UNSUBSCRIBED,
@@ -210,17 +253,22 @@ def _suppress(email: str, reason: str) -> None:
 
 
 def record_event(sender, event, esp_name: str, **kwargs) -> None:
-    """Anymail's tracking signal: apply the normalised event (never raise to the provider)."""
-    try:
-        apply_event(
-            provider=esp_name.lower(),
-            event_id=event.event_id,
-            event_type=event.event_type,
-            message_id=event.message_id,
-            recipient=event.recipient,
-            timestamp=_event_time(event),
-            raw={"description": event.description or "", "reject_reason": event.reject_reason},
-            permanent_bounce=event.event_type != EventType.DEFERRED,
-        )
-    except Exception:  # a bad event must not make the provider retry forever
-        logger.exception("Could not apply %s tracking event %s", esp_name, event.event_id)
+    """Anymail's tracking signal: apply the normalised event, a bounce as hard or soft.
+
+    Errors are not caught here: the webhook view answers 503 to a database error (the provider
+    retries) and 400 to an event it cannot use.
+    """
+    kind = bounce_kind(esp_name, event.event_type, event.esp_event)
+    raw = {"description": event.description or "", "reject_reason": event.reject_reason}
+    if kind:
+        raw["bounce"] = kind
+    apply_event(
+        provider=esp_name.lower(),
+        event_id=event.event_id,
+        event_type=EventType.BOUNCED if kind else event.event_type,
+        message_id=event.message_id,
+        recipient=event.recipient,
+        timestamp=_event_time(event),
+        raw=raw,
+        permanent_bounce=kind != SOFT,
+    )

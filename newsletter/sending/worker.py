@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,9 +25,10 @@ from newsletter.sending.batches import (
     recover_stale_batches,
     start_posting,
 )
-from newsletter.sending.outcomes import BatchOutcome, finish_empty, record_outcome
+from newsletter.sending.outcomes import BatchOutcome, TroubleWatch, finish_empty, record_outcome
 from newsletter.sending.progress import finish_if_done
 from newsletter.sending.providers import Provider, provider_named
+from newsletter.sending.shutdown import release, stop_on_signals, stop_requested
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +81,22 @@ class _Worker:
         self.report = report
         self.poster = poster
         self.in_the_air: _InTheAir | None = None
+        self.trouble = TroubleWatch(send.pk)  # pauses the send on repeated throttling
+
+    def claim(self) -> Batch | None:
+        """The next batch to send, or None (also when the worker was asked to stop)."""
+        return None if stop_requested.is_set() else claim_batch(self.send_id)
+
+    def put_back(self, prepared: PreparedBatch) -> None:
+        """Stopping: return a claimed batch to the queue unposted (nobody got it)."""
+        release(prepared.batch)
+        self.report(BatchOutcome(skipped=prepared.skipped))
 
     def post(self, prepared: PreparedBatch) -> None:
         """Start the batch's call in the poster thread (or finish it if nobody is left)."""
-        if not prepared.recipients:
+        if stop_requested.is_set():
+            self.put_back(prepared)
+        elif not prepared.recipients:
             self.report(finish_empty(prepared))
         elif start_posting(prepared.batch):
             call = self.poster.submit(
@@ -97,10 +109,11 @@ class _Worker:
     def step(self) -> bool:
         """Claim and read the next batch, land the call in the air, post the next one.
         Returns whether there was anything to do."""
-        batch = claim_batch(self.send_id)
+        batch = self.claim()
         prepared = prepare_batch(batch, self.links) if batch else None
         if self.in_the_air is not None:
             outcome, self.in_the_air = self.in_the_air.land(), None
+            self.trouble.note(outcome)
             self.report(outcome)
         if prepared is not None:
             self.post(prepared)
@@ -111,9 +124,24 @@ def run_send(
     send_id: int,
     *,
     on_progress: Callable[[BatchOutcome], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = stop_requested.wait,
 ) -> None:
     """Send batches of the send until none is left (a worker; run several at once).
+
+    On SIGTERM or SIGINT (in a process's main thread; see :mod:`newsletter.sending.shutdown`)
+    the worker claims no new batch, records the call in the air, puts a batch claimed but not
+    posted back in the queue and returns, leaving the send ``sending`` for another worker.
+    """
+    with stop_on_signals():
+        _send_until_done(send_id, on_progress, sleep)
+
+
+def _send_until_done(
+    send_id: int,
+    on_progress: Callable[[BatchOutcome], None] | None,
+    sleep: Callable[[float], object],
+) -> None:
+    """The worker loop of :func:`run_send`.
 
     Pipelined: while one batch's provider call is in the air, in a second thread that does no
     database work, this thread claims and reads the next batch; when the call lands it records
@@ -131,6 +159,9 @@ def run_send(
             while True:
                 if worker.step():
                     continue
+                if stop_requested.is_set():  # the call in the air has landed: leave
+                    finish_if_done(send_id)
+                    return
                 next_try = _waiting_for_backoff(send_id)
                 status = Dispatch.objects.values_list("status", flat=True).get(pk=send_id)
                 if next_try is None or status != Dispatch.Status.SENDING:

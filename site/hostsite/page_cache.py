@@ -71,7 +71,15 @@ logger = logging.getLogger(__name__)
 
 
 def _shared_cache():
-    return caches[SHARED_CACHE_ALIAS]
+    """The shared cache, raising when it can't be reached.
+
+    With ``REDIS_URL`` the ``default`` cache is a :class:`~hostsite.cache_fallback.FallbackCache`,
+    which turns an outage into misses; the generation must not be taken from a miss (each worker
+    would make up its own number and cache pages under it), so it is read from the wrapped
+    backend itself (``strict``), and an outage is handled here (see the module's docstring).
+    """
+    cache = caches[SHARED_CACHE_ALIAS]
+    return getattr(cache, "strict", cache)
 
 
 def _fresh_generation() -> int:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 SITE_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = SITE_DIR.parent
@@ -24,13 +26,27 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    """Read a whole-number environment variable (empty or unset: ``default``)."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("DJANGO_REQUIRE_SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set in production")
-    # Development and test only: a fixed key keeps signed links stable across restarts.
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. It signs every unsubscribe and confirmation link: set it to "
+            'a long random value (e.g. the output of `python -c "import secrets; '
+            'print(secrets.token_urlsafe(50))"`), or set DEBUG=1 for local development.'
+        )
+    # Development only (DEBUG on): a fixed key keeps signed links stable across restarts.
     SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
+# Keys being retired (comma-separated, newest first): links signed with them, such as the
+# unsubscribe links in every email already sent, keep working. Keep an old key here at least
+# 60 days after the last email it signed (CASL).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -65,6 +81,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "corsheaders",
     "anymail",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",
@@ -87,6 +104,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so that it turns a throttled login into the lockout page (see AXES_* below).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hostsite.urls"
@@ -123,10 +142,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Redis down must not take the site down: while it can't be reached the cache misses and
+    # ignores writes, with one warning per outage, and is retried every few seconds
+    # (hostsite/cache_fallback.py). Short socket timeouts keep a hung Redis from hanging pages.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "hostsite.cache_fallback.FallbackCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "RETRY_SECONDS": 5,
+                "socket_connect_timeout": 1,
+                "socket_timeout": 2,
+            },
         }
     }
 else:
@@ -150,6 +178,25 @@ CACHE_MIDDLEWARE_ALIAS = "pages"
 if PAGE_CACHE_SECONDS:
     MIDDLEWARE.insert(0, "hostsite.page_cache.AnonymousUpdateCacheMiddleware")
     MIDDLEWARE.append("hostsite.page_cache.AnonymousFetchFromCacheMiddleware")
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused for AXES_COOLOFF_MINUTES, even with the right password.
+AUTHENTICATION_BACKENDS = [
+    "hostsite.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "hostsite.auth.lockout_response"
+# Behind proxies, the number of them that append to X-Forwarded-For (e.g. 1 for nginx): else
+# every login seems to come from the proxy, and a lockout holds for a username from anywhere.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "hostsite.auth.client_ip"
+# The same number for the newsletter's per-address limits and consent records.
+NEWSLETTER_TRUSTED_PROXIES = TRUSTED_PROXY_COUNT
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -227,9 +274,17 @@ if TASKS_BACKEND == "rq":  # scale-out: workers on any machine take tasks from R
     INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = BASE_URL.startswith("https://")
+# HTTPS. Behind a proxy that terminates TLS, SECURE_PROXY_SSL_HEADER names the header it sets to
+# "https" (default X-Forwarded-Proto; empty when nothing in front strips a client's own header).
+_PROXY_SSL_HEADER = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", BASE_URL.startswith("https://"))
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", BASE_URL.startswith("https://"))
 
 LOGGING = {
     "version": 1,
@@ -255,6 +310,14 @@ _NEWSLETTER_FROM_ENV = {
     "NEWSLETTER_BATCH_LEASE_SECONDS": int,
     "NEWSLETTER_RETRY_BASE_SECONDS": float,
     "NEWSLETTER_PROVIDER": str,
+    "NEWSLETTER_CONFIRM_EMAILS_PER_DAY": int,
+    "NEWSLETTER_SOFT_BOUNCE_LIMIT": int,
+    "NEWSLETTER_PAUSE_AFTER_THROTTLES": int,
+    "NEWSLETTER_TEST_SENDS_PER_HOUR": int,
+    "NEWSLETTER_UNSUBSCRIBE_MAILTO": str,
+    "NEWSLETTER_FEEDBACK_ID_SENDER": str,
+    "NEWSLETTER_POSTMARK_STREAM": str,
+    "NEWSLETTER_SES_CONFIGURATION_SET": str,
 }
 globals().update(
     {

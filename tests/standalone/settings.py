@@ -73,5 +73,7 @@ MEDIA_ROOT = os.environ.get("STANDALONE_MEDIA", "/tmp/standalone-media")
 MEDIA_URL = "/media/"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEFAULT_FROM_EMAIL = "news@standalone.example.org"
+# CASL: every email names the sender's postal address (a send without one is refused).
+NEWSLETTER_POSTAL_ADDRESS = "1 Standalone Street, Ottawa ON"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

@@ -1,4 +1,5 @@
-"""``manage.py newsletter_send ISSUE --list SLUG [--list SLUG ...] [--wait] [--workers N]``."""
+"""``manage.py newsletter_send ISSUE --list SLUG [--list SLUG ...] [--wait] [--workers N]
+[--include-previous-recipients]``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from newsletter.issues.blocks import RenderError
 from newsletter.issues.lookup import IssueNotFound, find_issue
 from newsletter.models import MailingList
 from newsletter.sending.control import start
-from newsletter.sending.freeze import SendError, create_send, freeze
+from newsletter.sending.freeze import (
+    SendError,
+    audience_of,
+    create_send,
+    freeze,
+    previous_recipients,
+)
 from newsletter.sending.outcomes import BatchOutcome
 from newsletter.sending.progress import finish_if_done, progress
 from newsletter.sending.tasks import send_batches
@@ -95,6 +102,12 @@ class Command(BaseCommand):
             default=1,
             help="Background tasks to queue (with a database or RQ task backend).",
         )
+        parser.add_argument(
+            "--include-previous-recipients",
+            action="store_true",
+            help="Also send to people who already received this issue in an earlier send "
+            "(they get it twice). Without it they are left out.",
+        )
 
     def handle(self, *args, **options) -> None:
         slugs = options["lists"]
@@ -102,21 +115,25 @@ class Command(BaseCommand):
         missing = sorted(set(slugs) - {m.slug for m in lists})
         if missing:
             raise CommandError(f"No mailing list with slug: {', '.join(missing)}")
+        include_previous = options["include_previous_recipients"]
         try:
             issue = find_issue(options["issue"])
+            self.check_previous(issue, lists, include_previous)
             send = create_send(issue, lists)
         except (IssueNotFound, RenderError, SendError) as error:
             raise CommandError(str(error)) from error
 
         if not options["wait"]:
-            total = start(send, workers=options["workers"])
+            total = start(
+                send, workers=options["workers"], include_previous_recipients=include_previous
+            )
             self.stdout.write(
                 f"Send {send.pk}: “{send.subject}” to {total:,} recipients queued. "
                 f"Follow it with: manage.py newsletter_status {send.pk}"
             )
             return
 
-        total = freeze(send)
+        total = freeze(send, include_previous_recipients=include_previous)
         self.stdout.write(f"Send {send.pk}: sending “{send.subject}” to {total:,}.")
         immediate = type(default_task_backend).__name__ == "ImmediateBackend"
         if not immediate:
@@ -135,6 +152,12 @@ class Command(BaseCommand):
         counts = progress(send)
         bar.show(counts, final=True)
         send.refresh_from_db()
+        if send.status == send.Status.PAUSED:
+            raise CommandError(
+                f"Send {send.pk} paused with {counts['remaining']:,} still to send: "
+                f"{send.last_error or 'paused by an operator.'} Resume it in the admin "
+                f"(Newsletter sends) once that is fixed."
+            )
         self.stdout.write(
             f"Send {send.pk} {send.get_status_display().lower()}: "
             f"{counts['sent']:,} sent, {counts['failed']:,} failed, {counts['unknown']:,} "
@@ -145,3 +168,25 @@ class Command(BaseCommand):
                 "Some deliveries did not go out. Unknown ones may have been delivered: check "
                 f"`manage.py newsletter_status {send.pk}` before re-sending them."
             )
+
+    def check_previous(self, issue, lists: list[MailingList], include_previous: bool) -> None:
+        """Say who an earlier send of the issue already reached: left out (refused if that is
+        everyone), or included again with ``--include-previous-recipients``."""
+        previous = previous_recipients(issue, lists)
+        if not previous.count:
+            return
+        if include_previous:
+            self.stdout.write(
+                f"Including people who already have this issue ({previous.describe()}): "
+                "they receive it again (--include-previous-recipients)."
+            )
+            return
+        if previous.count >= audience_of(lists).count():
+            raise SendError(
+                f"Nobody to send to: the issue was {previous.describe()}, everyone these lists "
+                "reach now. To send it to them again: --include-previous-recipients."
+            )
+        self.stdout.write(
+            f"Left out: the issue was {previous.describe()} in an earlier send; nobody receives "
+            "it twice (--include-previous-recipients sends to them too)."
+        )

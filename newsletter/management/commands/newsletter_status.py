@@ -20,9 +20,14 @@ class Command(BaseCommand):
             if not rows:
                 self.stdout.write("No sends yet.")
             for row in rows:
+                paused_why = (
+                    f"  (paused: {row.last_error})"
+                    if row.status == Dispatch.Status.PAUSED and row.last_error
+                    else ""
+                )
                 self.stdout.write(
                     f"{row.pk:>6}  {row.get_status_display():<10} {row.total:>8,}  "
-                    f"{row.created_at:%Y-%m-%d %H:%M}  {row.subject}"
+                    f"{row.created_at:%Y-%m-%d %H:%M}  {row.subject}{paused_why}"
                 )
             return
         found = Dispatch.objects.filter(pk=send).first()
@@ -32,6 +37,9 @@ class Command(BaseCommand):
         lists = ", ".join(found.mailing_lists.values_list("slug", flat=True))
         self.stdout.write(f"Send {found.pk}: “{found.subject}” to {lists}")
         self.stdout.write(f"Status: {found.get_status_display()}  ({found.total:,} recipients)")
+        if found.status == Dispatch.Status.PAUSED and found.last_error:
+            self.stdout.write(f"Paused because: {found.last_error}")
+            self.stdout.write("Resume it in the admin (Newsletter sends) once that is fixed.")
         self.stdout.write(
             "Deliveries: " + ", ".join(f"{k} {v:,}" for k, v in counts.items() if k != "total")
         )

@@ -95,10 +95,11 @@ def test_test_send_goes_to_the_test_addresses_with_a_prefix_and_is_logged(client
     url = reverse("newsletter_issues:test_send", args=[issue.pk])
     assert "comms@example.org" in client.get(url).content.decode()  # from the settings
 
-    response = client.post(url, {"recipients": "one@example.org, two@example.org"})
+    # The settings' test address and an admin user's own address.
+    response = client.post(url, {"recipients": "comms@example.org, admin@example.org"})
 
     assert response.status_code == 302
-    assert sorted(m.to[0] for m in mail.outbox) == ["one@example.org", "two@example.org"]
+    assert sorted(m.to[0] for m in mail.outbox) == ["admin@example.org", "comms@example.org"]
     message = mail.outbox[0]
     assert message.subject == "[TEST] March: wins and letters"
     assert message.from_email == "Example Council <news@example.org>"
@@ -109,7 +110,7 @@ def test_test_send_goes_to_the_test_addresses_with_a_prefix_and_is_logged(client
     assert "March: wins and letters" in html and "[[" not in html and "[[" not in message.body
     entry = PageLogEntry.objects.get(page=issue, action="newsletter.test_send")
     assert entry.user == superuser
-    assert entry.data["recipients"] == ["one@example.org", "two@example.org"]
+    assert entry.data["recipients"] == ["comms@example.org", "admin@example.org"]
 
 
 def test_test_send_refuses_bad_addresses_and_sends_nothing(client, superuser, issue):

@@ -51,10 +51,18 @@ def supporters(db) -> MailingList:
     return MailingList.objects.create(name="Supporters", slug="supporters", is_public=True)
 
 
+def frozen_content(send: Dispatch) -> Content:
+    """The send's content, read once per send object (a worker reads it once when it starts)."""
+    if "_frozen_content" not in send.__dict__:
+        send._frozen_content = Content.of_send(send)
+    return send._frozen_content
+
+
 def post(send: Dispatch, prepared: PreparedBatch, connection=None) -> Results:
     """Make the provider call for a prepared batch, as a worker's poster thread does."""
     provider = provider_named(send.provider)
-    return provider.send(Content.of_send(send), prepared.recipients, connection or get_connection())
+    frozen = frozen_content(send)
+    return provider.send(frozen, prepared.recipients, connection or get_connection())
 
 
 def send_one_batch(batch: Batch, send: Dispatch, links: LinkMaker, connection=None) -> BatchOutcome:

@@ -362,10 +362,11 @@ def test_an_existing_suppression_keeps_its_reason(sent):
 
 
 def test_a_temporary_bounce_does_not_suppress(sent):
+    """A soft bounce is a moment of its own: not a (hard) bounce, and it suppresses no one."""
     delivery = sent["reader0@example.org"]
     assert apply(delivery, "bounced", permanent_bounce=False)
     delivery.refresh_from_db()
-    assert delivery.bounced_at is not None
+    assert delivery.soft_bounced_at is not None and delivery.bounced_at is None
     assert not Suppression.objects.exists()
 
 

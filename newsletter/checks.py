@@ -1,0 +1,196 @@
+"""System checks that refuse an unsafe newsletter configuration, loudly.
+
+``manage.py check --deploy`` runs all of them; the one public address check (``BASE_URL`` and
+the default Wagtail site) also runs with every ``manage.py`` command, ``runserver`` included.
+Each message names the setting to change and what to set it to. Checks that read the database
+skip themselves when it is not there yet (before ``migrate``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from email.utils import parseaddr
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import checks
+from django.db import DatabaseError, transaction
+from wagtail.models import Site
+
+from newsletter import conf
+from newsletter.sender import SenderIdentity, sender_identity
+
+# Domains that never receive or send real mail (RFC 2606, RFC 6761) and local hosts.
+PLACEHOLDER_DOMAINS = {"localhost", "example.com", "example.org", "example.net"}
+PLACEHOLDER_SUFFIXES = (".localhost", ".example", ".test", ".invalid", ".local", ".localdomain")
+# What sender_identity() names the organisation when nothing names it.
+UNNAMED_ORGANISATION = "us"
+
+Messages = list[checks.CheckMessage]
+
+
+def _from_database(read: Callable[[], Any]) -> Any:
+    """``read()``, or None when the database or its tables are not there yet."""
+    try:
+        with transaction.atomic():
+            return read()
+    except DatabaseError:
+        return None
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+def check_base_url_https(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """W001: with DEBUG off, ``BASE_URL`` must be https (RFC 8058 one-click unsubscribe)."""
+    base_url = conf.base_url()
+    if settings.DEBUG or base_url.startswith("https://"):
+        return []
+    return [
+        checks.Warning(
+            f"BASE_URL is {base_url!r}, not https: the unsubscribe links in every email use it, "
+            "and mailbox providers honour one-click unsubscribe (RFC 8058) only over https.",
+            hint="Set BASE_URL to the site's public https address, e.g. https://news.example.ca.",
+            id="newsletter.W001",
+        )
+    ]
+
+
+def check_site_matches_base_url(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """W002: page links (from the default Site) and unsubscribe links (from ``BASE_URL``) must
+    point at the same host and port, or one email links to two addresses."""
+    site = _from_database(lambda: Site.objects.filter(is_default_site=True).first())
+    if site is None:
+        return []
+    base_url = conf.base_url()
+    parts = urlsplit(base_url)
+    try:
+        port = parts.port or _default_port(parts.scheme)
+    except ValueError:
+        port = None
+    hostname = parts.hostname or ""
+    if (site.hostname.lower(), site.port) == (hostname, port):
+        return []
+    return [
+        checks.Warning(
+            f"BASE_URL is {base_url} but the default Wagtail site is {site.root_url} "
+            f"(hostname {site.hostname!r}, port {site.port}): links to pages in emails, feeds, "
+            "the sitemap and the API would use the site, unsubscribe links BASE_URL.",
+            hint=(
+                f"Set BASE_URL to the public address, and the default site (Settings > Sites) to "
+                f"hostname {hostname!r} and port {port} to match it, or set BASE_URL to "
+                f"{site.root_url} if that is the public address."
+            ),
+            id="newsletter.W002",
+        )
+    ]
+
+
+def check_webhook_secret(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """W003: tracking webhooks need ``ANYMAIL["WEBHOOK_SECRET"]`` (bounces and complaints)."""
+    if getattr(settings, "ANYMAIL", {}).get("WEBHOOK_SECRET"):
+        return []
+    return [
+        checks.Warning(
+            'ANYMAIL["WEBHOOK_SECRET"] is not set: the tracking webhooks refuse every event, so '
+            "bounces and complaints never suppress an address.",
+            hint=(
+                "Set ANYMAIL_WEBHOOK_SECRET (in the host site's environment) to a random "
+                "'user:password' and give the same credentials to the provider's webhook URL."
+            ),
+            id="newsletter.W003",
+        )
+    ]
+
+
+def _is_placeholder(address: str) -> bool:
+    """True for an address no reader can answer: no domain, localhost, example.com and kin."""
+    domain = address.rpartition("@")[2].lower().rstrip(".")
+    if "@" not in address or "." not in domain:  # no domain, or "localhost"
+        return True
+    return (
+        domain in PLACEHOLDER_DOMAINS
+        or domain.endswith(PLACEHOLDER_SUFFIXES)
+        or any(domain.endswith("." + placeholder) for placeholder in PLACEHOLDER_DOMAINS)
+    )
+
+
+def _sender_address_warnings(sender: SenderIdentity) -> Messages:
+    """W004 (a placeholder address) and W005 (a From without the organisation's name)."""
+    warnings: Messages = []
+    name_in_address, address = parseaddr(sender.from_email)
+    if _is_placeholder(address or sender.from_email):
+        warnings.append(
+            checks.Warning(
+                f"Newsletters and confirmation emails are sent from {sender.from_email!r}, "
+                "an address nobody can reply to, that providers reject or mark as spam.",
+                hint=(
+                    "Set DEFAULT_FROM_EMAIL to an address on your organisation's own domain, "
+                    "e.g. news@your-organisation.ca (or the sender email in Settings > "
+                    "Newsletter settings)."
+                ),
+                id="newsletter.W004",
+            )
+        )
+    if name_in_address or address != sender.from_email:
+        warnings.append(
+            checks.Warning(
+                f"The sender address {sender.from_email!r} is not a bare address: the From "
+                "header adds the organisation's name to it, and would name it twice.",
+                hint=(
+                    "Set DEFAULT_FROM_EMAIL to the address alone (news@your-organisation.ca) "
+                    "and the name with NEWSLETTER_SENDER_NAME."
+                ),
+                id="newsletter.W005",
+            )
+        )
+    elif sender.from_name in ("", UNNAMED_ORGANISATION):
+        warnings.append(
+            checks.Warning(
+                f"Emails are sent from {sender.from_address()!r}, without the organisation's "
+                "name: readers see an address they may not recognise.",
+                hint=(
+                    "Set NEWSLETTER_SENDER_NAME to the organisation's name (or the organisation "
+                    "name in Settings > Newsletter settings)."
+                ),
+                id="newsletter.W005",
+            )
+        )
+    return warnings
+
+
+def _identity_warnings(sender: SenderIdentity) -> Messages:
+    """W006: CASL wants every message to name the sender, a postal address and a contact."""
+    missing = []
+    if sender.organisation == UNNAMED_ORGANISATION:
+        missing.append(("the organisation's name", "NEWSLETTER_SENDER_NAME"))
+    if not sender.postal_address.strip():
+        missing.append(("a postal address", "NEWSLETTER_POSTAL_ADDRESS"))
+    contact = parseaddr(sender.contact_email)[1]
+    if not contact or _is_placeholder(contact):
+        missing.append(("a contact email that reaches you", "NEWSLETTER_CONTACT_EMAIL"))
+    if not missing:
+        return []
+    return [
+        checks.Warning(
+            "The sender identity in every email's footer lacks "
+            + ", ".join(what for what, _ in missing)
+            + ": Canada's anti-spam law (CASL) requires it in every commercial message.",
+            hint=(
+                "Set "
+                + ", ".join(setting for _, setting in missing)
+                + " (or the same fields in Settings > Newsletter settings)."
+            ),
+            id="newsletter.W006",
+        )
+    ]
+
+
+def check_sender(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """W004, W005, W006: the default site's sender identity, with every fallback applied."""
+    sender = _from_database(sender_identity)
+    if sender is None:
+        return []
+    return _sender_address_warnings(sender) + _identity_warnings(sender)
