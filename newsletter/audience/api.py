@@ -37,6 +37,7 @@ from newsletter.audience.forms import (
     clean_text,
     public_list,
 )
+from newsletter.audience.sign_up import request_sign_up
 from newsletter.models import MailingList, Subscription
 
 OK_MESSAGE = "Check your inbox to confirm your subscription."
@@ -143,7 +144,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     clean, errors = validate(payload)
     if errors:
         return bad_request(errors)
-    subscriptions.subscribe(
+    request_sign_up(
         clean["email"],
         clean["list"],
         subscriptions.ConsentRecord(

@@ -26,6 +26,7 @@ from newsletter.audience import ratelimit, subscriptions
 from newsletter.audience.client_address import client_details, header
 from newsletter.audience.consent import current_consent
 from newsletter.audience.forms import PreferencesForm, SubscribeForm, list_by_slug, public_list
+from newsletter.audience.sign_up import request_sign_up
 from newsletter.audience.tokens import (
     ExpiredToken,
     InvalidToken,
@@ -76,7 +77,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             {"form": form, "mailing_list": form.mailing_list, "lists": []},
         )
     data = form.cleaned_data
-    subscriptions.subscribe(
+    request_sign_up(
         data["email"],
         data["list"],
         subscriptions.ConsentRecord(

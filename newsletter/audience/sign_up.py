@@ -1,0 +1,70 @@
+"""Public sign-ups do the same work whoever they name: validate, then queue the rest.
+
+Whether an address is new, pending, active or suppressed decides what :func:`subscriptions.
+subscribe` does and how long it takes. The subscribe form and the JSON API must not reveal
+that, so the request only queues :func:`record_sign_up` with what the visitor gave and where
+from; the task (on a worker with the ``database`` or ``rq`` task backend) looks the address up,
+stores the consent record and sends the confirmation email. With the ``immediate`` backend
+(development) the task runs inside the request.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from django_tasks import task
+
+from newsletter.audience import subscriptions
+from newsletter.models import ConsentText, MailingList
+
+
+def request_sign_up(
+    email: str,
+    mailing_list: MailingList,
+    consent: subscriptions.ConsentRecord,
+    *,
+    name: str = "",
+    language: str = "en",
+) -> None:
+    """Queue a public sign-up; consent is stamped now, when the visitor gave it."""
+    record_sign_up.enqueue(
+        email=email,
+        mailing_list_id=mailing_list.pk,
+        source=consent.source,
+        source_detail=consent.source_detail,
+        ip_address=consent.ip_address,
+        user_agent=consent.user_agent,
+        consent_text_id=consent.consent_text.pk if consent.consent_text else None,
+        consented_at=(consent.consented_at or timezone.now()).isoformat(),
+        name=name,
+        language=language,
+    )
+
+
+@task()
+def record_sign_up(
+    *,
+    email: str,
+    mailing_list_id: int,
+    source: str,
+    source_detail: str,
+    ip_address: str | None,
+    user_agent: str,
+    consent_text_id: int | None,
+    consented_at: str,
+    name: str,
+    language: str,
+) -> str:
+    """Apply a queued sign-up (see :func:`subscriptions.subscribe`); returns the outcome."""
+    consent = subscriptions.ConsentRecord(
+        source=source,
+        source_detail=source_detail,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        consent_text=ConsentText.objects.filter(pk=consent_text_id).first(),
+        consented_at=datetime.datetime.fromisoformat(consented_at),
+    )
+    mailing_list = MailingList.objects.get(pk=mailing_list_id)
+    outcome = subscriptions.subscribe(email, mailing_list, consent, name=name, language=language)
+    return str(outcome)
