@@ -11,12 +11,15 @@ stores the consent record and sends the confirmation email. With the ``immediate
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.utils import timezone
 from django_tasks import task
 
 from newsletter.audience import subscriptions
 from newsletter.models import ConsentText, MailingList
+
+logger = logging.getLogger(__name__)
 
 
 def request_sign_up(
@@ -27,8 +30,13 @@ def request_sign_up(
     name: str = "",
     language: str = "en",
 ) -> None:
-    """Queue a public sign-up; consent is stamped now, when the visitor gave it."""
-    record_sign_up.enqueue(
+    """Queue a public sign-up; consent is stamped now, when the visitor gave it.
+
+    If the task queue cannot take it (Redis down with the ``rq`` backend), the sign-up is
+    applied here instead, with a warning: a sign-up is not lost to an outage (its timing then
+    is not uniform, for as long as the outage lasts).
+    """
+    values = dict(
         email=email,
         mailing_list_id=mailing_list.pk,
         source=consent.source,
@@ -40,6 +48,11 @@ def request_sign_up(
         name=name,
         language=language,
     )
+    try:
+        record_sign_up.enqueue(**values)
+    except Exception:  # the queue is down: do the work now rather than lose the sign-up
+        logger.warning("Could not queue a sign-up; applying it in the request", exc_info=True)
+        record_sign_up.call(**values)
 
 
 @task()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import logging
 from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
@@ -57,6 +58,8 @@ __all__ = [
     "unsubscribe",
     "update_preferences",
 ]
+
+logger = logging.getLogger(__name__)
 
 Status = Subscription.Status
 ConsentType = Subscription.ConsentType
@@ -112,7 +115,12 @@ def suppression_for(email: str) -> Suppression | None:
 
 
 def _send_confirmation(subscription: Subscription) -> None:
-    send_confirmation_email.enqueue(subscription.pk)
+    """Queue the confirmation email; with the queue down (Redis, ``rq``), send it now."""
+    try:
+        send_confirmation_email.enqueue(subscription.pk)
+    except Exception:  # an outage of the queue must not lose the sign-up's email
+        logger.warning("Could not queue a confirmation email; sending it now", exc_info=True)
+        send_confirmation_email.call(subscription.pk)
 
 
 def _take_confirmation_email(subscriber: Subscriber, now: datetime.datetime) -> bool:

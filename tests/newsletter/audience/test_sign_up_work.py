@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
@@ -94,3 +95,21 @@ def test_the_queued_sign_up_stores_consent_as_given_then(client, supporters, que
     assert subscription.consented_at == task.enqueued_at or (
         abs((subscription.consented_at - task.enqueued_at).total_seconds()) < 60
     )
+
+
+def test_a_queue_that_is_down_does_not_lose_the_sign_up(client, supporters, settings, caplog):
+    """The ``rq`` backend with Redis unreachable: the sign-up is applied in the request."""
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_rq.RQBackend",
+            "QUEUES": ["default"],
+        }
+    }
+    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:6392/0", "SOCKET_TIMEOUT": 1}}
+
+    response = client.post(SUBSCRIBE, subscribe_form_data(supporters, "ada@example.org"))
+
+    assert response.status_code == 302
+    assert Subscription.objects.get(subscriber__email="ada@example.org").status == "pending"
+    assert [m.to for m in mail.outbox] == [["ada@example.org"]]  # the confirmation went too
+    assert "Could not queue a sign-up" in caplog.text
