@@ -20,7 +20,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
-import threading
 import time
 
 from django.core.cache import cache
@@ -29,6 +28,7 @@ from django.template.response import TemplateResponse
 
 from newsletter import conf
 from newsletter.audience.client_address import client_ip
+from newsletter.outage import Outage
 
 logger = logging.getLogger(__name__)
 
@@ -38,47 +38,13 @@ IPV6_PREFIX = 64
 CACHE_RETRY_SECONDS = 30.0
 
 
-class CacheHealth:
-    """Whether the cache answered last time; logs when an outage starts and when it ends."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.down = False
-        self.retry_at = 0.0
-
-    def skip(self) -> bool:
-        """True while the cache is known to be down and it is not yet time to try again."""
-        return self.down and time.monotonic() < self.retry_at
-
-    def failed(self, exc: Exception) -> None:
-        with self._lock:
-            self.retry_at = time.monotonic() + CACHE_RETRY_SECONDS
-            if self.down:
-                return
-            self.down = True
-        logger.warning(
-            "Subscribe rate limit is off: the cache cannot be reached (%s: %s). Sign-ups are "
-            "let through uncounted until it answers again.",
-            type(exc).__name__,
-            exc,
-        )
-
-    def answered(self) -> None:
-        if not self.down:
-            return
-        with self._lock:
-            was_down, self.down = self.down, False
-        if was_down:
-            logger.warning("Subscribe rate limit is back on: the cache answers again.")
-
-    def reset(self) -> None:
-        """Forget any outage (tests)."""
-        with self._lock:
-            self.down = False
-            self.retry_at = 0.0
-
-
-cache_health = CacheHealth()
+cache_health = Outage(
+    "Subscribe rate limit is off: the cache cannot be reached (%s). Sign-ups are let through "
+    "uncounted until it answers again.",
+    "Subscribe rate limit is back on: the cache answers again.",
+    retry_seconds=CACHE_RETRY_SECONDS,
+    log=logger,
+)
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

@@ -35,6 +35,7 @@ from wagtail.models import Site
 from newsletter import conf
 from newsletter.issues.blocks import EmailContext, RenderError
 from newsletter.issues.merge_tags import MERGE_FIELDS, merge_tag, personalise
+from newsletter.outage import Outage
 from newsletter.sender import SenderIdentity, sender_identity
 
 CACHE_SECONDS = 24 * 60 * 60
@@ -142,38 +143,28 @@ class RenderCache:
     """
 
     def __init__(self) -> None:
-        self.failing = False
+        self.outage = Outage(
+            "Newsletter render cache unavailable (%s): rendering issues uncached.",
+            "Newsletter render cache answers again.",
+            log=logger,
+        )
 
     def get(self, key: str) -> RenderedIssue | None:
         try:
             value = cache.get(key)
         except Exception as error:  # any backend's connection error
-            self._failed(error)
+            self.outage.failed(error)
             return None
-        self._answered()
+        self.outage.answered()
         return value
 
     def set(self, key: str, rendered: RenderedIssue) -> None:
         try:
             cache.set(key, rendered, CACHE_SECONDS)
         except Exception as error:  # any backend's connection error
-            self._failed(error)
+            self.outage.failed(error)
             return
-        self._answered()
-
-    def _failed(self, error: Exception) -> None:
-        if not self.failing:
-            self.failing = True
-            logger.warning(
-                "Newsletter render cache unavailable (%s: %s): rendering issues uncached.",
-                type(error).__name__,
-                error,
-            )
-
-    def _answered(self) -> None:
-        if self.failing:
-            self.failing = False
-            logger.warning("Newsletter render cache answers again.")
+        self.outage.answered()
 
 
 render_cache = RenderCache()

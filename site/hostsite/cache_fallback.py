@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.utils.module_loading import import_string
+
+from newsletter.outage import Outage
 
 try:
     from redis.exceptions import ConnectionError as RedisConnectionError
@@ -49,47 +49,6 @@ RETRY_SECONDS = 5.0
 logger = logging.getLogger(__name__)
 
 
-class Outage:
-    """Whether one cache server is known to be down, shared by every thread of the process."""
-
-    def __init__(
-        self, name: str, retry_seconds: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.name = name
-        self.retry_seconds = retry_seconds
-        self.clock = clock
-        self.down = False
-        self.retry_at = 0.0
-        self._lock = threading.Lock()
-
-    def skip(self) -> bool:
-        """True while the server is down and it is not yet time to try it again."""
-        return self.down and self.clock() < self.retry_at
-
-    def failed(self, error: BaseException) -> None:
-        with self._lock:
-            self.retry_at = self.clock() + self.retry_seconds
-            if self.down:
-                return
-            self.down = True
-        logger.warning(
-            "Cache %s can't be reached (%s: %s): serving without it until it answers "
-            "(tried again every %ss).",
-            self.name,
-            type(error).__name__,
-            error,
-            self.retry_seconds,
-        )
-
-    def answered(self) -> None:
-        if not self.down:
-            return
-        with self._lock:
-            was_down, self.down = self.down, False
-        if was_down:
-            logger.warning("Cache %s answers again: using it again.", self.name)
-
-
 _outages: dict[str, Outage] = {}
 _outages_lock = threading.Lock()
 
@@ -97,7 +56,13 @@ _outages_lock = threading.Lock()
 def _outage_for(name: str, retry_seconds: float) -> Outage:
     with _outages_lock:
         if name not in _outages:
-            _outages[name] = Outage(name, retry_seconds)
+            _outages[name] = Outage(
+                f"Cache {name} can't be reached (%s): serving without it until it answers "
+                f"(tried again every {retry_seconds}s).",
+                f"Cache {name} answers again: using it again.",
+                retry_seconds=retry_seconds,
+                log=logger,
+            )
         return _outages[name]
 
 

@@ -18,6 +18,7 @@ from tests.newsletter.issues.conftest import (  # noqa: F401 (fixtures)
     issue,
     newsletter_settings,
 )
+from tests.support.fake_mailgun import FakeMailgun
 
 
 def add_subscribers(mailing_list: MailingList, count: int, prefix: str = "reader") -> list[int]:
@@ -44,6 +45,16 @@ def add_subscribers(mailing_list: MailingList, count: int, prefix: str = "reader
         ]
     )
     return [s.pk for s in subscribers]
+
+
+@pytest.fixture
+def mailgun(settings):
+    """Anymail's real Mailgun backend, posting to the loopback Mailgun server."""
+    with FakeMailgun() as server:
+        settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
+        settings.ANYMAIL = server.anymail_settings()
+        settings.NEWSLETTER_RETRY_BASE_SECONDS = 0.01
+        yield server
 
 
 @pytest.fixture

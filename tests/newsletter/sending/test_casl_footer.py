@@ -16,17 +16,8 @@ from newsletter.models import Dispatch
 from newsletter.sender import sender_identity
 from newsletter.sending.freeze import SendError, create_send
 from tests.newsletter.sending.conftest import add_subscribers
-from tests.support.fake_mailgun import FakeMailgun
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mailgun(settings):
-    with FakeMailgun() as server:
-        settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
-        settings.ANYMAIL = server.anymail_settings()
-        yield server
 
 
 @pytest.fixture

@@ -23,19 +23,9 @@ from newsletter.sending.control import start
 from newsletter.sending.freeze import create_send, freeze
 from newsletter.sending.tasks import start_scheduled
 from tests.newsletter.sending.conftest import add_subscribers
-from tests.support.fake_mailgun import FakeMailgun
 
 pytestmark = pytest.mark.django_db
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").split(":")[0] in ("postgres", "postgresql")
-
-
-@pytest.fixture
-def mailgun(settings):
-    with FakeMailgun() as server:
-        settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
-        settings.ANYMAIL = server.anymail_settings()
-        settings.NEWSLETTER_RETRY_BASE_SECONDS = 0.01
-        yield server
 
 
 @pytest.fixture
