@@ -8,6 +8,7 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from newsletter.issues.blocks import require_page_or_url
+from newsletter.validators import validate_http_url
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul", "h3", "h4"]
 INLINE_FEATURES = ["bold", "italic", "link"]
@@ -54,7 +55,9 @@ class CallToActionBlock(blocks.StructBlock):
     text = blocks.TextBlock(required=False)
     button_label = blocks.CharBlock(max_length=40, default="Take action")
     page = blocks.PageChooserBlock(required=False, help_text="Link to a page on this site …")
-    url = blocks.URLBlock(required=False, help_text="… or to another website.")
+    url = blocks.URLBlock(
+        required=False, help_text="… or to another website.", validators=[validate_http_url]
+    )
 
     class Meta:
         icon = "pick"

@@ -11,7 +11,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.search import index
 
-from advocacy.validators import validate_http_url
+from newsletter.validators import validate_http_url
 
 
 def parse_amounts(text: str) -> list[int]:

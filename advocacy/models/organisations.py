@@ -9,7 +9,7 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
 
-from advocacy.validators import validate_http_url
+from newsletter.validators import validate_http_url
 
 PROVINCES = [
     ("AB", "Alberta"),

@@ -24,6 +24,7 @@ from wagtail.images.blocks import ImageChooserBlock
 
 from newsletter.issues.plaintext import html_to_text
 from newsletter.teasers import get_teaser
+from newsletter.validators import validate_http_url
 
 EMAIL_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 REGISTRY_HOOK = "register_newsletter_blocks"
@@ -159,7 +160,7 @@ class EmailImageBlock(EmailBlock, blocks.StructBlock):
     alt_text = blocks.CharBlock(
         required=False, help_text="Describe the image; leave empty to use its own description."
     )
-    link = blocks.URLBlock(required=False)
+    link = blocks.URLBlock(required=False, validators=[validate_http_url])
 
     email_template = "newsletter/email/blocks/image"
 
@@ -174,7 +175,7 @@ class EmailImageBlock(EmailBlock, blocks.StructBlock):
 class ButtonBlock(EmailBlock, blocks.StructBlock):
     label = blocks.CharBlock(max_length=40)
     page = blocks.PageChooserBlock(required=False)
-    url = blocks.URLBlock(required=False)
+    url = blocks.URLBlock(required=False, validators=[validate_http_url])
 
     email_template = "newsletter/email/blocks/button"
 

@@ -7,7 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from advocacy.blocks import CallToActionBlock
 from advocacy.models import DonationAppeal, Organisation
+from newsletter.issues.blocks import ButtonBlock, EmailImageBlock
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +94,18 @@ def test_the_admin_form_refuses_a_javascript_donation_link(client, superuser):
     assert errors["button_url"]  # javascript: is not a web address at all
     assert errors["mail_in_url"] == [MESSAGE]
     assert not DonationAppeal.objects.filter(name="Bad").exists()
+
+
+@pytest.mark.parametrize("bad", ["javascript:alert(1)", "ftp://example.org/x"])
+def test_link_blocks_accept_only_web_addresses(bad):
+    """Links inside StreamField bodies (a page's call to action, an issue's button and image
+    link) are refused the same way as model fields."""
+    for block, name in (
+        (CallToActionBlock(), "url"),
+        (ButtonBlock(), "url"),
+        (EmailImageBlock(), "link"),
+    ):
+        link = block.child_blocks[name]
+        assert link.clean("https://example.org/give") == "https://example.org/give"
+        with pytest.raises(ValidationError):
+            link.clean(bad)

@@ -1,4 +1,4 @@
-"""Validators of advocacy model fields."""
+"""Validators shared by the models and blocks of both apps."""
 
 from __future__ import annotations
 
