@@ -27,8 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from newsletter.audience import ratelimit, subscriptions
-from newsletter.audience.client_address import client_details, header
+from newsletter.audience import ratelimit
 from newsletter.audience.consent import SUPPORTED, consent_by_version, current_consent
 from newsletter.audience.forms import (
     HONEYPOT_FIELD,
@@ -37,7 +36,7 @@ from newsletter.audience.forms import (
     clean_text,
     public_list,
 )
-from newsletter.audience.sign_up import request_sign_up
+from newsletter.audience.sign_up import sign_up_from_request
 from newsletter.models import MailingList, Subscription
 
 OK_MESSAGE = "Check your inbox to confirm your subscription."
@@ -144,16 +143,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     clean, errors = validate(payload)
     if errors:
         return bad_request(errors)
-    request_sign_up(
-        clean["email"],
-        clean["list"],
-        subscriptions.ConsentRecord(
-            source=Subscription.Source.API,
-            source_detail=header(request, "HTTP_ORIGIN", 255),
-            consent_text=clean["consent_version"],
-            **client_details(request),
-        ),
-        name=clean["name"],
-        language=clean["language"],
+    sign_up_from_request(
+        request, clean, source=Subscription.Source.API, source_header="HTTP_ORIGIN"
     )
     return accepted()

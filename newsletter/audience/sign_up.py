@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime
 import logging
 
+from django.http import HttpRequest
 from django.utils import timezone
 from django_tasks import task
 
 from newsletter.audience import subscriptions
+from newsletter.audience.client_address import client_details, header
 from newsletter.models import ConsentText, MailingList
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,23 @@ def request_sign_up(
     except Exception:  # the queue is down: do the work now rather than lose the sign-up
         logger.warning("Could not queue a sign-up; applying it in the request", exc_info=True)
         record_sign_up.call(**values)
+
+
+def sign_up_from_request(
+    request: HttpRequest, data: dict, *, source: str, source_header: str
+) -> None:
+    """Queue the sign-up a validated form or JSON body (``email``, ``list``,
+    ``consent_version``, ``name``, ``language``) asks for, with where it came from:
+    ``source_header`` (the referring page or origin), the client's address and browser."""
+    consent = subscriptions.ConsentRecord(
+        source=source,
+        source_detail=header(request, source_header, 255),
+        consent_text=data["consent_version"],
+        **client_details(request),
+    )
+    request_sign_up(
+        data["email"], data["list"], consent, name=data["name"], language=data["language"]
+    )
 
 
 @task()

@@ -23,10 +23,10 @@ from django.views.decorators.http import require_http_methods
 
 from newsletter import conf
 from newsletter.audience import ratelimit, subscriptions
-from newsletter.audience.client_address import client_details, header
+from newsletter.audience.client_address import client_details
 from newsletter.audience.consent import current_consent
 from newsletter.audience.forms import PreferencesForm, SubscribeForm, list_by_slug, public_list
-from newsletter.audience.sign_up import request_sign_up
+from newsletter.audience.sign_up import sign_up_from_request
 from newsletter.audience.tokens import (
     ExpiredToken,
     InvalidToken,
@@ -77,17 +77,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             {"form": form, "mailing_list": form.mailing_list, "lists": []},
         )
     data = form.cleaned_data
-    request_sign_up(
-        data["email"],
-        data["list"],
-        subscriptions.ConsentRecord(
-            source=Subscription.Source.FORM,
-            source_detail=header(request, "HTTP_REFERER", 255),
-            consent_text=data["consent_version"],
-            **client_details(request),
-        ),
-        name=data["name"],
-        language=data["language"],
+    sign_up_from_request(
+        request, data, source=Subscription.Source.FORM, source_header="HTTP_REFERER"
     )
     return HttpResponseRedirect(reverse("newsletter:subscribe_thanks"))
 
