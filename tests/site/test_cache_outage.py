@@ -39,6 +39,7 @@ from tests.newsletter.issues.conftest import (
     make_issue,
     newsletter_settings,
 )
+from tests.site.test_page_cache import Clock
 
 pytestmark = pytest.mark.django_db
 
@@ -49,17 +50,6 @@ FALLBACK_TO_DEAD_REDIS = {
     "LOCATION": DEAD_REDIS,
     "OPTIONS": {"RETRY_SECONDS": 5, "socket_connect_timeout": 1, "socket_timeout": 1},
 }
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

@@ -6,9 +6,11 @@ import pytest
 from django.core.mail import get_connection
 
 from newsletter.issues.messages import Content
-from newsletter.models import Batch, Dispatch, MailingList, Subscriber, Subscription
+from newsletter.models import Batch, Delivery, Dispatch, MailingList, Subscriber, Subscription
 from newsletter.models.audience import new_public_id
 from newsletter.sending.batches import LinkMaker, PreparedBatch, prepare_batch, start_posting
+from newsletter.sending.control import start
+from newsletter.sending.freeze import create_send
 from newsletter.sending.outcomes import BatchOutcome, finish_empty, record_outcome
 from newsletter.sending.providers import Results, provider_named
 from tests.newsletter.issues.conftest import (  # noqa: F401 (fixtures)
@@ -19,6 +21,10 @@ from tests.newsletter.issues.conftest import (  # noqa: F401 (fixtures)
     newsletter_settings,
 )
 from tests.support.fake_mailgun import FakeMailgun
+
+# The tracking webhook's basic auth and Mailgun signing key in the tests.
+SIGNING_KEY = "webhook-signing-key"
+SECRET = "hook:s3cret"
 
 
 def add_subscribers(mailing_list: MailingList, count: int, prefix: str = "reader") -> list[int]:
@@ -90,3 +96,14 @@ def send_one_batch(batch: Batch, send: Dispatch, links: LinkMaker, connection=No
     except Exception as error:  # what happened decides between retry and unknown
         return record_outcome(prepared, provider, error=error)
     return record_outcome(prepared, provider, results)
+
+
+@pytest.fixture
+def sent(issue, supporters, settings) -> dict[str, Delivery]:  # noqa: F811 (issue: a fixture)
+    """A send to three readers through Anymail's test backend (a message id each)."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY}
+    add_subscribers(supporters, 3)
+    send = create_send(issue, [supporters])
+    start(send)
+    return {d.email: d for d in Delivery.objects.filter(dispatch=send)}

@@ -28,22 +28,12 @@ from newsletter.sending.control import start
 from newsletter.sending.freeze import create_send
 from newsletter.sending.progress import funnel
 from newsletter.sending.tracking import record_event
-from tests.newsletter.sending.conftest import add_subscribers
-from tests.newsletter.sending.test_tracking import SECRET, SIGNING_KEY, apply
+from tests.newsletter.sending.conftest import SECRET
+from tests.newsletter.sending.test_tracking import apply
 from tests.newsletter.sending.test_tracking import payload as mailgun_payload
 
 pytestmark = pytest.mark.django_db
 NUMBERS = itertools.count(1_000_000)  # distinct event ids and times
-
-
-@pytest.fixture
-def sent(issue, supporters, settings) -> dict[str, Delivery]:
-    """A send to three readers through Anymail's test backend (a message id each)."""
-    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY}
-    add_subscribers(supporters, 3)
-    start(create_send(issue, [supporters]))
-    return {d.email: d for d in Delivery.objects.all()}
 
 
 def postmark(delivery: Delivery, soft: bool) -> dict:

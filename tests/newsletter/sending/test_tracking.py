@@ -20,24 +20,11 @@ from newsletter.sending.control import start
 from newsletter.sending.freeze import audience_of, create_send
 from newsletter.sending.progress import funnel
 from newsletter.sending.tracking import apply_event
-from tests.newsletter.sending.conftest import add_subscribers
+from tests.newsletter.sending.conftest import SECRET, SIGNING_KEY, add_subscribers
 from tests.support.fake_mailgun import FakeMailgun
 
 pytestmark = pytest.mark.django_db
-SIGNING_KEY = "webhook-signing-key"
-SECRET = "hook:s3cret"
 URL = "/anymail/mailgun/tracking/"
-
-
-@pytest.fixture
-def sent(issue, supporters, settings):
-    """A dispatch sent through Anymail's test backend (message id per recipient)."""
-    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY}
-    add_subscribers(supporters, 3)
-    dispatch = create_send(issue, [supporters])
-    start(dispatch)
-    return {d.email: d for d in Delivery.objects.filter(dispatch=dispatch)}
 
 
 def payload(

@@ -7,20 +7,10 @@ import pytest
 from django.db import DataError, OperationalError, connection
 
 from newsletter.models import Delivery, Subscription, Suppression, TrackingEvent
-from newsletter.sending.control import start
-from newsletter.sending.freeze import create_send
-from tests.newsletter.sending.conftest import add_subscribers
-from tests.newsletter.sending.test_tracking import SECRET, SIGNING_KEY, payload, post
-
-
-@pytest.fixture
-def sent(issue, supporters, settings) -> dict[str, Delivery]:
-    """A send to three readers through Anymail's test backend (a message id each)."""
-    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY}
-    add_subscribers(supporters, 3)
-    start(create_send(issue, [supporters]))
-    return {d.email: d for d in Delivery.objects.all()}
+from tests.newsletter.sending.test_tracking import (
+    payload,
+    post,
+)
 
 
 def still_subscribed(email: str) -> bool:
