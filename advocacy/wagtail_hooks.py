@@ -1,6 +1,7 @@
 """Every Wagtail hook of the advocacy app: snippets for organisations and donation appeals;
 the open letter's paste-to-sign (organisations created on save only, the report shown after);
-and what advocacy adds to newsletter issues (blocks, recent content, the default appeal)."""
+the snippets Comms editors manage (newsletter roles); and what advocacy adds to newsletter
+issues (blocks, recent content, the default appeal)."""
 
 from __future__ import annotations
 
@@ -128,6 +129,16 @@ def report_pasted_signatories(request, page) -> None:
     if report is not None:
         del request.user._signatory_paste_report
         messages.info(request, report.summary())
+
+
+# --- what advocacy adds to the newsletter's roles ----------------------------------------------
+
+
+@hooks.register("register_newsletter_role_models")
+def advocacy_models_for_newsletter_roles() -> dict[str, list[str]]:
+    """Comms editors manage organisations and donation appeals (add, change, delete, view):
+    ``manage.py newsletter_setup_roles`` gives their group these models' permissions."""
+    return {"Comms editors": ["advocacy.Organisation", "advocacy.DonationAppeal"]}
 
 
 # --- what advocacy adds to newsletter issues ----------------------------------------------------

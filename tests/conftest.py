@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from wagtail.models import Page, Site
 
 
 @pytest.fixture
 def home_page(db) -> Page:
-    """The site's home page (created by a migration; rebuilt if a transactional test flushed it)."""
-    from home.models import HomePage
-
-    home = HomePage.objects.first()
+    """The default site's root page: the host's HomePage (created by a migration), or, on a
+    site without the ``home`` app (``tests/plugin/settings.py``), Wagtail's own first page.
+    Rebuilt if a transactional test flushed it."""
+    if apps.is_installed("home"):
+        from home.models import HomePage as home_model
+    else:
+        home_model = Page
+    home = home_model.objects.filter(depth=2).first()
     if home is None:
         root = Page.get_first_root_node()
-        home = root.add_child(instance=HomePage(title="Home", slug="home"))
+        home = root.add_child(instance=home_model(title="Home", slug="home"))
         Site.objects.update_or_create(
             is_default_site=True, defaults={"hostname": "localhost", "root_page": home}
         )
@@ -32,10 +37,19 @@ def newsroom(home_page):
 
 
 @pytest.fixture
-def comms_editor(db, django_user_model):
-    """A user in the "Comms editors" group created by the advocacy migration."""
+def roles(home_page) -> dict[str, Group]:
+    """The newsletter's roles as ``manage.py newsletter_setup_roles`` sets them up (Comms
+    editors publish at and below the home page): ``{group name: group}``."""
+    from newsletter.roles import setup_roles
+
+    return {report.group.name: report.group for report in setup_roles([home_page])}
+
+
+@pytest.fixture
+def comms_editor(roles, django_user_model):
+    """A user in the "Comms editors" group (pages at and below the home page)."""
     user = django_user_model.objects.create_user("editor", "editor@example.org", "pw-editor-1")
-    user.groups.add(Group.objects.get(name="Comms editors"))
+    user.groups.add(roles["Comms editors"])
     return user
 
 

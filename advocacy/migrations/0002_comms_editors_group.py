@@ -1,75 +1,13 @@
-"""Create the "Comms editors" group: write and publish pages, manage advocacy snippets,
-images and documents. It gets no access to subscriber data."""
+"""Formerly created the "Comms editors" group, with page publish rights on the root of the page
+tree (every site of the install).
 
-from django.contrib.auth.management import create_permissions
+Roles now come from ``manage.py newsletter_setup_roles [--pages PAGE_ID ...]``, scoped to the
+pages given (see ``newsletter/roles.py``), so this migration does nothing. It stays, with its
+dependencies, so the migration graph of existing installs is unchanged; their group is kept
+(run the command with ``--pages`` to narrow its page permissions).
+"""
+
 from django.db import migrations
-
-GROUP_NAME = "Comms editors"
-PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
-MODEL_PERMISSIONS = {
-    "advocacy": ["organisation", "donationappeal"],
-    "wagtailimages": ["image"],
-    "wagtaildocs": ["document"],
-}
-COLLECTION_PERMISSIONS = [
-    ("wagtailimages", "add_image"),
-    ("wagtailimages", "change_image"),
-    ("wagtailimages", "choose_image"),
-    ("wagtaildocs", "add_document"),
-    ("wagtaildocs", "change_document"),
-    ("wagtaildocs", "choose_document"),
-]
-
-
-def create_group(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-
-    Group = apps.get_model("auth.Group")
-    Permission = apps.get_model("auth.Permission")
-    Page = apps.get_model("wagtailcore.Page")
-    Collection = apps.get_model("wagtailcore.Collection")
-    GroupPagePermission = apps.get_model("wagtailcore.GroupPagePermission")
-    GroupCollectionPermission = apps.get_model("wagtailcore.GroupCollectionPermission")
-
-    group, _ = Group.objects.get_or_create(name=GROUP_NAME)
-    group.permissions.add(
-        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
-    )
-    for app_label, models in MODEL_PERMISSIONS.items():
-        for model in models:
-            for action in ("add", "change", "delete", "view"):
-                permission = Permission.objects.filter(
-                    content_type__app_label=app_label, codename=f"{action}_{model}"
-                ).first()
-                if permission:
-                    group.permissions.add(permission)
-
-    root = Page.objects.filter(depth=1).first()
-    if root:
-        for codename in PAGE_PERMISSIONS:
-            permission = Permission.objects.get(
-                content_type__app_label="wagtailcore", codename=codename
-            )
-            GroupPagePermission.objects.get_or_create(
-                group=group, page=root, permission=permission
-            )
-    collection = Collection.objects.filter(depth=1).first()
-    if collection:
-        for app_label, codename in COLLECTION_PERMISSIONS:
-            permission = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if permission:
-                GroupCollectionPermission.objects.get_or_create(
-                    group=group, collection=collection, permission=permission
-                )
-
-
-def remove_group(apps, schema_editor):
-    apps.get_model("auth.Group").objects.filter(name=GROUP_NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -81,4 +19,4 @@ class Migration(migrations.Migration):
         ("wagtailadmin", "0006_formstate"),
     ]
 
-    operations = [migrations.RunPython(create_group, remove_group)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -1,35 +1,11 @@
-"""Create the "Audience managers" group: see, add, change, delete, import and export
-subscribers, lists and suppressions. Page editors ("Comms editors") get none of this."""
+"""Formerly created the "Audience managers" group.
 
-from django.contrib.auth.management import create_permissions
+Roles now come from ``manage.py newsletter_setup_roles`` (see ``newsletter/roles.py``), so
+this migration does nothing. It stays, with its dependencies, so the migration graph of
+existing installs is unchanged; their group is kept.
+"""
+
 from django.db import migrations
-
-GROUP_NAME = "Audience managers"
-MODELS = ["subscriber", "subscription", "mailinglist", "suppression"]
-EXTRA = ["export_subscribers", "import_subscribers"]
-
-
-def create_group(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-
-    Group = apps.get_model("auth.Group")
-    Permission = apps.get_model("auth.Permission")
-
-    group, _ = Group.objects.get_or_create(name=GROUP_NAME)
-    group.permissions.add(
-        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
-    )
-    codenames = [f"{action}_{model}" for model in MODELS for action in ("add", "change", "delete", "view")]
-    group.permissions.add(
-        *Permission.objects.filter(content_type__app_label="newsletter", codename__in=codenames + EXTRA)
-    )
-
-
-def remove_group(apps, schema_editor):
-    apps.get_model("auth.Group").objects.filter(name=GROUP_NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -38,4 +14,4 @@ class Migration(migrations.Migration):
         ("wagtailadmin", "0006_formstate"),
     ]
 
-    operations = [migrations.RunPython(create_group, remove_group)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

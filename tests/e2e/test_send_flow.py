@@ -18,7 +18,6 @@ import signal
 import time
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -91,12 +90,13 @@ def test_send_from_the_admin_with_a_live_progress_bar(
     artifacts,
     django_user_model,
     settings,
+    roles,
     issue,  # noqa: F811
     supporters,  # noqa: F811
 ):
     add_subscribers(supporters, RECIPIENTS)
     user = django_user_model.objects.create_user("sender", "s@example.org", "pw-sender-1")
-    user.groups.add(Group.objects.get(name="Newsletter senders"))
+    user.groups.add(roles["Newsletter senders"])
     with FakeMailgun() as mailgun:
         settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
         settings.ANYMAIL = mailgun.anymail_settings()

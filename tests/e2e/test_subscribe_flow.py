@@ -74,10 +74,8 @@ def test_subscribe_confirm_and_unsubscribe_in_the_browser(
 
 
 def test_audience_manager_reads_the_consent_history_in_the_admin(
-    live_server, page, artifacts, django_user_model
+    live_server, page, artifacts, django_user_model, roles
 ):
-    from django.contrib.auth.models import Group
-
     from newsletter.audience import subscriptions
     from newsletter.audience.consent import current_consent
 
@@ -89,7 +87,7 @@ def test_audience_manager_reads_the_consent_history_in_the_admin(
     )
     subscriptions.confirm(Subscription.objects.get())
     manager = django_user_model.objects.create_user("aud", "aud@example.org", "pw-aud-1")
-    manager.groups.add(Group.objects.get(name="Audience managers"))
+    manager.groups.add(roles["Audience managers"])
 
     page.goto(live_server.url + "/admin/login/")
     page.get_by_label("Username").fill("aud")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.cache import cache
 
@@ -36,9 +35,9 @@ def board_list(db) -> MailingList:
 
 
 @pytest.fixture
-def audience_manager(db, django_user_model):
+def audience_manager(roles, django_user_model):
     user = django_user_model.objects.create_user("aud", "aud@example.org", "pw-aud-1")
-    user.groups.add(Group.objects.get(name="Audience managers"))
+    user.groups.add(roles["Audience managers"])
     return user
 
 

@@ -4,8 +4,9 @@ Pages are found by slug under their parent and snippets by their unique name: a 
 creates nothing, and only saves (and publishes a new revision of) what differs from the
 content. The whole load runs in one transaction. The work is split by concern:
 :mod:`~home.demo.upsert` (create-or-update and the tally), :mod:`~home.demo.organisations`
-(signatories and partners), :mod:`~home.demo.pages` (pages and appeals) and
-:mod:`~home.demo.newsletter` (the newsletter half).
+(signatories and partners), :mod:`~home.demo.pages` (pages and appeals),
+:mod:`~home.demo.newsletter` (the newsletter half) and, once the pages exist, the newsletter's
+roles (:func:`newsletter.roles.setup_roles`, Comms editors scoped to the home page).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from home.demo.pages import (
 )
 from home.demo.upsert import CREATED, EXISTING, UPDATED, Tally, Writer
 from home.models import HomePage
+from newsletter.roles import setup_roles
 
 __all__ = [
     "DEFAULT_ADMIN_PASSWORD",
@@ -75,11 +77,20 @@ def load_demo_content(stdout: Writer | None = None) -> dict[str, dict[str, int]]
         load_wins(newsroom, appeals, pages, tally)
         update_home(home, pages, appeals, tally)
         load_newsletter_demo(home, letter, pages, appeals, tally)
+        load_roles(home, tally)
         for obj in tally.saved:
             if ReferenceIndex.is_indexed(type(obj)):
                 # Fresh from the database: what was published, child rows included.
                 ReferenceIndex.create_or_update_for_object(type(obj).objects.get(pk=obj.pk))
     return tally.as_dict()
+
+
+def load_roles(home: HomePage, tally: Tally) -> None:
+    """The newsletter's roles, with Comms editors publishing at and below the demo's home page
+    (what ``manage.py newsletter_setup_roles --pages <home id>`` does)."""
+    for report in setup_roles([home]):
+        status = CREATED if report.created else UPDATED if report.changed else EXISTING
+        tally.add("roles", status, label=report.role.name)
 
 
 def ensure_admin(password: str | None, username: str = "admin") -> tuple[str, str | None]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.cache import cache
@@ -28,9 +27,9 @@ def fresh_counts():
 
 
 @pytest.fixture
-def sender_editor(comms_editor):
+def sender_editor(comms_editor, roles):
     """A comms editor who is also in "Newsletter senders": may send tests."""
-    comms_editor.groups.add(Group.objects.get(name="Newsletter senders"))
+    comms_editor.groups.add(roles["Newsletter senders"])
     return comms_editor
 
 

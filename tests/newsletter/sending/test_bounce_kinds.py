@@ -18,7 +18,6 @@ import uuid
 import pytest
 from anymail.signals import EventType
 from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import reverse
 
@@ -272,12 +271,12 @@ def test_only_bounces_have_a_kind():
     assert bounce_kind("Postmark", EventType.REJECTED, {"Type": "HardBounce"}) is None
 
 
-def test_the_send_page_shows_soft_bounces_beside_hard_ones(client, sent, django_user_model):
+def test_the_send_page_shows_soft_bounces_beside_hard_ones(client, sent, django_user_model, roles):
     assert apply(sent["reader0@example.org"], "bounced")
     for email in ("reader1@example.org", "reader2@example.org"):
         assert apply(sent[email], "bounced", permanent_bounce=False)
     user = django_user_model.objects.create_user("sender", "s@example.org", "pw-sender-1")
-    user.groups.add(*Group.objects.filter(name__in=["Newsletter senders", "Comms editors"]))
+    user.groups.add(roles["Newsletter senders"], roles["Comms editors"])
     client.force_login(user)
     send_id = sent["reader0@example.org"].dispatch_id
 

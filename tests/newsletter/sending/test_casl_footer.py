@@ -6,7 +6,6 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -29,9 +28,9 @@ def no_postal_address(newsletter_settings, settings):
 
 
 @pytest.fixture
-def sender(django_user_model):
+def sender(django_user_model, roles):
     user = django_user_model.objects.create_user("sender", "s@example.org", "pw-sender-1")
-    user.groups.add(Group.objects.get(name="Newsletter senders"))
+    user.groups.add(roles["Newsletter senders"])
     return user
 
 

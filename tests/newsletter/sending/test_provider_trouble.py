@@ -8,7 +8,6 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -28,9 +27,9 @@ def mailgun(mailgun, settings):
 
 
 @pytest.fixture
-def sender(client, django_user_model):
+def sender(client, django_user_model, roles):
     user = django_user_model.objects.create_user("sender", "s@example.org", "pw-sender-1")
-    user.groups.add(Group.objects.get(name="Newsletter senders"))
+    user.groups.add(roles["Newsletter senders"])
     client.force_login(user)
     return user
 

@@ -18,7 +18,6 @@ import sys
 import threading
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -86,9 +85,9 @@ def run_worker_here(timeout: int) -> None:
 
 
 @pytest.fixture
-def sender(django_user_model):
+def sender(django_user_model, roles):
     user = django_user_model.objects.create_user("sender", "s@example.org", "pw-sender-1")
-    user.groups.add(Group.objects.get(name="Newsletter senders"))
+    user.groups.add(roles["Newsletter senders"])
     return user
 
 

@@ -8,7 +8,6 @@ import threading
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -34,9 +33,9 @@ def locmem(settings):
 
 
 @pytest.fixture
-def sender(django_user_model):
+def sender(django_user_model, roles):
     user = django_user_model.objects.create_user("sender", "s@example.org", "pw-sender-1")
-    user.groups.add(Group.objects.get(name="Newsletter senders"))
+    user.groups.add(roles["Newsletter senders"])
     return user
 
 

@@ -22,6 +22,7 @@ KINDS = [
     ("mailing_lists", "Mailing lists"),
     ("newsletter_pages", "Newsletter pages (archive, issue, subscribe)"),
     ("demo_subscribers", "Demo subscribers"),
+    ("roles", "Roles (user groups)"),
 ]
 
 
