@@ -11,6 +11,11 @@ from typing import Any
 from django.conf import settings
 
 DEFAULTS: dict[str, Any] = {
+    # --- public pages ---
+    # The template the public pages (subscribe, confirm, unsubscribe, preferences, archive)
+    # extend. It needs `wagtail start`'s base.html blocks: title, title_suffix, extra_css,
+    # body_class, content and extra_js.
+    "NEWSLETTER_BASE_TEMPLATE": "base.html",
     # --- audience ---
     # Seconds a confirmation link stays valid.
     "NEWSLETTER_CONFIRM_MAX_AGE": 7 * 24 * 60 * 60,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -14,6 +15,15 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from newsletter.teasers import Teaser
+
+
+def base_template() -> str:
+    """The template every public advocacy page extends: ``ADVOCACY_BASE_TEMPLATE``.
+
+    Defaults to ``"base.html"``; it must have the blocks of `wagtail start`'s base.html
+    (title, title_suffix, extra_css, body_class, content, extra_js).
+    """
+    return getattr(settings, "ADVOCACY_BASE_TEMPLATE", "base.html")
 
 
 class AdvocacyPageTopic(TaggedItemBase):
@@ -83,6 +93,11 @@ class AdvocacyPage(Page):
     def summary_panel(cls, heading: str = "Listing and sharing") -> MultiFieldPanel:
         """The panel with the fields every kind shares, for the subclass's content panels."""
         return MultiFieldPanel(cls.meta_panels, heading=heading)
+
+    def get_context(self, request, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        context["base_template"] = base_template()
+        return context
 
     @property
     def label(self) -> str:

@@ -24,11 +24,11 @@ import time
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template.response import TemplateResponse
 
 from newsletter import conf
 from newsletter.audience.client_address import client_ip
 from newsletter.outage import Outage
+from newsletter.public import render_public
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def too_many_requests(request: HttpRequest, seconds: int, *, as_json: bool) -> H
             {"status": "error", "message": text, "retry_after": seconds}, status=429
         )
     else:
-        response = TemplateResponse(
+        response = render_public(
             request, "newsletter/rate_limited.html", {"message": text}, status=429
         )
     response["Retry-After"] = str(seconds)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -35,13 +34,14 @@ from newsletter.audience.tokens import (
     subscriber_token,
 )
 from newsletter.models import MailingList, Subscriber, Subscription
+from newsletter.public import render_public
 
 INVALID_LINK = "This link is not valid"
 
 
 def invalid_link(request: HttpRequest, *, expired: bool = False) -> HttpResponse:
     """The page for a forged, tampered, expired or used-up link (nothing was changed)."""
-    return TemplateResponse(
+    return render_public(
         request,
         "newsletter/invalid_link.html",
         {"expired": expired, "title": "This link has expired" if expired else INVALID_LINK},
@@ -58,7 +58,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         if mailing_list is None and len(lists) == 1:
             mailing_list = lists[0]
         form = SubscribeForm(mailing_list=mailing_list) if mailing_list else None
-        return TemplateResponse(
+        return render_public(
             request,
             "newsletter/subscribe.html",
             {"form": form, "mailing_list": mailing_list, "lists": lists},
@@ -71,7 +71,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     if form.is_spam:
         return HttpResponseRedirect(reverse("newsletter:subscribe_thanks"))
     if not form.is_valid():
-        return TemplateResponse(
+        return render_public(
             request,
             "newsletter/subscribe.html",
             {"form": form, "mailing_list": form.mailing_list, "lists": []},
@@ -86,7 +86,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 def subscribe_thanks(request: HttpRequest) -> HttpResponse:
     """The same page for everyone who submitted a subscribe form."""
     days = max(1, round(conf.get("NEWSLETTER_CONFIRM_MAX_AGE") / 86400))
-    return TemplateResponse(request, "newsletter/subscribe_thanks.html", {"expires_days": days})
+    return render_public(request, "newsletter/subscribe_thanks.html", {"expires_days": days})
 
 
 def _subscription_for(token: str) -> Subscription:
@@ -115,11 +115,11 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         return invalid_link(request)
     context = {"subscription": subscription, "mailing_list": subscription.mailing_list}
     if request.method == "GET" and subscription.status == Subscription.Status.PENDING:
-        return TemplateResponse(request, "newsletter/confirm.html", context)
+        return render_public(request, "newsletter/confirm.html", context)
     if request.method == "POST":
         subscriptions.confirm(subscription, **client_details(request))
     context["preferences_token"] = subscriber_token(subscription.subscriber)
-    return TemplateResponse(request, "newsletter/confirmed.html", context)
+    return render_public(request, "newsletter/confirmed.html", context)
 
 
 def _subscriber_for(token: str) -> Subscriber:
@@ -151,8 +151,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         else:
             how = Subscription.EndedHow.EVERYTHING
         subscriptions.unsubscribe(subscriber, mailing_list, how=how)
-        return TemplateResponse(request, "newsletter/unsubscribed.html", context)
-    return TemplateResponse(request, "newsletter/unsubscribe.html", context)
+        return render_public(request, "newsletter/unsubscribed.html", context)
+    return render_public(request, "newsletter/unsubscribe.html", context)
 
 
 @never_cache
@@ -201,4 +201,4 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         "saved": request.GET.get("saved") == "1",
         "awaiting": request.GET.get("confirm", "").isdigit(),
     }
-    return TemplateResponse(request, "newsletter/preferences.html", context)
+    return render_public(request, "newsletter/preferences.html", context)

@@ -28,7 +28,6 @@ import premailer
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
 from mjml import mjml2html
 from wagtail.models import Site
 
@@ -36,6 +35,7 @@ from newsletter import conf
 from newsletter.issues.blocks import EmailContext, RenderError
 from newsletter.issues.merge_tags import MERGE_FIELDS, merge_tag, personalise
 from newsletter.outage import Outage
+from newsletter.public import render_public
 from newsletter.sender import SenderIdentity, sender_identity
 
 CACHE_SECONDS = 24 * 60 * 60
@@ -208,7 +208,7 @@ def render_revision(issue, *, latest: bool = True) -> RenderedIssue:
 
 
 def _render_error(request: HttpRequest, error: RenderError, status: int) -> HttpResponse:
-    return TemplateResponse(
+    return render_public(
         request, "newsletter/email/render_error.html", {"error": error}, status=status
     )
 

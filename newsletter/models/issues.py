@@ -11,6 +11,7 @@ from wagtail.models import Page
 
 from newsletter.issues.blocks import IssueBodyField
 from newsletter.issues.rendering import preview_response, web_response
+from newsletter.public import base_template
 
 
 class NewsletterArchivePage(Page):
@@ -26,6 +27,7 @@ class NewsletterArchivePage(Page):
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
+        context["base_template"] = base_template()
         context["issues"] = (
             NewsletterIssuePage.objects.live().public().child_of(self).order_by("-issue_date")
         )

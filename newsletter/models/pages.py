@@ -10,6 +10,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from newsletter.audience.forms import SubscribeForm
+from newsletter.public import base_template
 
 
 class SubscribePage(Page):
@@ -44,6 +45,7 @@ class SubscribePage(Page):
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
+        context["base_template"] = base_template()
         if self.mailing_list and self.mailing_list.is_public:
             context["form"] = SubscribeForm(mailing_list=self.mailing_list)
         return context
