@@ -1,4 +1,19 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+
+# The apps the newsletter needs beside it in INSTALLED_APPS, with what breaks without each.
+# `manage.py check` names the missing ones (newsletter.E001, in newsletter/checks.py).
+REQUIRED_APPS: dict[str, str] = {
+    "wagtail.contrib.settings": (
+        "Settings > Newsletter settings (without it every Wagtail admin page fails)"
+    ),
+    "wagtail_modeladmin": "the Subscribers, Mailing lists and Suppressions admin",
+    "wagtail.images": "images in newsletter issues",
+}
+
+
+def missing_apps(required: dict[str, str], registry=apps) -> list[str]:
+    """The dotted names in ``required`` that are not in INSTALLED_APPS, in order."""
+    return [name for name in required if not registry.is_installed(name)]
 
 
 class NewsletterConfig(AppConfig):
@@ -16,6 +31,13 @@ class NewsletterConfig(AppConfig):
         from newsletter.sending.tracking import record_event
 
         tracking.connect(record_event, dispatch_uid="newsletter.sending.tracking.record_event")
+        # What a host must add (apps, URL includes, BASE_URL, a base template): errors, with
+        # every command.
+        checks.register(newsletter_checks.check_required_apps, "newsletter")
+        checks.register(newsletter_checks.check_base_url_set, "newsletter")
+        checks.register(newsletter_checks.check_base_template, "newsletter", checks.Tags.templates)
+        for check in (newsletter_checks.check_public_urls, newsletter_checks.check_webhook_urls):
+            checks.register(check, "newsletter", checks.Tags.urls)
         # The one public address matters in development too (runserver shows it); the others
         # are about production and run with `manage.py check --deploy`.
         checks.register(newsletter_checks.check_site_matches_base_url, "newsletter")

@@ -1,24 +1,33 @@
-"""System checks that refuse an unsafe newsletter configuration, loudly.
+"""System checks that refuse a missing or unsafe newsletter configuration, loudly.
 
-``manage.py check --deploy`` runs all of them; the one public address check (``BASE_URL`` and
-the default Wagtail site) also runs with every ``manage.py`` command, ``runserver`` included.
-Each message names the setting to change and what to set it to. Checks that read the database
-skip themselves when it is not there yet (before ``migrate``).
+Errors (E001-E005) name what a host site must add for the newsletter to work at all: the apps
+beside it in ``INSTALLED_APPS``, its two URL includes (before Wagtail's catch-all), ``BASE_URL``
+and a base template for the public pages; they run with every ``manage.py`` command.
+``manage.py check --deploy`` runs the warnings too; the one public address check (``BASE_URL``
+and the default Wagtail site) also runs with every command, ``runserver`` included. Each message
+names the setting to change and what to set it to. Checks that read the database skip
+themselves when it is not there yet (before ``migrate``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
+from anymail import urls as anymail_urls
 from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError, transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, Resolver404, ResolverMatch, resolve, reverse
 from wagtail.models import Site
 
-from newsletter import conf
+from newsletter import conf, webhook_urls
+from newsletter import urls as newsletter_urls
+from newsletter.apps import REQUIRED_APPS, missing_apps
 from newsletter.sender import SenderIdentity, sender_identity
 
 # Domains that never receive or send real mail (RFC 2606, RFC 6761) and local hosts.
@@ -28,6 +37,11 @@ PLACEHOLDER_SUFFIXES = (".localhost", ".example", ".test", ".invalid", ".local",
 UNNAMED_ORGANISATION = "us"
 
 Messages = list[checks.CheckMessage]
+
+# The URL includes a host adds to its urlpatterns, as it writes them.
+PUBLIC_INCLUDE = 'path("", include("newsletter.urls"))'
+WEBHOOK_INCLUDE = 'path("anymail/", include("newsletter.webhook_urls"))'
+WAGTAIL_CATCH_ALL = 'path("", include(wagtail_urls))'
 
 
 def _from_database(read: Callable[[], Any]) -> Any:
@@ -194,3 +208,161 @@ def check_sender(app_configs: Any = None, **kwargs: Any) -> Messages:
     if sender is None:
         return []
     return _sender_address_warnings(sender) + _identity_warnings(sender)
+
+
+# --- what a host site must add (errors, with every command) ---
+
+
+def check_required_apps(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """E001: each app the newsletter needs beside it in ``INSTALLED_APPS``."""
+    return [
+        checks.Error(
+            f'"{name}" is not in INSTALLED_APPS: the newsletter needs it for '
+            f"{REQUIRED_APPS[name]}.",
+            hint=f'Add "{name}" to INSTALLED_APPS.',
+            id="newsletter.E001",
+        )
+        for name in missing_apps(REQUIRED_APPS)
+    ]
+
+
+def check_base_url_set(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """E004: ``BASE_URL``, the origin of every link in every email, set to an http(s) origin."""
+    example = (
+        'e.g. BASE_URL = "http://localhost:8000" for runserver, and the public https '
+        'address in production, e.g. BASE_URL = "https://news.example.org" (no trailing slash)'
+    )
+    if not hasattr(settings, "BASE_URL"):
+        return [
+            checks.Error(
+                "BASE_URL is not set: the confirmation, unsubscribe and preference links in every "
+                f"email are built from it (without it they point at {conf.base_url()}).",
+                hint=f"Add BASE_URL, the site's public address, to your settings: {example}.",
+                id="newsletter.E004",
+            )
+        ]
+    parts = urlsplit(str(settings.BASE_URL))
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return []
+    return [
+        checks.Error(
+            f"BASE_URL is {settings.BASE_URL!r}, not an http(s) address: the links in every "
+            "email are built from it, and would not open.",
+            hint=f"Set BASE_URL to the site's public address with its scheme, {example}.",
+            id="newsletter.E004",
+        )
+    ]
+
+
+def _resolve_named(url_name: str) -> tuple[str | None, ResolverMatch | None]:
+    """The path of the URL named ``url_name`` (None: no such URL), and what answers it."""
+    try:
+        url = reverse(url_name)
+    except NoReverseMatch:
+        return None, None
+    try:
+        return url, resolve(url)
+    except Resolver404:
+        return url, None
+
+
+def _view_path(match: ResolverMatch | None) -> str:
+    """The dotted path of the view that answers ``match``, e.g. ``wagtail.views.serve``."""
+    if match is None:
+        return "no view"
+    func = match.func
+    module = getattr(func, "__module__", None) or type(func).__module__
+    name = getattr(func, "__qualname__", None) or type(func).__qualname__
+    return f"{module}.{name}"
+
+
+def _root_urlconf() -> str:
+    urlconf = settings.ROOT_URLCONF
+    return urlconf if isinstance(urlconf, str) else getattr(urlconf, "__name__", str(urlconf))
+
+
+def _include_errors(
+    url_name: str, include: str, views: Collection[Any], purpose: str, error_id: str
+) -> Messages:
+    """An error when the URL named ``url_name`` is missing (``include`` is not in the URLconf),
+    or answered by another view than ``views`` (``include`` comes after Wagtail's catch-all)."""
+    url, match = _resolve_named(url_name)
+    urlconf = _root_urlconf()
+    if url is None:
+        return [
+            checks.Error(
+                f'No URL is named "{url_name}": {include} is not in the URLconf, so {purpose}.',
+                hint=(
+                    f"Add {include} to urlpatterns in {urlconf}, before Wagtail's "
+                    f"{WAGTAIL_CATCH_ALL}."
+                ),
+                id=error_id,
+            )
+        ]
+    if match is not None and match.func in views:
+        return []
+    return [
+        checks.Error(
+            f"{url} is answered by {_view_path(match)}, not by {include}: the include comes "
+            f"after a pattern that catches the same URLs (Wagtail's catch-all?), so {purpose}.",
+            hint=f"Move {include} above Wagtail's {WAGTAIL_CATCH_ALL} in {urlconf}.",
+            id=error_id,
+        )
+    ]
+
+
+def check_public_urls(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """E002: ``newsletter.urls`` (subscribe, confirm, unsubscribe, preferences) included, and
+    before Wagtail's catch-all."""
+    return _include_errors(
+        "newsletter:subscribe",
+        PUBLIC_INCLUDE,
+        {pattern.callback for pattern in newsletter_urls.urlpatterns},
+        "the subscribe form fails, and no email can link to its confirm or unsubscribe page",
+        "newsletter.E002",
+    )
+
+
+def check_webhook_urls(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """E003: ``newsletter.webhook_urls`` (the provider's bounce and complaint events) included,
+    before Wagtail's catch-all, and instead of Anymail's own ``anymail.urls``."""
+    name = next(p.name for p in webhook_urls.urlpatterns if p.name.endswith("_tracking_webhook"))
+    url_name = f"{webhook_urls.app_name}:{name}"
+    purpose = "bounces and complaints never suppress an address: the newsletter keeps mailing them"
+    url, match = _resolve_named(url_name)
+    if match is not None and match.func in {p.callback for p in anymail_urls.urlpatterns}:
+        return [
+            checks.Error(
+                f'{url} is answered by Anymail\'s own view (include("anymail.urls")) instead '
+                "of the newsletter's, which refuses a post without the webhook secret and answers "
+                "503 when the events cannot be stored, so that the provider posts them again.",
+                hint=(
+                    f'Replace include("anymail.urls") with {WEBHOOK_INCLUDE} in {_root_urlconf()}.'
+                ),
+                id="newsletter.E003",
+            )
+        ]
+    views = {pattern.callback for pattern in webhook_urls.urlpatterns}
+    return _include_errors(url_name, WEBHOOK_INCLUDE, views, purpose, "newsletter.E003")
+
+
+def check_base_template(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """E005: the template the public pages extend (``NEWSLETTER_BASE_TEMPLATE``) exists."""
+    name = conf.get("NEWSLETTER_BASE_TEMPLATE")
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return [
+            checks.Error(
+                f"The newsletter's public pages (subscribe, confirm, unsubscribe, preferences) "
+                f"extend {name!r} (NEWSLETTER_BASE_TEMPLATE), which no template directory has: "
+                "every one of them fails.",
+                hint=(
+                    "Set NEWSLETTER_BASE_TEMPLATE to your site's base template, e.g. "
+                    'NEWSLETTER_BASE_TEMPLATE = "mysite/base.html", with the blocks of `wagtail '
+                    "start`'s base.html (title, extra_css, content, extra_js)."
+                ),
+                id="newsletter.E005",
+            )
+        ]
+    return []

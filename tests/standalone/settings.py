@@ -48,6 +48,7 @@ ROOT_URLCONF = "tests.standalone.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [HERE / "templates"],  # base.html, which the public pages extend
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
