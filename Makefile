@@ -11,7 +11,7 @@ BASE_URL ?= http://$(HOST):$(PORT)
 # Local development: DEBUG on unless set (it allows the development key when SECRET_KEY is unset).
 DEV_ENV := DEBUG=$${DEBUG:-1} BASE_URL=$(BASE_URL)
 
-.PHONY: demo test test-postgres lint format serve worker bench clean
+.PHONY: demo test test-plugin test-postgres lint format serve worker bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ worker: $(STAMP)
 test: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## test-plugin: the apps as a Wagtail user installs them: the built wheel in a fresh venv and a
+## fresh `wagtail start` site, following the README (tests/plugin/fresh_site.py); then the apps'
+## tests against a settings module without site/ (tests/plugin/settings.py)
+test-plugin: $(STAMP)
+	$(PY) tests/plugin/fresh_site.py
+	$(PY) -m pytest --ds=tests.plugin.settings -m "not e2e" tests/advocacy tests/newsletter $(PYTEST_ARGS)
 
 ## test-postgres: the whole suite against PostgreSQL on 127.0.0.1:5432 (fresh test database)
 test-postgres: $(STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpRequest
@@ -9,7 +10,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from advocacy.models.base import AdvocacyPage, AdvocacyPageTopic
+from advocacy.models.base import AdvocacyPage, AdvocacyPageTopic, base_template
 from advocacy.models.letters import OpenLetterPage
 from advocacy.models.statements import StatementPage
 from advocacy.models.wins import CampaignWinPage, Outcome
@@ -90,6 +91,7 @@ class NewsroomPage(Page):
         page_obj = paginator.get_page(request.GET.get("page"))
         all_pages = advocacy_pages_under(self)
         context.update(
+            base_template=base_template(),
             page_obj=page_obj,
             items=for_cards(page_obj.object_list),
             active_filters=active,
@@ -110,7 +112,9 @@ class TimelinePage(Page):
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
 
-    parent_page_types = ["advocacy.NewsroomPage", "home.HomePage"]
+    # Where editors may add a timeline: ADVOCACY_TIMELINE_PARENT_PAGE_TYPES, a list of page
+    # models ("app_label.ModelName"); unset, under any page.
+    parent_page_types = getattr(settings, "ADVOCACY_TIMELINE_PARENT_PAGE_TYPES", None)
     subpage_types: list[str] = []
     content_panels = [*Page.content_panels, FieldPanel("intro")]
 
@@ -122,4 +126,5 @@ class TimelinePage(Page):
         root = self.get_site().root_page if self.get_site() else self.get_parent()
         pages = for_cards(advocacy_pages_under(root).order_by("date", "pk"))
         context["timeline_items"] = pages
+        context["base_template"] = base_template()
         return context

@@ -294,6 +294,10 @@ LOGGING = {
     "loggers": {"cssutils": {"level": "CRITICAL", "propagate": False}},
 }
 
+# --- Advocacy ---
+# Timelines go under the newsroom or the home page (unset: under any page).
+ADVOCACY_TIMELINE_PARENT_PAGE_TYPES = ["advocacy.NewsroomPage", "home.HomePage"]
+
 # --- Newsletter ---
 # Every NEWSLETTER_* default lives in newsletter/conf.py; an environment variable of the same
 # name overrides it only when it is set. NEWSLETTER_BATCH_SIZE_<PROVIDER> sets one provider's

@@ -5,11 +5,14 @@ from django.contrib import admin
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from hostsite.api import api_router
+from advocacy.api import register_api_endpoints
 from hostsite.views import search
+
+api_router = register_api_endpoints(WagtailAPIRouter("wagtailapi"))
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),

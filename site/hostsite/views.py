@@ -8,14 +8,14 @@ from django.template.response import TemplateResponse
 from wagtail.contrib.search_promotions.models import Query
 from wagtail.models import Page
 
-from hostsite.search_terms import clean_search_query
+from advocacy.search_terms import clean_search_query
 
 
 def search(request: HttpRequest) -> HttpResponse:
     """Full-text search over live, public pages, paginated.
 
     Any text is searched for: characters that would break the search backend are dropped
-    (:func:`~hostsite.search_terms.clean_search_query`), so no query string answers 500.
+    (:func:`~advocacy.search_terms.clean_search_query`), so no query string answers 500.
     """
     query = clean_search_query(request.GET.get("q", ""))
     results = Page.objects.none()

@@ -96,12 +96,3 @@ def test_statement_body_is_structured_json(client, statement, appeal):
 def test_images_and_documents_endpoints_exist(client):
     assert get_json(client, "/api/v2/images/")["meta"]["total_count"] == 0
     assert get_json(client, "/api/v2/documents/")["meta"]["total_count"] == 0
-
-
-def test_cors_allows_configured_origin_on_the_api_only(client, settings, letter_factory):
-    settings.CORS_ALLOWED_ORIGINS = ["https://front.example.org"]
-    letter_factory(1)
-    api = client.get("/api/v2/pages/", HTTP_ORIGIN="https://front.example.org")
-    assert api["Access-Control-Allow-Origin"] == "https://front.example.org"
-    other = client.get("/api/v2/pages/", HTTP_ORIGIN="https://evil.example.com")
-    assert "Access-Control-Allow-Origin" not in other

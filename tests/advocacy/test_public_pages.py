@@ -1,4 +1,4 @@
-"""What the public sees: pages, listings, the feed, search, the sitemap."""
+"""What the public sees: pages, listings, the feed (the host's search and sitemap: tests/site)."""
 
 from __future__ import annotations
 
@@ -41,19 +41,6 @@ def test_letter_page_shows_addressee_numbered_demands_count_and_signatories(clie
     assert re.search(r"<ol[^>]*>.*Recognise Palestine.*Impose an embargo.*</ol>", html, re.S)
     assert "12" in html
     assert html.count("<h1") == 1
-
-
-def test_each_page_type_has_one_h1_landmarks_and_share_metadata(
-    client, statement, win, letter_factory, home_page, newsroom
-):
-    letter = letter_factory(2)
-    for page in (home_page, newsroom, statement, win, letter):
-        html = client.get(page.url).content.decode()
-        assert html.count("<h1") == 1, page
-        for landmark in ("<header", "<nav", "<main", "<footer"):
-            assert landmark in html, (page, landmark)
-        assert 'property="og:title"' in html, page
-        assert '<html lang="' in html
 
 
 def test_win_page_shows_outcome_label_and_supporters(client, win):
@@ -115,19 +102,3 @@ def test_feed_lists_the_latest_pages_newest_first(client, statement, win):
         f"Statement: {statement.title}",
     ]
     assert items[0].findtext("link").startswith("http")
-
-
-def test_search_finds_pages_by_their_words(client, statement, win):
-    html = client.get("/search/", {"q": "Islamophobia"}).content.decode()
-    assert statement.title in html
-    assert win.title not in html
-    empty = client.get("/search/", {"q": "zzzznothing"})
-    assert empty.status_code == 200
-    assert client.get("/search/", {"q": "x" * 5000}).status_code == 200
-
-
-def test_sitemap_lists_live_pages(client, statement, win):
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert statement.url in body and win.url in body

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
 from wagtail.models import PageLogEntry
@@ -17,10 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sender(django_user_model):
+def sender(django_user_model, roles):
     user = django_user_model.objects.create_user("sender", "s@example.org", "pw-sender-1")
-    user.groups.add(Group.objects.get(name="Newsletter senders"))
-    user.groups.add(Group.objects.get(name="Comms editors"))
+    user.groups.add(roles["Newsletter senders"], roles["Comms editors"])
     return user
 
 

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from newsletter.models import Batch, Delivery, Dispatch
@@ -36,7 +37,13 @@ from tests.newsletter.sending.test_workers import (  # noqa: F401 (fixtures)
 )
 from tests.support.fake_mailgun import FakeMailgun
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The processes run the host project's manage.py and `make worker` (site/ settings).
+    pytest.mark.skipif(
+        not apps.is_installed("hostsite"), reason="drives the host project's manage.py"
+    ),
+]
 
 READERS = 1_000  # 10 batches of 100
 LATENCY = 0.3  # seconds per provider call: the send takes several seconds

@@ -1,9 +1,17 @@
-"""The headless API: Wagtail API v2 at /api/v2/ (pages, images, documents).
+"""The headless API: Wagtail API v2 endpoints for pages, images and documents.
+
+A host registers them on its own router in one call::
+
+    from wagtail.api.v2.router import WagtailAPIRouter
+    from advocacy.api import register_api_endpoints
+
+    api_router = register_api_endpoints(WagtailAPIRouter("wagtailapi"))
+    urlpatterns = [path("api/v2/", api_router.urls), ...]
 
 Wagtail's endpoints, made to answer 400 (never 500) to any query string: a NUL anywhere in it,
 a value a field filter can't read (``?date=notadate``), an unknown ``search_operator``, a
 ``find`` id that is not a number. Search text goes through the same cleaning as the site's
-search page (:func:`hostsite.search_terms.clean_search_query`).
+search page (:func:`advocacy.search_terms.clean_search_query`).
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.search.backends import get_search_backend
 from wagtail.search.backends.base import FilterFieldError, OrderByFieldError
 
-from hostsite.search_terms import clean_search_query
+from advocacy.search_terms import clean_search_query
 
 SEARCH_OPERATORS = ("and", "or")
 
@@ -92,19 +100,31 @@ class CheckedQueryMixin(BaseAPIViewSet):
             raise BadRequestError("find: not a valid value") from error
 
 
-class SitePagesAPIViewSet(CheckedQueryMixin, PagesAPIViewSet):
+class CheckedPagesAPIViewSet(CheckedQueryMixin, PagesAPIViewSet):
     filter_backends = _checked_backends(PagesAPIViewSet.filter_backends)
 
 
-class SiteImagesAPIViewSet(CheckedQueryMixin, ImagesAPIViewSet):
+class CheckedImagesAPIViewSet(CheckedQueryMixin, ImagesAPIViewSet):
     filter_backends = _checked_backends(ImagesAPIViewSet.filter_backends)
 
 
-class SiteDocumentsAPIViewSet(CheckedQueryMixin, DocumentsAPIViewSet):
+class CheckedDocumentsAPIViewSet(CheckedQueryMixin, DocumentsAPIViewSet):
     filter_backends = _checked_backends(DocumentsAPIViewSet.filter_backends)
 
 
-api_router = WagtailAPIRouter("wagtailapi")
-api_router.register_endpoint("pages", SitePagesAPIViewSet)
-api_router.register_endpoint("images", SiteImagesAPIViewSet)
-api_router.register_endpoint("documents", SiteDocumentsAPIViewSet)
+ENDPOINTS = {
+    "pages": CheckedPagesAPIViewSet,
+    "images": CheckedImagesAPIViewSet,
+    "documents": CheckedDocumentsAPIViewSet,
+}
+
+
+def register_api_endpoints(router: WagtailAPIRouter) -> WagtailAPIRouter:
+    """Register the pages, images and documents endpoints on ``router`` and return it.
+
+    The page endpoint serves every advocacy field (see ``api_fields`` on the page models).
+    Needs ``"wagtail.api.v2"`` and ``"rest_framework"`` in ``INSTALLED_APPS``.
+    """
+    for name, viewset in ENDPOINTS.items():
+        router.register_endpoint(name, viewset)
+    return router
