@@ -2,42 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import override_settings
 
 from newsletter.models import NewsletterArchivePage, SubscribePage
+from tests.support.base_template import assert_extend_the_configurable_base, on_a_bare_base
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "newsletter" / "templates" / "newsletter"
 PUBLIC_TEMPLATES = [*TEMPLATES_DIR.glob("*.html"), TEMPLATES_DIR / "email" / "render_error.html"]
-# The blocks of `wagtail start`'s base.html: the only ones a plugin template may fill.
-START_BLOCKS = {"title", "title_suffix", "extra_css", "body_class", "content", "extra_js"}
 STYLESHEET = "/static/newsletter/css/newsletter.css"
-# `wagtail start`'s base.html, cut down to its blocks: no header, no site stylesheet.
-BARE_BASE = """<!DOCTYPE html><html lang="en"><head>
-<title>{% block title %}{{ page.title }}{% endblock %}{% block title_suffix %}{% endblock %}</title>
-{% block extra_css %}{% endblock %}</head>
-<body class="bare {% block body_class %}{% endblock %}">
-{% block content %}{% endblock %}{% block extra_js %}{% endblock %}</body></html>"""
 
 
 def test_public_templates_extend_the_configurable_base_with_start_blocks_only():
     assert len(PUBLIC_TEMPLATES) == 12
-    for path in PUBLIC_TEMPLATES:
-        source = path.read_text()
-        assert source.startswith('{% extends base_template|default:"base.html" %}\n'), path
-        assert set(re.findall(r"{% block (\w+) %}", source)) <= START_BLOCKS, path
-        assert "{% static 'newsletter/css/newsletter.css' %}" in source, path
+    assert_extend_the_configurable_base(PUBLIC_TEMPLATES, "newsletter/css/newsletter.css")
 
 
 @pytest.fixture
 def bare_base(tmp_path):
-    (tmp_path / "bare_base.html").write_text(BARE_BASE)
-    engine = {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
-    with override_settings(TEMPLATES=[engine], NEWSLETTER_BASE_TEMPLATE="bare_base.html"):
+    with on_a_bare_base(tmp_path, "NEWSLETTER_BASE_TEMPLATE"):
         yield
 
 

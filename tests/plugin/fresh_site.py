@@ -12,7 +12,8 @@
    three subscribers through Anymail's test backend.
 
 Run from the repository root: ``python tests/plugin/fresh_site.py`` (``--keep`` keeps the
-directory). Needs the package index (or a pip cache that holds the dependencies).
+directory; ``--screenshots DIR`` saves each page as Chromium shows it, desktop and phone).
+Needs the package index (or a pip cache that holds the dependencies).
 """
 
 from __future__ import annotations
@@ -220,7 +221,27 @@ def wait_for(url: str, server: subprocess.Popen) -> None:
     raise Failed(f"runserver did not answer at {url}")
 
 
-def serve_pages(site: Path, env: dict, exercise: Path) -> None:
+def screenshot(base: str, paths: dict[str, str], out: Path) -> None:
+    """Each HTML page at desktop and phone width, with /usr/bin/chromium (Playwright)."""
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        for width, device in ((1280, "desktop"), (390, "phone")):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            for name, path in paths.items():
+                if name not in {"feed", "api"}:
+                    page.goto(base + path)
+                    page.screenshot(path=out / f"{name}-{device}.png", full_page=True)
+            page.close()
+        browser.close()
+    print(f"screenshots in {out}")
+
+
+def serve_pages(site: Path, env: dict, exercise: Path, shots: Path | None) -> None:
     port = free_port()
     step("one page of each type, created and published; each fetched over HTTP")
     paths = json.loads(manage_script(site, env, exercise, "pages", str(port)))
@@ -253,6 +274,8 @@ def serve_pages(site: Path, env: dict, exercise: Path) -> None:
                     sheets_served.add(sheet)
         if len(sheets_served) != len(STYLESHEETS):
             raise Failed(f"stylesheets never linked: {set(STYLESHEETS.values()) - sheets_served}")
+        if shots:
+            screenshot(base, paths, shots)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -278,6 +301,9 @@ def send_issue(site: Path, env: dict, exercise: Path) -> None:
 
 def main() -> int:
     keep = "--keep" in sys.argv
+    shots = (
+        Path(sys.argv[sys.argv.index("--screenshots") + 1]) if "--screenshots" in sys.argv else None
+    )
     work = Path(tempfile.mkdtemp(prefix="fresh-wagtail-site-"))
     started = time.monotonic()
     try:
@@ -286,7 +312,7 @@ def main() -> int:
         exercise = work / "exercise_site.py"
         shutil.copy(Path(__file__).with_name("exercise_site.py"), exercise)
         install_apps(site, env)
-        serve_pages(site, env, exercise)
+        serve_pages(site, env, exercise, shots)
         send_issue(site, env, exercise)
     except Failed as error:
         print(f"FAILED: {error}", file=sys.stderr)
