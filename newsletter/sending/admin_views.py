@@ -78,7 +78,8 @@ class SendForm(forms.Form):
                 self.add_error(
                     "scheduled_for",
                     "This site's task backend cannot run tasks later; send now, or ask an "
-                    "administrator to use TASKS_BACKEND=database.",
+                    "administrator to set the TASKS setting to a queue that can (e.g. "
+                    "django-tasks-db's DatabaseBackend, with a worker).",
                 )
         return cleaned
 
