@@ -11,7 +11,7 @@ themselves when it is not there yet (before ``migrate``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,14 +20,19 @@ from anymail import urls as anymail_urls
 from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError, transaction
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
-from django.urls import NoReverseMatch, Resolver404, ResolverMatch, resolve, reverse
 from wagtail.models import Site
 
 from newsletter import conf, webhook_urls
 from newsletter import urls as newsletter_urls
-from newsletter.apps import REQUIRED_APPS, missing_apps
+from newsletter.apps import REQUIRED_APPS
+from newsletter.host_checks import (
+    base_template_errors,
+    include_errors,
+    missing_app_errors,
+    resolve_named,
+    root_urlconf,
+)
+from newsletter.public import base_template
 from newsletter.sender import SenderIdentity, sender_identity
 
 # Domains that never receive or send real mail (RFC 2606, RFC 6761) and local hosts.
@@ -41,7 +46,6 @@ Messages = list[checks.CheckMessage]
 # The URL includes a host adds to its urlpatterns, as it writes them.
 PUBLIC_INCLUDE = 'path("", include("newsletter.urls"))'
 WEBHOOK_INCLUDE = 'path("anymail/", include("newsletter.webhook_urls"))'
-WAGTAIL_CATCH_ALL = 'path("", include(wagtail_urls))'
 
 
 def _from_database(read: Callable[[], Any]) -> Any:
@@ -215,15 +219,7 @@ def check_sender(app_configs: Any = None, **kwargs: Any) -> Messages:
 
 def check_required_apps(app_configs: Any = None, **kwargs: Any) -> Messages:
     """E001: each app the newsletter needs beside it in ``INSTALLED_APPS``."""
-    return [
-        checks.Error(
-            f'"{name}" is not in INSTALLED_APPS: the newsletter needs it for '
-            f"{REQUIRED_APPS[name]}.",
-            hint=f'Add "{name}" to INSTALLED_APPS.',
-            id="newsletter.E001",
-        )
-        for name in missing_apps(REQUIRED_APPS)
-    ]
+    return missing_app_errors(REQUIRED_APPS, "the newsletter", "newsletter.E001")
 
 
 def check_base_url_set(app_configs: Any = None, **kwargs: Any) -> Messages:
@@ -254,67 +250,10 @@ def check_base_url_set(app_configs: Any = None, **kwargs: Any) -> Messages:
     ]
 
 
-def _resolve_named(url_name: str) -> tuple[str | None, ResolverMatch | None]:
-    """The path of the URL named ``url_name`` (None: no such URL), and what answers it."""
-    try:
-        url = reverse(url_name)
-    except NoReverseMatch:
-        return None, None
-    try:
-        return url, resolve(url)
-    except Resolver404:
-        return url, None
-
-
-def _view_path(match: ResolverMatch | None) -> str:
-    """The dotted path of the view that answers ``match``, e.g. ``wagtail.views.serve``."""
-    if match is None:
-        return "no view"
-    func = match.func
-    module = getattr(func, "__module__", None) or type(func).__module__
-    name = getattr(func, "__qualname__", None) or type(func).__qualname__
-    return f"{module}.{name}"
-
-
-def _root_urlconf() -> str:
-    urlconf = settings.ROOT_URLCONF
-    return urlconf if isinstance(urlconf, str) else getattr(urlconf, "__name__", str(urlconf))
-
-
-def _include_errors(
-    url_name: str, include: str, views: Collection[Any], purpose: str, error_id: str
-) -> Messages:
-    """An error when the URL named ``url_name`` is missing (``include`` is not in the URLconf),
-    or answered by another view than ``views`` (``include`` comes after Wagtail's catch-all)."""
-    url, match = _resolve_named(url_name)
-    urlconf = _root_urlconf()
-    if url is None:
-        return [
-            checks.Error(
-                f'No URL is named "{url_name}": {include} is not in the URLconf, so {purpose}.',
-                hint=(
-                    f"Add {include} to urlpatterns in {urlconf}, before Wagtail's "
-                    f"{WAGTAIL_CATCH_ALL}."
-                ),
-                id=error_id,
-            )
-        ]
-    if match is not None and match.func in views:
-        return []
-    return [
-        checks.Error(
-            f"{url} is answered by {_view_path(match)}, not by {include}: the include comes "
-            f"after a pattern that catches the same URLs (Wagtail's catch-all?), so {purpose}.",
-            hint=f"Move {include} above Wagtail's {WAGTAIL_CATCH_ALL} in {urlconf}.",
-            id=error_id,
-        )
-    ]
-
-
 def check_public_urls(app_configs: Any = None, **kwargs: Any) -> Messages:
     """E002: ``newsletter.urls`` (subscribe, confirm, unsubscribe, preferences) included, and
     before Wagtail's catch-all."""
-    return _include_errors(
+    return include_errors(
         "newsletter:subscribe",
         PUBLIC_INCLUDE,
         {pattern.callback for pattern in newsletter_urls.urlpatterns},
@@ -329,7 +268,7 @@ def check_webhook_urls(app_configs: Any = None, **kwargs: Any) -> Messages:
     name = next(p.name for p in webhook_urls.urlpatterns if p.name.endswith("_tracking_webhook"))
     url_name = f"{webhook_urls.app_name}:{name}"
     purpose = "bounces and complaints never suppress an address: the newsletter keeps mailing them"
-    url, match = _resolve_named(url_name)
+    url, match = resolve_named(url_name)
     if match is not None and match.func in {p.callback for p in anymail_urls.urlpatterns}:
         return [
             checks.Error(
@@ -337,32 +276,21 @@ def check_webhook_urls(app_configs: Any = None, **kwargs: Any) -> Messages:
                 "of the newsletter's, which refuses a post without the webhook secret and answers "
                 "503 when the events cannot be stored, so that the provider posts them again.",
                 hint=(
-                    f'Replace include("anymail.urls") with {WEBHOOK_INCLUDE} in {_root_urlconf()}.'
+                    f'Replace include("anymail.urls") with {WEBHOOK_INCLUDE} in {root_urlconf()}.'
                 ),
                 id="newsletter.E003",
             )
         ]
     views = {pattern.callback for pattern in webhook_urls.urlpatterns}
-    return _include_errors(url_name, WEBHOOK_INCLUDE, views, purpose, "newsletter.E003")
+    return include_errors(url_name, WEBHOOK_INCLUDE, views, purpose, "newsletter.E003")
 
 
 def check_base_template(app_configs: Any = None, **kwargs: Any) -> Messages:
     """E005: the template the public pages extend (``NEWSLETTER_BASE_TEMPLATE``) exists."""
-    name = conf.get("NEWSLETTER_BASE_TEMPLATE")
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return [
-            checks.Error(
-                f"The newsletter's public pages (subscribe, confirm, unsubscribe, preferences) "
-                f"extend {name!r} (NEWSLETTER_BASE_TEMPLATE), which no template directory has: "
-                "every one of them fails.",
-                hint=(
-                    "Set NEWSLETTER_BASE_TEMPLATE to your site's base template, e.g. "
-                    'NEWSLETTER_BASE_TEMPLATE = "mysite/base.html", with the blocks of `wagtail '
-                    "start`'s base.html (title, extra_css, content, extra_js)."
-                ),
-                id="newsletter.E005",
-            )
-        ]
-    return []
+    return base_template_errors(
+        base_template(),
+        "NEWSLETTER_BASE_TEMPLATE",
+        "The newsletter's public pages (subscribe, confirm, unsubscribe, preferences)",
+        "every one of them fails",
+        "newsletter.E005",
+    )
