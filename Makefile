@@ -24,10 +24,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py load_demo_content --admin-password "$${DEMO_ADMIN_PASSWORD:-change-me-demo}"
+	@if [ -z "$$EMAIL_ESP" ] || [ "$$EMAIL_ESP" = inbox ]; then echo "Emails the site sends (not delivered): $(BASE_URL)/dev/inbox/"; fi
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## serve: run the development server without reloading demo content
 serve: $(STAMP)
+	@if [ -z "$$EMAIL_ESP" ] || [ "$$EMAIL_ESP" = inbox ]; then echo "Emails the site sends (not delivered): $(BASE_URL)/dev/inbox/"; fi
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## worker: a background worker for sends and emails (run the web process with TASKS_BACKEND=database)

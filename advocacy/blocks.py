@@ -99,12 +99,28 @@ class DonationAppealBlock(blocks.StructBlock):
         return appeal.as_dict() if appeal else None
 
 
-class BodyBlock(blocks.StreamBlock):
+class LetterBodyBlock(blocks.StreamBlock):
+    """An open letter's body (before and after its demands): every body block but Demands.
+
+    Why the letter's body offers no Demands block, rather than a warning on save: an open
+    letter has its own Demands section, the one the API (``demands``), the newsletter's
+    letter card and the signing page read. Demands written in the body would be invisible to
+    all of them, and a warning would only catch the mistake after it was made (and say
+    nothing when both places hold demands). With one place to put them, the mistake cannot
+    be made. Migration 0006 turns any Demands block already in a letter's body into a
+    numbered list, so no text is lost.
+    """
+
     paragraph = blocks.RichTextBlock(features=RICH_TEXT_FEATURES, icon="pilcrow")
     heading = HeadingBlock()
     quote = QuoteBlock()
     image = ImageBlock()
     embed = EmbedBlock(help_text="A YouTube, Vimeo or other oEmbed URL.", icon="media")
     call_to_action = CallToActionBlock()
-    demands = DemandsBlock()
     donation_appeal = DonationAppealBlock()
+
+
+class BodyBlock(LetterBodyBlock):
+    """The body of statements and campaign wins: the letter's blocks and Demands."""
+
+    demands = DemandsBlock()

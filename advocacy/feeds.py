@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from wagtail.models import Site
 
+from advocacy.dates import DatePrecision
 from advocacy.models.base import AdvocacyPage
 
 FEED_SIZE = 30
@@ -44,7 +45,10 @@ class LatestAdvocacyFeed(Feed):
     def item_link(self, item: AdvocacyPage) -> str:
         return item.get_full_url(request=self.request)
 
-    def item_pubdate(self, item: AdvocacyPage) -> datetime.datetime:
+    def item_pubdate(self, item: AdvocacyPage) -> datetime.datetime | None:
+        """The page's date; none for an undated page, whose date only orders it."""
+        if item.date_precision == DatePrecision.UNDATED:
+            return None
         return timezone.make_aware(datetime.datetime.combine(item.date, datetime.time(9)))
 
     def item_categories(self, item: AdvocacyPage) -> list[str]:

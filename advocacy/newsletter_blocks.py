@@ -8,11 +8,12 @@ Registered into every issue body with the newsletter's ``register_newsletter_blo
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.snippets.blocks import SnippetChooserBlock
 
-from advocacy.models import AdvocacySettings, Outcome
+from advocacy.models import AdvocacySettings, DonationAppeal, NewsroomPage, Outcome
 from advocacy.models.wins import wins_by_outcome
 from newsletter.issues.blocks import (
     EmailBlock,
@@ -52,17 +53,41 @@ class WinsRoundupBlock(EmailBlock, blocks.StructBlock):
         return cleaned
 
     def email_context(self, value, context: EmailContext) -> dict:
-        """Wins in the period, grouped by outcome, at most ``limit`` cards in all."""
+        """Wins in the period, grouped by outcome, at most ``limit`` cards in all.
+
+        Every group keeps its true count; the results left out are counted ("and 3 more")
+        and linked to the newsroom filtered by that outcome, when there is one.
+        """
         groups, remaining = [], value["limit"] or 12
+        newsroom_url = _newsroom_url(context)
         for outcome, label, pages in wins_by_outcome(
             value["start_date"], value["end_date"], list(value["outcomes"] or [])
         ):
-            if remaining <= 0:
-                break
-            cards = [teaser_card(page) for page in pages[:remaining]]
+            cards = [teaser_card(page) for page in pages[: max(remaining, 0)]]
             remaining -= len(cards)
-            groups.append({"outcome": outcome, "label": label, "cards": cards})
+            more = len(pages) - len(cards)
+            groups.append(
+                {
+                    "outcome": outcome,
+                    "label": label,
+                    "cards": cards,
+                    "total": len(pages),
+                    "more": more,
+                    "more_url": f"{newsroom_url}?outcome={outcome}"
+                    if more and newsroom_url
+                    else "",
+                }
+            )
         return {"heading": value["heading"], "intro": value["intro"], "groups": groups}
+
+
+def _newsroom_url(context: EmailContext) -> str:
+    """The full URL of the site's newsroom (which filters wins by outcome), or ""."""
+    pages = NewsroomPage.objects.live().public()
+    if context.site is not None:
+        pages = pages.descendant_of(context.site.root_page, inclusive=True)
+    newsroom = pages.order_by("path").first()
+    return (newsroom.get_full_url() or "") if newsroom else ""
 
 
 class OpenLetterBlock(EmailBlock, blocks.StructBlock):
@@ -75,6 +100,9 @@ class OpenLetterBlock(EmailBlock, blocks.StructBlock):
     class Meta:
         icon = "mail"
         label = "Open letter"
+
+    def section_heading(self, value) -> str:
+        return _("Open letter")
 
     def email_context(self, value, context: EmailContext) -> dict:
         letter = require(value["letter"], "open letter").specific
@@ -106,7 +134,8 @@ class DonationAppealBlock(EmailBlock, blocks.StructBlock):
         icon = "pick"
         label = "Donation appeal"
 
-    def email_context(self, value, context: EmailContext) -> dict:
+    def chosen_appeal(self, value, context: EmailContext) -> DonationAppeal:
+        """The chosen appeal, else the site's default; RenderError when there is neither."""
         appeal = value["appeal"]
         if appeal is None and context.site is not None:
             appeal = AdvocacySettings.for_site(context.site).default_donation_appeal
@@ -114,10 +143,34 @@ class DonationAppealBlock(EmailBlock, blocks.StructBlock):
             raise RenderError(
                 "no donation appeal is chosen and the advocacy settings have no default"
             )
-        return {"appeal": appeal, "message": rich_text(appeal.message, context)}
+        return appeal
+
+    def email_context(self, value, context: EmailContext) -> dict:
+        appeal = self.chosen_appeal(value, context)
+        return {
+            "appeal": appeal,
+            "message": rich_text(appeal.message, context),
+            "amounts": [
+                {
+                    "label": amount_label(amount, appeal.monthly_emphasis),
+                    "url": appeal.amount_url(amount),
+                }
+                for amount in appeal.amounts
+            ],
+        }
+
+    def header_link(self, value, context: EmailContext) -> tuple[str, str] | None:
+        return _("Donate"), self.chosen_appeal(value, context).button_url
 
     def render_fingerprint(self, context: EmailContext) -> str:
         return str(default_appeal_id(context.site))
+
+
+def amount_label(amount: int, monthly: bool) -> str:
+    """A suggested amount as a button: "Give $10 monthly" or "Give $10"."""
+    if monthly:
+        return _("Give $%(amount)s monthly") % {"amount": amount}
+    return _("Give $%(amount)s") % {"amount": amount}
 
 
 def newsletter_blocks() -> list[tuple[str, blocks.Block]]:

@@ -9,8 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html import escape
+
+from django.db.models import QuerySet
+from django.utils.safestring import mark_safe
 
 from advocacy.models.organisations import (
+    PROVINCES,
     Organisation,
     clean_organisation_name,
     organisation_key,
@@ -133,3 +138,82 @@ def resolve_organisations(report: PasteReport, *, create: bool = True) -> list[O
     report.created = len(missing)
     report.reused = len(keys) - len(missing)
     return [existing[key] for key in keys]
+
+
+# ---------- The public list ----------
+
+PROVINCE_NAMES = dict(PROVINCES)
+
+
+@dataclass
+class SignatoryList:
+    """A letter's signatories ready for the page: the rows' HTML, the count, the provinces.
+
+    ``provinces`` is ``[(code, name, how many), ...]`` sorted by name, for the filter.
+    """
+
+    count: int
+    rows_html: str
+    provinces: list[tuple[str, str, int]]
+
+
+def _signatory_rows(page) -> list[tuple[str, str, str, str]]:
+    """(name, city, province, website) of each signatory in order, in one query.
+
+    A preview of an unsaved revision holds its signatories in memory (modelcluster's
+    FakeQuerySet); they are read as objects. A saved page reads just the four columns.
+    """
+    rows = page.signatories.all()
+    if isinstance(rows, QuerySet):
+        return list(
+            rows.order_by("sort_order", "pk").values_list(
+                "organisation__name",
+                "organisation__city",
+                "organisation__province",
+                "organisation__website",
+            )
+        )
+    signed = sorted(rows, key=lambda row: (row.sort_order or 0, row.pk or 0))
+    organisations = [_organisation_of(row) for row in signed]
+    return [(o.name, o.city, o.province, o.website) for o in organisations if o is not None]
+
+
+def _organisation_of(row) -> Organisation | None:
+    """A signatory row's organisation; a previewed paste's may be unsaved (no id yet)."""
+    try:
+        return row.organisation
+    except Organisation.DoesNotExist:
+        return None
+
+
+def signatory_list(page) -> SignatoryList:
+    """The letter's signatories as list items (``<li class="org">``), built without templates.
+
+    Hundreds of rows through a template include cost tens of milliseconds; this is about one.
+    Each row carries ``data-province`` for the filter in ``advocacy/js/signatories.js``.
+    """
+    rows = _signatory_rows(page)
+    parts = []
+    provinces: dict[str, int] = {}
+    for name, city, province, website in rows:
+        province_name = PROVINCE_NAMES.get(province, "")
+        if province_name:
+            provinces[province] = provinces.get(province, 0) + 1
+        name_html = escape(name)
+        if website:
+            name_html = (
+                f'<a class="org__name" href="{escape(website)}" rel="external">{name_html}</a>'
+            )
+        else:
+            name_html = f'<span class="org__name">{name_html}</span>'
+        place = ", ".join(part for part in (city, province_name) if part)
+        place_html = f'<span class="org__place">{escape(place)}</span>' if place else ""
+        parts.append(
+            f'<li class="org" data-province="{escape(province)}">{name_html}{place_html}</li>'
+        )
+    by_name = sorted(provinces.items(), key=lambda item: PROVINCE_NAMES[item[0]])
+    return SignatoryList(
+        count=len(rows),
+        rows_html=mark_safe("\n".join(parts)),  # every value is escaped above
+        provinces=[(code, PROVINCE_NAMES[code], n) for code, n in by_name],
+    )

@@ -28,6 +28,7 @@ from bench.harness import Result, check, information, log
 
 SECONDS = 20
 HELLO_SECONDS = 10
+HOME_SECONDS = 10
 CONNECTIONS = 4
 WORKERS = 2
 CACHE_SECONDS = 120
@@ -42,6 +43,7 @@ FIGURES = [
     ("page_letter_uncached_p50_ms", "ms", "<=", 25),
     ("page_letter_uncached_p99_ms", "ms", "<=", 100),
     ("page_vs_hello_uncached_ratio", "x", ">=", 0.5),
+    ("page_home_vs_hello_ratio", "x", ">=", 0.5),
 ]
 
 
@@ -108,6 +110,8 @@ def run() -> list[Result]:
             with harness.gunicorn({**env, **cache_env}, workers=WORKERS) as base:
                 log(f"pages: letter through {cache}, {SECONDS} s")
                 cached = measure(base + path, SECONDS)
+                log(f"pages: home page through the cache, new visitors, {HOME_SECONDS} s")
+                home = measure(base + "/", HOME_SECONDS)
         finally:
             if shared:
                 forget_cache(shared, prefix)
@@ -137,6 +141,15 @@ def run() -> list[Result]:
             plain.rps / hello.rps,
             "x",
             f"letter {plain.rps:,.0f} req/s, trivial view {hello.rps:,.0f} req/s; {plain_note}",
+        ),
+        check(
+            "page_home_vs_hello_ratio",
+            home.rps / hello.rps,
+            "x",
+            ">=",
+            0.5,
+            f"home page with its subscribe form through {cache}: {home.rps:,.0f} req/s "
+            f"(p50 {home.p50_ms:.1f} ms), trivial view {hello.rps:,.0f} req/s",
         ),
     ]
 

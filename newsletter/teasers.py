@@ -16,7 +16,9 @@ class Teaser:
     """What a card needs to show a page: title, summary, label, image, url and date.
 
     ``facts`` is one short line of figures, e.g. "13,000 emails sent" or "Signed by 452
-    organisations"; empty when the page has none.
+    organisations"; empty when the page has none. ``date_text`` is the date as the page wants
+    it shown, e.g. "March 2024" when only the month is known; empty means: show ``date`` in
+    full. A page that shows no date at all gives neither.
     """
 
     title: str
@@ -26,6 +28,7 @@ class Teaser:
     date: datetime.date | None = None
     image: Any = None  # a wagtailimages Image, or None
     facts: str = ""
+    date_text: str = ""
 
 
 def get_teaser(page: Any, request: Any = None) -> Teaser:

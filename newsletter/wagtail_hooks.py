@@ -1,21 +1,21 @@
-"""Every Wagtail hook of the newsletter app: admin URLs, menus, buttons, log actions, and the
-audience's modeladmin registration."""
+"""Every Wagtail hook of the newsletter app: admin URLs, menus, the page viewsets that put the
+issue buttons in the page header, the dashboard panel, log actions, and the audience's modeladmin
+registration."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.widgets import Button
-from wagtail.models import Page
 from wagtail_modeladmin.options import modeladmin_register
 
 from newsletter.audience.admin import AudienceGroup
 from newsletter.audience.admin_views import export_consent_records, import_view
+from newsletter.dashboard import NewsletterPanel
 from newsletter.issues import admin_views as issue_admin
-from newsletter.issues.test_sends import can_send_tests
-from newsletter.models import NewsletterArchivePage, NewsletterIssuePage
+from newsletter.issues.admin_header import ArchivePageViewSet, IssuePageViewSet
 from newsletter.sending import admin_views as sending_admin
 
 modeladmin_register(AudienceGroup)
@@ -45,44 +45,28 @@ class SendsMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def sends_menu_item() -> MenuItem:
     return SendsMenuItem(
-        "Newsletter sends",
+        _("Newsletter sends"),
         reverse(f"{sending_admin.URL_NAMESPACE}:index"),
         icon_name="mail",
         order=310,
     )
 
 
-@hooks.register("register_page_header_buttons")
-def issue_header_buttons(page: Page, user, view_name: str, next_url=None):
-    """On an issue, for those who may send: "Send a test" and (published) "Send to lists"; on an
-    archive: "Start an issue from recent content"."""
-    specific_class = page.specific_class
-    permissions = page.permissions_for_user(user)
-    if specific_class is NewsletterIssuePage and can_send_tests(user, page):
-        yield Button(
-            "Send a test",
-            reverse(f"{issue_admin.URL_NAMESPACE}:test_send", args=[page.pk]),
-            icon_name="mail",
-            priority=40,
-        )
-    if (
-        specific_class is NewsletterIssuePage
-        and page.live
-        and user.has_perm(sending_admin.SEND_PERMISSION)
-    ):
-        yield Button(
-            "Send to lists",
-            reverse(f"{sending_admin.URL_NAMESPACE}:new", args=[page.pk]),
-            icon_name="mail",
-            priority=41,
-        )
-    if specific_class is NewsletterArchivePage and permissions.can_add_subpage():
-        yield Button(
-            "Start an issue from recent content",
-            reverse(f"{issue_admin.URL_NAMESPACE}:start_issue", args=[page.pk]),
-            icon_name="plus",
-            priority=5,
-        )
+@hooks.register("register_admin_viewset")
+def newsletter_page_viewsets() -> list:
+    """Issues and archives get their buttons in the page header (see issues/admin_header.py)."""
+    return [
+        IssuePageViewSet("newsletter_issue_pages"),
+        ArchivePageViewSet("newsletter_archive_pages"),
+    ]
+
+
+@hooks.register("construct_homepage_panels")
+def newsletter_dashboard_panel(request: HttpRequest, panels: list) -> None:
+    """The dashboard's newsletter panel, for those who may see sends or subscribers."""
+    panel = NewsletterPanel.for_user(request.user)
+    if panel is not None:
+        panels.append(panel)
 
 
 @hooks.register("register_log_actions")

@@ -55,6 +55,13 @@ class DonationAppeal(index.Indexed, models.Model):
         blank=True,
         help_text="e.g. 'Zakat eligible' or 'Tax receipts issued for gifts over $20'.",
     )
+    beneficiary = models.CharField(
+        max_length=160,
+        blank=True,
+        help_text="Whose work the gifts fund, when it is not the organisation sending the "
+        "newsletter, e.g. 'Canadians for Justice and Peace in the Middle East (CJPME)'. "
+        "Shown as 'Your gift supports …'.",
+    )
     etransfer_email = models.EmailField(blank=True, help_text="Address for Interac e-Transfer.")
     phone = models.CharField(max_length=40, blank=True, help_text="Donate by phone.")
     mail_in_url = models.URLField(
@@ -64,7 +71,12 @@ class DonationAppeal(index.Indexed, models.Model):
     panels = [
         FieldPanel("name"),
         MultiFieldPanel(
-            [FieldPanel("headline"), FieldPanel("message"), FieldPanel("eligibility_note")],
+            [
+                FieldPanel("headline"),
+                FieldPanel("message"),
+                FieldPanel("beneficiary"),
+                FieldPanel("eligibility_note"),
+            ],
             heading="The ask",
         ),
         MultiFieldPanel(
@@ -121,6 +133,7 @@ class DonationAppeal(index.Indexed, models.Model):
             "currency": self.currency,
             "monthly_emphasis": self.monthly_emphasis,
             "eligibility_note": self.eligibility_note,
+            "beneficiary": self.beneficiary,
             "etransfer_email": self.etransfer_email,
             "phone": self.phone,
             "mail_in_url": self.mail_in_url,

@@ -6,14 +6,16 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.models import Page
 from wagtail.search import index
 
+from advocacy.dates import DatePrecision, format_page_date, machine_page_date, timeline_heading
 from newsletter.teasers import Teaser
 
 
@@ -43,7 +45,18 @@ class AdvocacyPage(Page):
 
     date = models.DateField(
         default=datetime.date.today,
-        help_text="The date the statement, letter or decision was made public.",
+        help_text="The date the statement, letter or decision was made public. It orders "
+        "the page in listings; 'Date precision' says how much of it readers see.",
+    )
+    date_precision = models.CharField(
+        _("date precision"),
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text=_(
+            "How much of the date is known. For 'Month' or 'Year' pick any day in that month "
+            "or year (the 1st is usual); 'Undated' hides the date everywhere."
+        ),
     )
     summary = models.TextField(
         max_length=400,
@@ -72,7 +85,7 @@ class AdvocacyPage(Page):
     ]
 
     meta_panels = [
-        FieldPanel("date"),
+        FieldRowPanel([FieldPanel("date"), FieldPanel("date_precision")]),
         FieldPanel("summary"),
         FieldPanel("image"),
         FieldPanel("topics"),
@@ -80,6 +93,8 @@ class AdvocacyPage(Page):
 
     api_fields = [
         APIField("date"),
+        APIField("date_precision"),
+        APIField("date_display"),
         APIField("summary"),
         APIField("image"),
         APIField("topics"),
@@ -100,6 +115,21 @@ class AdvocacyPage(Page):
         return context
 
     @property
+    def date_display(self) -> str:
+        """The date as readers see it: "1 March 2024", "March 2024", "2024" or "" (undated)."""
+        return format_page_date(self.date, self.date_precision)
+
+    @property
+    def date_machine(self) -> str:
+        """The ``<time datetime>`` value at the known precision: "2024-03-01", "2024-03", …"""
+        return machine_page_date(self.date, self.date_precision)
+
+    @property
+    def timeline_heading(self) -> str:
+        """The timeline group heading: "March 2024", "2024" or "Undated"."""
+        return timeline_heading(self.date, self.date_precision)
+
+    @property
     def label(self) -> str:
         """The short label readers see on cards and in emails, e.g. 'Open letter'."""
         return self.kind_label
@@ -111,7 +141,8 @@ class AdvocacyPage(Page):
             summary=self.summary or self.search_description,
             label=self.label,
             url=self.get_full_url(request=request) or "",
-            date=self.date,
+            date=self.date if self.date_display else None,  # undated: no date on the card
+            date_text=self.date_display,
             image=self.image,
             facts=self.teaser_facts(),
         )

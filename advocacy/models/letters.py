@@ -11,7 +11,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable
 from wagtail.search import index
 
-from advocacy.blocks import INLINE_FEATURES, BodyBlock
+from advocacy.blocks import INLINE_FEATURES, LetterBodyBlock
 from advocacy.forms import OpenLetterPageForm
 from advocacy.models.base import AdvocacyPage
 from advocacy.panels import SignatoryListPanel
@@ -27,7 +27,11 @@ class OpenLetterPage(AdvocacyPage):
     salutation = models.CharField(
         max_length=200, blank=True, help_text="e.g. 'Dear Prime Minister Carney,'"
     )
-    body = StreamField(BodyBlock(), blank=True, help_text="The letter, before the demands.")
+    body = StreamField(
+        LetterBodyBlock(),
+        blank=True,
+        help_text="The letter, before the demands. The demands go in the Demands section below.",
+    )
     demands_intro = models.CharField(
         max_length=300,
         blank=True,
@@ -39,7 +43,9 @@ class OpenLetterPage(AdvocacyPage):
         help_text="One block per demand; they are numbered in this order.",
     )
     after_demands = StreamField(
-        BodyBlock(), blank=True, help_text="Anything after the demands, before the closing."
+        LetterBodyBlock(),
+        blank=True,
+        help_text="Anything after the demands, before the closing.",
     )
     closing = models.CharField(max_length=100, default="Respectfully,")
     lead_signatory = models.ForeignKey(
@@ -137,11 +143,6 @@ class OpenLetterPage(AdvocacyPage):
     def signatory_list(self) -> list[LetterSignatory]:
         """The signatories in order with their organisations, in one query."""
         return list(self.signatories.select_related("organisation").order_by("sort_order", "pk"))
-
-    def get_context(self, request, *args, **kwargs) -> dict:
-        context = super().get_context(request, *args, **kwargs)
-        context["signatories"] = self.signatory_list()
-        return context
 
 
 class LetterSignatory(Orderable):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from advocacy.dates import DatePrecision
 from advocacy.models.base import AdvocacyPage, AdvocacyPageTopic, base_template
 from advocacy.models.letters import OpenLetterPage
 from advocacy.models.statements import StatementPage
@@ -42,6 +46,48 @@ def for_cards(pages: models.QuerySet[AdvocacyPage]) -> models.QuerySet:
         .select_related("image", for_specific_subqueries=True)
         .prefetch_related("image__renditions", for_specific_subqueries=True)
     )
+
+
+@dataclass
+class TimelineGroup:
+    """Consecutive timeline pages under one heading ("March 2024", "2021", "Undated").
+
+    ``context`` tells apart headings that occur more than once (undated pages sit where
+    their date orders them, so "Undated" can come back): screen readers hear "Undated, after
+    February 2024"; it is empty for a heading seen for the first time.
+    """
+
+    heading: str
+    items: list = field(default_factory=list)
+    context: str = ""
+
+
+def timeline_groups(pages) -> list[TimelineGroup]:
+    """The pages, oldest first, grouped under their timeline headings."""
+    groups: list[TimelineGroup] = []
+    seen: set[str] = set()
+    last_dated = ""
+    for page in pages:
+        heading = page.timeline_heading
+        if groups and groups[-1].heading == heading:
+            groups[-1].items.append(page)
+            continue
+        context = ""
+        if page.date_precision == DatePrecision.UNDATED and last_dated:
+            context = _("after %(heading)s") % {"heading": last_dated}
+        elif heading in seen:
+            context = _("continued")
+        label, repeat = f"{heading}, {context}", 1
+        while label in seen:  # the same heading and context once more: number it
+            repeat += 1
+            label = f"{heading}, {context} ({repeat})"
+        if repeat > 1:
+            context = f"{context} ({repeat})"
+        groups.append(TimelineGroup(heading, [page], str(context)))
+        seen.update((heading, label))
+        if page.date_precision != DatePrecision.UNDATED:
+            last_dated = heading
+    return groups
 
 
 class NewsroomPage(Page):
@@ -80,7 +126,8 @@ class NewsroomPage(Page):
             active["topic"] = topic
         year = params.get("year", "")
         if year.isascii() and year.isdigit() and len(year) == 4:
-            pages = pages.filter(date__year=int(year))
+            # An undated page's date only orders it: a year filter must not reveal it.
+            pages = pages.filter(date__year=int(year)).exclude(date_precision=DatePrecision.UNDATED)
             active["year"] = year
         return pages, active
 
@@ -97,7 +144,12 @@ class NewsroomPage(Page):
             active_filters=active,
             kind_choices=KIND_LABELS.items(),
             outcome_choices=Outcome.choices,
-            year_choices=[d.year for d in all_pages.dates("date", "year", order="DESC")],
+            year_choices=[
+                d.year
+                for d in all_pages.exclude(date_precision=DatePrecision.UNDATED).dates(
+                    "date", "year", order="DESC"
+                )
+            ],
             topic_choices=AdvocacyPageTopic.tag_model()
             .objects.filter(advocacy_advocacypagetopic_items__content_object__in=all_pages)
             .distinct()
@@ -126,5 +178,6 @@ class TimelinePage(Page):
         root = self.get_site().root_page if self.get_site() else self.get_parent()
         pages = for_cards(advocacy_pages_under(root).order_by("date", "pk"))
         context["timeline_items"] = pages
+        context["timeline_groups"] = timeline_groups(pages)
         context["base_template"] = base_template()
         return context

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+from urllib.parse import quote, urlencode
 
 from django import template
+from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Max, QuerySet
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
-from advocacy.models import NewsroomPage, TimelinePage
+from advocacy.models import AdvocacyPage, AdvocacySettings, NewsroomPage, TimelinePage
+from advocacy.signatories import SignatoryList, signatory_list
 
 register = template.Library()
 
@@ -68,21 +75,27 @@ def absolute_url(context, url: str) -> str:
 
 
 def _nav_pages(request) -> dict:
-    """The site's first live newsroom and timeline, looked up once per request."""
+    """The site's first live newsroom and timeline, looked up once per request (two queries)."""
     cached = getattr(request, "_advocacy_nav_pages", None)
     if cached is not None:
         return cached
     site = Site.find_for_request(request)
     pages: dict[str, Page | None] = {"newsroom": None, "timeline": None}
     if site is not None:
-        for key, model in (("newsroom", NewsroomPage), ("timeline", TimelinePage)):
-            pages[key] = (
-                model.objects.live()
-                .public()
-                .descendant_of(site.root_page, inclusive=True)
-                .order_by("path")
-                .first()
-            )
+        models = {"newsroom": NewsroomPage, "timeline": TimelinePage}
+        content_types = ContentType.objects.get_for_models(*models.values())
+        key_of = {content_types[model].pk: key for key, model in models.items()}
+        candidates = (
+            Page.objects.live()
+            .public()
+            .descendant_of(site.root_page, inclusive=True)
+            .filter(content_type__in=key_of)
+            .order_by("path")
+        )
+        for page in candidates:
+            key = key_of[page.content_type_id]
+            if pages[key] is None:
+                pages[key] = page
     request._advocacy_nav_pages = pages
     return pages
 
@@ -142,3 +155,184 @@ def site_name(context) -> str:
 def meta_description(page) -> str:
     """A page's meta description: the search description, else its listing summary."""
     return getattr(page, "search_description", "") or getattr(page, "summary", "") or ""
+
+
+# ---------- The end of an article: signatories, related pages, sharing, call to action ----------
+
+CARD_RENDITION = "fill-640x360"
+APPEAL_STREAMS = ("body", "after_demands")
+
+
+@register.filter
+def has_article_meta(page) -> bool:
+    """Whether the page's own template adds its Open Graph and Twitter card tags (statements,
+    letters and wins do, in ``extra_css``): a base template's ``meta`` block can then skip its
+    own, ``{% if not page|has_article_meta %}``, so no tag appears twice."""
+    return isinstance(page, AdvocacyPage)
+
+
+@register.simple_tag
+def letter_signatories(page) -> SignatoryList:
+    """``{% letter_signatories page as signatories %}``: count, provinces and rows' HTML."""
+    return signatory_list(page)
+
+
+@register.simple_tag
+def partner_organisations(page) -> list:
+    """``{% partner_organisations page as partners %}``: a statement's partners, in one query
+    (a preview's unsaved partners are read from memory)."""
+    partners = page.partners.all()
+    if isinstance(partners, QuerySet):
+        partners = partners.select_related("organisation")
+    return [partner.organisation for partner in partners if partner.organisation_id]
+
+
+def _site_pages(request):
+    """Live, public advocacy pages of the request's site."""
+    pages = AdvocacyPage.objects.live().public()
+    site = Site.find_for_request(request) if request is not None else None
+    if site is not None:
+        pages = pages.descendant_of(site.root_page, inclusive=True)
+    return pages
+
+
+def related_page_ids(page, request=None, limit: int = 3) -> list[int]:
+    """Up to ``limit`` other pages: those sharing most topics first, then the latest."""
+    others = _site_pages(request).exclude(pk=page.pk)
+    topic_ids = [topic.pk for topic in page.topics.all()]
+    ids: list[int] = []
+    if topic_ids:
+        ids = list(
+            others.filter(tagged_topics__tag_id__in=topic_ids)
+            .annotate(shared=Count("tagged_topics"))
+            .order_by("-shared", "-date", "-pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+    if len(ids) < limit:
+        latest = others.exclude(pk__in=ids).order_by("-date", "-pk")
+        ids += list(latest.values_list("pk", flat=True)[: limit - len(ids)])
+    return ids
+
+
+@register.simple_tag(takes_context=True)
+def related_version(context) -> str:
+    """A key part for caching the "read next" cards: changes whenever a page is published,
+    unpublished or deleted (one small query instead of the cards' half a dozen)."""
+    request = context.get("request")
+    site = Site.find_for_request(request) if request is not None else None
+    state = AdvocacyPage.objects.live().aggregate(latest=Max("last_published_at"), n=Count("pk"))
+    latest = state["latest"].timestamp() if state["latest"] else 0
+    return f"{site.pk if site else 0}.{state['n']}.{latest}"
+
+
+@register.simple_tag(takes_context=True)
+def related_pages(context, page, limit: int = 3) -> list[Page]:
+    """``{% related_pages page as related %}``: pages for the "read next" cards.
+
+    Same topic first, then the latest; with their card images and renditions prefetched, so
+    the cards cost a fixed handful of queries.
+    """
+    if not getattr(page, "pk", None):
+        return []
+    ids = related_page_ids(page, context.get("request"), limit)
+    if not ids:
+        return []
+    by_id = {item.pk: item for item in Page.objects.filter(pk__in=ids).specific()}
+    items = [by_id[pk] for pk in ids if pk in by_id]
+    image_ids = {item.image_id for item in items if getattr(item, "image_id", None)}
+    if image_ids:
+        images = get_image_model().objects.filter(pk__in=image_ids)
+        images = {image.pk: image for image in images.prefetch_renditions(CARD_RENDITION)}
+        for item in items:
+            if getattr(item, "image_id", None) in images:
+                item.image = images[item.image_id]
+    return items
+
+
+@register.simple_tag(takes_context=True)
+def share_links(context, page) -> dict:
+    """``{% share_links page as share %}``: the page's full URL and links to share it.
+
+    ``share.links`` is a list of ``{"name", "url", "label"}`` (email, Bluesky, Facebook,
+    LinkedIn, X): plain links that work without JavaScript or tracking scripts.
+    """
+    request = context.get("request")
+    url = page.get_full_url(request=request) or ""
+    title = page.seo_title or page.title
+    summary = page_summary(page)
+    body = f"{summary}\n\n{url}" if summary else url
+    text = f"{title} {url}"
+    links = [
+        (
+            "email",
+            _("Email"),
+            "mailto:?" + urlencode({"subject": title, "body": body}, quote_via=quote),
+        ),
+        ("bluesky", "Bluesky", "https://bsky.app/intent/compose?" + urlencode({"text": text})),
+        (
+            "facebook",
+            "Facebook",
+            "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url}),
+        ),
+        (
+            "linkedin",
+            "LinkedIn",
+            "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url}),
+        ),
+        ("x", "X", "https://x.com/intent/post?" + urlencode({"text": title, "url": url})),
+    ]
+    return {
+        "url": url,
+        "title": title,
+        "links": [{"name": name, "label": label, "url": href} for name, label, href in links],
+    }
+
+
+def _has_appeal_block(page) -> bool:
+    """Whether the page's own content already asks for money (a donation appeal block)."""
+    for name in APPEAL_STREAMS:
+        stream = getattr(page, name, None) or []
+        if any(block.block_type == "donation_appeal" for block in stream):
+            return True
+    return False
+
+
+def subscribe_url(request) -> str:
+    """The newsletter's subscribe page URL ('' without one, or without the newsletter app).
+
+    Asks the newsletter's own helper, which looks the page up once per request for the
+    navigation too; the newsletter is only imported when it is installed.
+    """
+    if not apps.is_installed("newsletter"):
+        return ""
+    try:
+        from newsletter.templatetags.newsletter_tags import newsletter_urls
+    except ImportError:  # an older newsletter: find its subscribe page by type
+        model = apps.get_model("newsletter", "SubscribePage")
+        pages = model.objects.live().public()
+        site = Site.find_for_request(request) if request is not None else None
+        if site is not None:
+            pages = pages.descendant_of(site.root_page, inclusive=True)
+        page = pages.order_by("path").first()
+        return (page.get_url(request=request) or "") if page else ""
+    return newsletter_urls(request).get("subscribe", "")
+
+
+@register.simple_tag(takes_context=True)
+def page_call_to_action(context, page) -> dict:
+    """``{% page_call_to_action page as cta %}``: what to ask of a reader who finished.
+
+    ``cta.subscribe_url`` is the newsletter's subscribe page ('' without one) and
+    ``cta.appeal`` the site's default donation appeal, unless the page already has its own.
+    """
+    request = context.get("request")
+    appeal = None
+    site = Site.find_for_request(request) if request is not None else None
+    if site is not None and not _has_appeal_block(page):
+        settings_row = (
+            AdvocacySettings.objects.filter(site=site)
+            .select_related("default_donation_appeal")
+            .first()
+        )
+        appeal = settings_row.default_donation_appeal if settings_row else None
+    return {"appeal": appeal, "subscribe_url": subscribe_url(request)}

@@ -24,6 +24,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -39,11 +40,11 @@ from newsletter.audience.forms import (
 from newsletter.audience.sign_up import sign_up_from_request
 from newsletter.models import MailingList, Subscription
 
-OK_MESSAGE = "Check your inbox to confirm your subscription."
+OK_MESSAGE = gettext_lazy("Check your inbox to confirm your subscription.")
 
 
 def accepted() -> JsonResponse:
-    return JsonResponse({"status": "ok", "message": OK_MESSAGE}, status=202)
+    return JsonResponse({"status": "ok", "message": str(OK_MESSAGE)}, status=202)
 
 
 def bad_request(errors: dict[str, list[str]], status: int = 400) -> JsonResponse:

@@ -8,6 +8,8 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from newsletter.audience.consent import consent_by_version, current_consent, wording_language
 from newsletter.models.audience import LANGUAGES, ConsentText, MailingList, normalise_email
@@ -23,9 +25,14 @@ def clean_text(value: str, max_length: int, label: str) -> str:
     """Trimmed text without control characters (PostgreSQL rejects NUL), or ValidationError."""
     value = value.strip()
     if _NOT_ALLOWED.search(value):
-        raise ValidationError(f"The {label} contains characters that are not allowed.")
+        raise ValidationError(
+            _("The %(label)s contains characters that are not allowed.") % {"label": label}
+        )
     if len(value) > max_length:
-        raise ValidationError(f"The {label} is too long (at most {max_length} characters).")
+        raise ValidationError(
+            _("The %(label)s is too long (at most %(max)d characters).")
+            % {"label": label, "max": max_length}
+        )
     return value
 
 
@@ -33,11 +40,11 @@ def clean_email(value: str) -> str:
     """The normalised address, or ValidationError with a message for people."""
     value = normalise_email(clean_text(value, MAX_EMAIL_LENGTH, "email address"))
     if not value:
-        raise ValidationError("Enter your email address.")
+        raise ValidationError(_("Enter your email address."))
     try:
         validate_email(value)
     except ValidationError as exc:
-        raise ValidationError("Enter a valid email address, like name@example.org.") from exc
+        raise ValidationError(_("Enter a valid email address, like name@example.org.")) from exc
     return value
 
 
@@ -58,25 +65,26 @@ class SubscribeForm(forms.Form):
     """Email, optional name, language, the consent checkbox, and a honeypot."""
 
     email = forms.CharField(
-        label="Email address",
+        label=gettext_lazy("Email address"),
         max_length=MAX_EMAIL_LENGTH,
+        error_messages={"required": gettext_lazy("Enter your email address.")},
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     name = forms.CharField(
-        label="Name (optional)",
+        label=gettext_lazy("Name (optional)"),
         max_length=MAX_NAME_LENGTH,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    language = forms.ChoiceField(label="Emails in", choices=LANGUAGES, initial="en")
+    language = forms.ChoiceField(label=gettext_lazy("Emails in"), choices=LANGUAGES, initial="en")
     consent = forms.BooleanField(
         required=True,
-        error_messages={"required": "Tick the box to confirm you want our emails."},
+        error_messages={"required": gettext_lazy("Tick the box to confirm you want our emails.")},
     )
     list = forms.CharField(widget=forms.HiddenInput, max_length=80)
     consent_version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=16)
     website = forms.CharField(
-        label="Leave this field empty",
+        label=gettext_lazy("Leave this field empty"),
         required=False,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
@@ -114,7 +122,7 @@ class SubscribeForm(forms.Form):
     def clean_list(self) -> MailingList:
         mailing_list = public_list(self.cleaned_data["list"])
         if mailing_list is None:
-            raise ValidationError("Choose a list to subscribe to.")
+            raise ValidationError(_("Choose a list to subscribe to."))
         self.mailing_list = mailing_list
         return mailing_list
 
@@ -124,7 +132,9 @@ class SubscribeForm(forms.Form):
             return current_consent(self.data.get("language"))
         wording = consent_by_version(version)
         if wording is None:
-            raise ValidationError("The consent wording has changed: please read it and tick again.")
+            raise ValidationError(
+                _("The consent wording has changed: please read it and tick again.")
+            )
         return wording
 
 
@@ -132,12 +142,12 @@ class PreferencesForm(forms.Form):
     """Which lists to receive, and in which language."""
 
     lists = forms.ModelMultipleChoiceField(
-        label="Your lists",
+        label=gettext_lazy("Your lists"),
         queryset=MailingList.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    language = forms.ChoiceField(label="Emails in", choices=LANGUAGES)
+    language = forms.ChoiceField(label=gettext_lazy("Emails in"), choices=LANGUAGES)
 
     def __init__(self, *args, choices: list[MailingList], **kwargs) -> None:
         super().__init__(*args, **kwargs)

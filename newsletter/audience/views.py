@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -33,7 +35,7 @@ from newsletter.audience.tokens import (
     read_subscriber_token,
     subscriber_token,
 )
-from newsletter.models import MailingList, Subscriber, Subscription
+from newsletter.models import MailingList, SubscribePage, Subscriber, Subscription
 from newsletter.public import render_public
 
 INVALID_LINK = "This link is not valid"
@@ -49,10 +51,48 @@ def invalid_link(request: HttpRequest, *, expired: bool = False) -> HttpResponse
     )
 
 
+def _csrf_passes(request: HttpRequest) -> bool:
+    """Whether the POST carries a valid CSRF token (what ``CsrfViewMiddleware`` checks)."""
+    return (
+        CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(request, None, (), {})
+        is None
+    )
+
+
+def _subscribe_page(request: HttpRequest, form: SubscribeForm) -> SubscribePage | None:
+    """The live subscribe page the form was sent from (its ``page`` field), if any."""
+    page_id = request.POST.get("page", "")
+    if not page_id.isdigit():
+        return None
+    page = SubscribePage.objects.live().public().filter(pk=int(page_id)).first()
+    if page is None or (form.mailing_list and page.mailing_list_id != form.mailing_list.pk):
+        return None
+    return page
+
+
+def _form_again(request: HttpRequest, form: SubscribeForm, *, resubmit: bool) -> HttpResponse:
+    """The form once more, with its errors, on the page it came from (a subscribe page, with
+    that page's title) or else on the standalone subscribe page. ``resubmit``: it came without
+    a CSRF token (an embedded form, JavaScript off), so nothing was done; the page asks for one
+    more press, with a token this time."""
+    extra = {"resubmit": resubmit}
+    page = _subscribe_page(request, form)
+    if page is not None:
+        context = {**page.get_context(request), "form": form, **extra}
+        return TemplateResponse(request, page.get_template(request), context)
+    context = {"form": form, "mailing_list": form.mailing_list, "lists": [], **extra}
+    return render_public(request, "newsletter/subscribe.html", context)
+
+
+@csrf_exempt  # checked below: a post without a token only shows the form again
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
-    """The standalone subscribe form (GET ``?list=slug``); every subscribe form posts here."""
-    if request.method == "GET":
+    """The standalone subscribe form (GET ``?list=slug``); every subscribe form posts here.
+
+    Forms embedded in cacheable pages carry no CSRF token (see subscribe_form.html): such a
+    post signs nobody up but shows the filled-in form again, with a token, to send once more.
+    """
+    if request.method != "POST":
         mailing_list = public_list(request.GET.get("list", ""))
         lists = [] if mailing_list else list(MailingList.objects.filter(is_public=True))
         if mailing_list is None and len(lists) == 1:
@@ -70,12 +110,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if form.is_spam:
         return HttpResponseRedirect(reverse("newsletter:subscribe_thanks"))
-    if not form.is_valid():
-        return render_public(
-            request,
-            "newsletter/subscribe.html",
-            {"form": form, "mailing_list": form.mailing_list, "lists": []},
-        )
+    valid, checked = form.is_valid(), _csrf_passes(request)
+    if not (valid and checked):
+        return _form_again(request, form, resubmit=valid and not checked)
     data = form.cleaned_data
     sign_up_from_request(
         request, data, source=Subscription.Source.FORM, source_header="HTTP_REFERER"

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from wagtail import blocks, hooks
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.fields import StreamField
@@ -70,9 +71,18 @@ def teaser_card(page, title: str = "", summary: str = "", image=None) -> dict:
         "label": teaser.label,
         "facts": teaser.facts,
         "date": teaser.date,
+        "date_text": getattr(teaser, "date_text", ""),
         "url": teaser.url,
         "image": email_image(image or teaser.image),
     }
+
+
+def read_label(card: dict) -> str:
+    """A button label that says where it leads, from the card's kind: "Read the statement"."""
+    kind = (card.get("label") or "").strip()
+    if not kind:
+        return _("Read the full story")
+    return _("Read the %(kind)s") % {"kind": kind.lower()}
 
 
 def rich_text(value, context: EmailContext) -> dict:
@@ -113,6 +123,15 @@ class EmailBlock:
         (e.g. a default from settings); part of the render cache key."""
         return ""
 
+    def section_heading(self, value) -> str:
+        """The h2 the email puts before a run of these blocks when no heading block precedes
+        them ("" for blocks that carry their own heading or need none)."""
+        return ""
+
+    def header_link(self, value, context: EmailContext) -> tuple[str, str] | None:
+        """A (label, url) link the email repeats in its header bar, e.g. "Donate"; or None."""
+        return None
+
 
 class EmailRichTextBlock(EmailBlock, blocks.RichTextBlock):
     def __init__(self, email_template: str, **kwargs) -> None:
@@ -142,7 +161,11 @@ class FeaturedPageBlock(EmailBlock, blocks.StructBlock):
     title = blocks.CharBlock(required=False, help_text="Leave empty to use the page's title.")
     summary = blocks.TextBlock(required=False, help_text="Leave empty to use the page's summary.")
     image = ImageChooserBlock(required=False, help_text="Leave empty to use the page's image.")
-    button_label = blocks.CharBlock(default="Read more", max_length=40)
+    button_label = blocks.CharBlock(
+        required=False,
+        max_length=40,
+        help_text="Leave empty for a label naming the page's kind, e.g. 'Read the statement'.",
+    )
 
     email_template = "newsletter/email/blocks/featured_page"
 
@@ -152,7 +175,10 @@ class FeaturedPageBlock(EmailBlock, blocks.StructBlock):
 
     def email_context(self, value, context: EmailContext) -> dict:
         card = teaser_card(value["page"], value["title"], value["summary"], value["image"])
-        return {"card": card, "button_label": value["button_label"]}
+        return {"card": card, "button_label": value["button_label"] or read_label(card)}
+
+    def section_heading(self, value) -> str:
+        return _("Also in this issue")
 
 
 class EmailImageBlock(EmailBlock, blocks.StructBlock):

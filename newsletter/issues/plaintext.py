@@ -70,3 +70,42 @@ def html_to_text(source: str, base_url: str = "") -> str:
     text = re.sub(r"\n[ \t]+(?=[^-\d ])", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
+
+
+TEXT_WIDTH = 78
+_URL = re.compile(r"^[(<]?(?:https?://|mailto:|\[\[)\S+$")
+_LEAD = re.compile(r"^(\s*(?:[-*] |\d+\. )?)")
+
+
+def is_url_line(line: str) -> bool:
+    """True for a line that is one URL (or merge tag), maybe in brackets: never broken."""
+    return bool(_URL.match(line.strip()))
+
+
+def _wrap_line(line: str, width: int) -> list[str]:
+    if len(line) <= width or is_url_line(line):
+        return [line]
+    lead = _LEAD.match(line).group(1)
+    indent = " " * len(lead)
+    lines: list[str] = []
+    current, words = lead, 0  # the line being filled and how many words it has
+    for word in line[len(lead) :].split():
+        fits = len(current) + (1 if words else 0) + len(word) <= width
+        if words and not fits:
+            lines.append(current)
+            current, words = indent, 0
+        if is_url_line(word) and not fits and words == 0 and current.strip():
+            lines.append(current.rstrip())  # a list marker alone, then the URL
+            current = indent
+        current = f"{current} {word}" if words else current + word
+        words += 1
+    if words:
+        lines.append(current)
+    return lines
+
+
+def wrap_plain_text(text: str, width: int = TEXT_WIDTH) -> str:
+    """Wrap every line at ``width`` columns, keeping list and indent prefixes; a URL too long
+    for the line goes on a line of its own and is never broken (mail clients keep it
+    clickable)."""
+    return "\n".join(wrapped for line in text.split("\n") for wrapped in _wrap_line(line, width))

@@ -62,7 +62,7 @@ def start_issue(archive: NewsletterArchivePage, user=None) -> NewsletterIssuePag
     body: list[tuple[str, object]] = [
         ("intro", "<p>Here is what we have been working on since our last newsletter.</p>")
     ]
-    body += [("featured_page", {"page": page, "button_label": "Read more"}) for page in pages]
+    body += [("featured_page", {"page": page, "button_label": ""}) for page in pages]
     for extra_blocks in hooks.get_hooks(NEW_ISSUE_BLOCKS_HOOK):
         body += extra_blocks(archive.get_site())
     title = f"Newsletter, {today:%B %-d, %Y}"

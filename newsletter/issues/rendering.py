@@ -5,11 +5,16 @@ and the sending engine):
 
 1. each body block renders itself (:class:`newsletter.issues.blocks.EmailBlock`); a block that
    cannot render raises :class:`RenderError` naming the block;
-2. ``newsletter/email/issue.mjml`` wraps them with the shared header and the CASL footer
-   (:func:`newsletter.sender.sender_identity`);
+2. ``newsletter/email/issue.mjml`` wraps them with the brand bar (logo, header image, a
+   Donate link when a block offers one), a section heading before each group of blocks and
+   the CASL footer (:func:`newsletter.sender.sender_identity`);
 3. ``mjml2html`` (MRML) turns MJML into table-based responsive HTML;
 4. premailer inlines the CSS (no network, media queries kept, every URL made absolute from
    ``BASE_URL``) and the doctype is put back.
+
+The plain-text part is wrapped at 78 columns (URLs never broken). The web version
+(:func:`web_response`) renders the same blocks without preheader and personal links, and
+shows the email's body inside the host's base template.
 
 Personal values are merge tags (:mod:`newsletter.issues.merge_tags`), filled per recipient
 by string replacement, so a send renders once however many people receive it. Renders of a
@@ -25,21 +30,28 @@ import re
 from dataclasses import dataclass
 
 import premailer
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from mjml import mjml2html
 from wagtail.models import Site
 
 from newsletter import conf
-from newsletter.issues.blocks import EmailContext, RenderError
+from newsletter.issues.blocks import EmailContext, EmailHeadingBlock, RenderError, email_image
 from newsletter.issues.merge_tags import MERGE_FIELDS, merge_tag, personalise
+from newsletter.issues.plaintext import wrap_plain_text
+from newsletter.models.settings import NewsletterSettings
 from newsletter.outage import Outage
 from newsletter.public import render_public
 from newsletter.sender import SenderIdentity, sender_identity
 
 CACHE_SECONDS = 24 * 60 * 60
-TEMPLATE_VERSION = "2"  # bump when email templates change, to drop cached renders
+TEMPLATE_VERSION = "3"  # bump when email templates change, to drop cached renders
+# After the preheader: invisible characters, so clients don't show the email's first words
+# ("View in your browser") after the preview text.
+PREHEADER_PADDING = "&#847;&zwnj;&nbsp;" * 90
 
 logger = logging.getLogger(__name__)
 logging.getLogger("cssutils").setLevel(logging.CRITICAL)
@@ -74,31 +86,102 @@ def web_merge_values() -> dict[str, str]:
     return {"name": "", "unsubscribe_url": home, "preferences_url": home}
 
 
-def _render_blocks(issue, context: EmailContext) -> tuple[str, str]:
-    mjml_parts, text_parts = [], []
+@dataclass
+class _Body:
+    """The issue's blocks rendered: MJML, plain text and the links for the header bar."""
+
+    mjml: list[str]
+    text: list[str]
+    header_links: list[tuple[str, str]]
+
+
+def _render_block(position: int, child, context: EmailContext) -> tuple[str, str]:
+    label = child.block.label or child.block_type
+    try:
+        return child.block.render_email(child.value, context)
+    except RenderError as error:
+        raise RenderError(f"Block {position} ({label}): {error}.") from None
+    except Exception as error:  # a template or data problem: name the block, keep the cause
+        raise RenderError(f"Block {position} ({label}) could not be rendered: {error}") from error
+
+
+def _section_heading(child, previous) -> tuple[str, str] | None:
+    """The (MJML, text) h2 a run of blocks starts with, unless a heading block precedes it."""
+    heading = getattr(child.block, "section_heading", lambda value: "")(child.value)
+    if not heading or (previous is not None and previous.block_type == child.block_type):
+        return None
+    if previous is not None and isinstance(previous.block, EmailHeadingBlock):
+        return None
+    data = {"text": heading}
+    return (
+        render_to_string("newsletter/email/blocks/heading.mjml", data),
+        render_to_string("newsletter/email/blocks/heading.txt", data).strip(),
+    )
+
+
+def _render_blocks(issue, context: EmailContext) -> _Body:
+    body = _Body([], [], [])
+    previous = None
     for position, child in enumerate(issue.body, start=1):
-        label = child.block.label or child.block_type
-        try:
-            mjml, text = child.block.render_email(child.value, context)
-        except RenderError as error:
-            raise RenderError(f"Block {position} ({label}): {error}.") from None
-        except Exception as error:  # a template or data problem: name the block, keep the cause
-            raise RenderError(
-                f"Block {position} ({label}) could not be rendered: {error}"
-            ) from error
-        mjml_parts.append(mjml)
-        text_parts.append(text)
-    return "\n".join(mjml_parts), "\n\n".join(part for part in text_parts if part)
+        if heading := _section_heading(child, previous):
+            body.mjml.append(heading[0])
+            body.text.append(heading[1])
+        mjml, text = _render_block(position, child, context)
+        body.mjml.append(mjml)
+        body.text.append(text)
+        link = getattr(child.block, "header_link", lambda value, context: None)(
+            child.value, context
+        )
+        if link and link not in body.header_links:
+            body.header_links.append(link)
+        previous = child
+    return body
 
 
-def _issue_context(issue, sender: SenderIdentity) -> dict:
+def issue_language(issue) -> str:
+    """The language the issue is written in: its Wagtail locale, else ``LANGUAGE_CODE``."""
+    try:
+        code = issue.locale.language_code if issue.locale_id else ""
+    except Exception:  # an unsaved page whose locale is not set yet
+        code = ""
+    return code or settings.LANGUAGE_CODE
+
+
+def brand_images(site) -> dict:
+    """The logo (shown 48 px high) and header image from Settings > Newsletter settings."""
+    brand = NewsletterSettings.for_site_or_default(site)
+    logo = email_image(brand.logo, spec="height-96") if brand.logo_id else None
+    if logo:
+        logo["width"] = min(max(logo["width"] // 2, 1), 360)
+    header = email_image(brand.header_image) if brand.header_image_id else None
+    return {"logo": logo, "header_image": header}
+
+
+def _brand_fingerprint(site) -> str:
+    brand = NewsletterSettings.for_site_or_default(site)
+    return f"{brand.logo_id}:{brand.header_image_id}"
+
+
+def subscribe_url() -> str:
+    """The public subscribe page's full URL (the newsletter's own form)."""
+    try:
+        return conf.base_url() + reverse("newsletter:subscribe")
+    except NoReverseMatch:
+        return conf.base_url() + "/"
+
+
+def _issue_context(issue, sender: SenderIdentity, *, web: bool) -> dict:
     return {
         "issue": issue,
+        "web": web,
+        "language": issue_language(issue),
         "subject": issue.subject or issue.title,
         "preheader": issue.preheader,
+        "preheader_padding": PREHEADER_PADDING,
         "sender": sender,
         "site_url": sender.website_url,
         "view_url": issue.get_full_url() if issue.pk else sender.website_url,
+        "subscribe_url": subscribe_url(),
         "unsubscribe_url": merge_tag("unsubscribe_url"),
         "preferences_url": merge_tag("preferences_url"),
         "name": merge_tag("name"),
@@ -122,16 +205,30 @@ def inline_css(mjml_html: str) -> str:
     for key in MERGE_FIELDS:
         inlined = inlined.replace(f"{base}/{merge_tag(key)}", merge_tag(key))
     inlined = re.sub(r"^\s*<!doctype[^>]*>\s*", "", inlined, flags=re.I)
-    return "<!doctype html>\n" + inlined
+    return "<!doctype html>\n" + with_main_landmark(inlined)
 
 
-def _cache_key(issue, revision_id: int, sender: SenderIdentity, context: EmailContext) -> str:
+def with_main_landmark(html: str) -> str:
+    """Wrap the body's content (MJML's ``role="article"`` email) in ``<main>``, so a screen
+    reader (and axe) finds it when the email is opened as a page in a browser."""
+    opening = re.search(r"<body[^>]*>", html)
+    closing = html.rfind("</body>")
+    if not opening or closing < opening.end():
+        return html
+    return f"{html[: opening.end()]}<main>{html[opening.end() : closing]}</main>{html[closing:]}"
+
+
+def _cache_key(
+    issue, revision_id: int, sender: SenderIdentity, context: EmailContext, web: bool
+) -> str:
     blocks = issue.body.stream_block.child_blocks.values()
     outside = "|".join(block.render_fingerprint(context) for block in blocks)
+    brand = _brand_fingerprint(context.site)
     fingerprint = hashlib.sha256(
-        f"{sender!r}|{outside}|{context.base_url}|{TEMPLATE_VERSION}".encode()
+        f"{sender!r}|{outside}|{brand}|{context.base_url}|{TEMPLATE_VERSION}".encode()
     ).hexdigest()[:16]
-    return f"newsletter:render:{issue.pk}:{revision_id}:{fingerprint}"
+    kind = "web" if web else "email"
+    return f"newsletter:render:{issue.pk}:{revision_id}:{kind}:{fingerprint}"
 
 
 class RenderCache:
@@ -170,27 +267,35 @@ class RenderCache:
 render_cache = RenderCache()
 
 
-def render_issue(issue, *, revision_id: int | None = None) -> RenderedIssue:
+def render_issue(issue, *, revision_id: int | None = None, web: bool = False) -> RenderedIssue:
     """Render ``issue`` (a NewsletterIssuePage, saved or not) to a :class:`RenderedIssue`.
 
-    With ``revision_id`` (the revision ``issue`` was loaded from) the result is cached.
+    With ``revision_id`` (the revision ``issue`` was loaded from) the result is cached. With
+    ``web`` it is the web version: no preheader and no personal links, a Subscribe link instead.
     """
     site = (issue.get_site() if issue.pk else None) or Site.objects.filter(
         is_default_site=True
     ).first()
     sender = sender_identity(site)
     context = EmailContext(site=site, base_url=conf.base_url())
-    key = _cache_key(issue, revision_id, sender, context) if revision_id else None
+    key = _cache_key(issue, revision_id, sender, context, web) if revision_id else None
     if key and (cached := render_cache.get(key)) is not None:
         return cached
-    body_mjml, body_text = _render_blocks(issue, context)
-    data = {**_issue_context(issue, sender), "body_mjml": body_mjml, "body_text": body_text}
+    body = _render_blocks(issue, context)
+    data = {
+        **_issue_context(issue, sender, web=web),
+        "brand": brand_images(site),
+        "header_links": body.header_links,
+        "body_mjml": "\n".join(body.mjml),
+        "body_text": "\n\n".join(part for part in body.text if part),
+    }
     mjml_source = render_to_string("newsletter/email/issue.mjml", data)
+    text = render_to_string("newsletter/email/issue.txt", data).strip()
     rendered = RenderedIssue(
         subject=data["subject"],
         preheader=issue.preheader,
         html=inline_css(mjml2html(mjml_source)),
-        text=render_to_string("newsletter/email/issue.txt", data).strip() + "\n",
+        text=wrap_plain_text(text) + "\n",
         sender_name=issue.sender_name or sender.from_name,
         reply_to=issue.reply_to or sender.reply_to,
     )
@@ -213,22 +318,39 @@ def _render_error(request: HttpRequest, error: RenderError, status: int) -> Http
     )
 
 
+def email_body(html: str) -> str:
+    """The content of a rendered email's ``<body>``, to show inside a site page: without the
+    ``role="article"`` wrapper's email-only attributes."""
+    match = re.search(r"<body[^>]*>(.*)</body>", html, flags=re.S | re.I)
+    inner = (match.group(1) if match else html).replace("<main>", "").replace("</main>", "")
+    return re.sub(
+        r'\s(?:role="article"|aria-roledescription="email"|aria-label="[^"]*")', "", inner
+    )
+
+
 def web_response(issue, request: HttpRequest, revision_id: int | None = None) -> HttpResponse:
-    """The issue as a web page ("view in browser"), with neutral links instead of personal ones."""
+    """The issue as a page of the site ("view in browser"): the host's base template around the
+    email's content, without personal links (a Subscribe link instead)."""
     try:
-        rendered = render_issue(issue, revision_id=revision_id)
+        rendered = render_issue(issue, revision_id=revision_id, web=True)
     except RenderError as error:
         return _render_error(request, error, status=503)
-    body, _ = rendered.personalise(web_merge_values())
-    return HttpResponse(body)
+    html, _ = rendered.personalise(web_merge_values())
+    context = {
+        "page": issue,
+        "self": issue,
+        "subject": rendered.subject,
+        "email_body": email_body(html),
+    }
+    return render_public(request, "newsletter/issue_web.html", context)
 
 
 def preview_response(issue, request: HttpRequest, mode_name: str) -> HttpResponse:
-    """The editor's preview: the email as HTML, or (mode ``text``) its plain-text part."""
-    if mode_name != "text":
-        return web_response(issue, request)
+    """The editor's preview: the email itself as HTML, or (mode ``text``) its plain-text part."""
     try:
         rendered = render_issue(issue)
     except RenderError as error:
         return _render_error(request, error, status=200)
-    return HttpResponse(rendered.text_for_web(), content_type="text/plain; charset=utf-8")
+    if mode_name == "text":
+        return HttpResponse(rendered.text_for_web(), content_type="text/plain; charset=utf-8")
+    return HttpResponse(rendered.personalise(web_merge_values())[0])

@@ -1,4 +1,4 @@
-"""The site-wide newsletter settings: who sends, the CASL footer, test addresses."""
+"""The site-wide newsletter settings: who sends, the CASL footer, the brand, test addresses."""
 
 from __future__ import annotations
 
@@ -42,6 +42,23 @@ class NewsletterSettings(BaseSiteSetting):
     test_addresses = models.TextField(
         blank=True, help_text="Addresses that receive test sends, one per line."
     )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown at the top of every email, on the brand colour; a light or "
+        "transparent logo reads best. Its alt text is the organisation name.",
+    )
+    header_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A wide image under the logo bar of every email (optional).",
+    )
 
     panels = [
         MultiFieldPanel(
@@ -58,6 +75,7 @@ class NewsletterSettings(BaseSiteSetting):
             [FieldPanel("sender_name"), FieldPanel("sender_email"), FieldPanel("reply_to")],
             heading="Sender",
         ),
+        MultiFieldPanel([FieldPanel("logo"), FieldPanel("header_image")], heading="Brand"),
         FieldPanel("test_addresses"),
     ]
 

@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 from django_tasks import default_task_backend
 from wagtail.log_actions import log
@@ -169,6 +170,46 @@ def allowed_actions(status: str, unknown_batches: int) -> list[str]:
     return [a for a in actions if a != "resend_unknown" or unknown_batches]
 
 
+def _when(moment) -> str:
+    """A moment in the admin's time zone, naming the zone."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return f"{date_format(local, 'j F Y, H:i')} ({timezone.get_current_timezone_name()})"
+
+
+def finished_summary(send: Dispatch, counts: dict[str, int], total: int) -> str:
+    """The finished send in one sentence: how many it reached, what did not go, and when."""
+    values = {"sent": counts["sent"], "total": total, "when": _when(send.finished_at)}
+    if send.status == Dispatch.Status.CANCELLED:
+        text = gettext("Cancelled: sent to %(sent)d of %(total)d recipients.") % values
+    elif send.status == Dispatch.Status.FAILED:
+        text = gettext("Failed: none of the %(total)d messages was accepted.") % values
+    else:
+        text = (
+            ngettext(
+                "Sent to %(sent)d of %(total)d recipient.",
+                "Sent to %(sent)d of %(total)d recipients.",
+                total,
+            )
+            % values
+        )
+    problems = [
+        label % {"count": counts[key]}
+        for key, label in (
+            ("failed", gettext("%(count)d failed")),
+            ("unknown", gettext("%(count)d unknown")),
+            ("skipped", gettext("%(count)d skipped")),
+        )
+        if counts[key]
+    ]
+    if problems:
+        text += " " + ", ".join(problems).capitalize() + "."
+    if values["when"]:
+        text += " " + gettext("Finished %(when)s.") % values
+    return text
+
+
 def send_state(send: Dispatch) -> dict:
     """Everything the progress page shows, as JSON-ready data."""
     counts = progress(send)
@@ -176,6 +217,8 @@ def send_state(send: Dispatch) -> dict:
     total = send.total or counts["total"]
     done = total - counts["remaining"]
     finished = send.status in Dispatch.FINISHED
+    if finished:
+        eta = None  # nothing is left: no "about 0 s left"
     unknown_batches = send.batches.filter(status="unknown").count()
     return {
         "id": send.pk,
@@ -192,6 +235,8 @@ def send_state(send: Dispatch) -> dict:
         "unknown_batches": unknown_batches,
         "actions": allowed_actions(send.status, unknown_batches),
         "finished": finished,
+        # What a finished send did, in a sentence ("" while it runs).
+        "summary": finished_summary(send, counts, total) if finished else "",
         # Why the send paused itself (provider trouble); "" when an operator paused it.
         "pause_reason": send.last_error if send.status == Dispatch.Status.PAUSED else "",
     }
@@ -200,14 +245,21 @@ def send_state(send: Dispatch) -> dict:
 @send_permission_required
 def send_detail(request: HttpRequest, send_id: int) -> HttpResponse:
     send = get_object_or_404(Dispatch.objects.select_related("issue"), pk=send_id)
+    state = send_state(send)
+    if send.status == Dispatch.Status.SENT:
+        title = gettext("Sent “%(subject)s”")
+    elif state["finished"]:
+        title = gettext("%(status)s: “%(subject)s”")
+    else:
+        title = gettext("Sending “%(subject)s”")
     return TemplateResponse(
         request,
         "newsletter/admin/send_detail.html",
         {
             "send": send,
-            "state": send_state(send),
+            "state": state,
             "lists": send.mailing_lists.all(),
-            "page_title": f"Sending “{send.subject}”",
+            "page_title": title % {"subject": send.subject, "status": state["status_label"]},
         },
     )
 
@@ -254,11 +306,15 @@ def send_action(request: HttpRequest, send_id: int, action: str) -> HttpResponse
 
 @send_permission_required
 def send_index(request: HttpRequest) -> HttpResponse:
-    sends = Dispatch.objects.select_related("issue").order_by("-created_at")[:100]
+    sends = (
+        Dispatch.objects.select_related("issue")
+        .prefetch_related("mailing_lists")
+        .order_by("-created_at")[:100]
+    )
     return TemplateResponse(
         request,
         "newsletter/admin/send_index.html",
-        {"sends": sends, "page_title": "Newsletter sends"},
+        {"sends": sends, "page_title": gettext("Newsletter sends")},
     )
 
 

@@ -242,9 +242,13 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"
 
 # Email: EMAIL_ESP picks the Anymail backend ("mailgun", "postmark", ...) or a local one
-# ("console", "locmem", "file", "smtp"). Every ANYMAIL_<NAME> variable becomes ANYMAIL[<NAME>].
-EMAIL_ESP = os.environ.get("EMAIL_ESP", "console").strip().lower()
+# ("console", "locmem", "file", "smtp", "inbox"). Every ANYMAIL_<NAME> variable becomes
+# ANYMAIL[<NAME>]. Unset, it is "inbox" in development (DEBUG on: every email is kept in
+# DEV_INBOX_DIR and readable at /dev/inbox/, see hostsite/inbox.py) and "console" otherwise.
+EMAIL_ESP = os.environ.get("EMAIL_ESP", "").strip().lower() or ("inbox" if DEBUG else "console")
+DEV_INBOX_DIR = Path(os.environ.get("DEV_INBOX_DIR", BASE_DIR / "var" / "inbox"))
 _LOCAL_EMAIL_BACKENDS = {
+    "inbox": "hostsite.inbox.InboxBackend",
     "console": "django.core.mail.backends.console.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
     "file": "django.core.mail.backends.filebased.EmailBackend",

@@ -29,6 +29,14 @@ urlpatterns = [
 if settings.DEBUG:
     from django.conf.urls.static import static
 
+    from hostsite import inbox
+
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # The development inbox: every email the site sent (EMAIL_ESP=inbox), readable here.
+    urlpatterns += [
+        path("dev/inbox/", inbox.inbox_index, name="dev_inbox"),
+        path("dev/inbox/clear/", inbox.inbox_clear, name="dev_inbox_clear"),
+        path("dev/inbox/<str:message_id>/", inbox.inbox_message, name="dev_inbox_message"),
+    ]
 
 urlpatterns += [path("", include(wagtail_urls))]

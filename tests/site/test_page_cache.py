@@ -369,3 +369,22 @@ def test_each_worker_keeps_its_pages_within_a_byte_budget_least_recently_read_ou
     assert store.get("huge") is None and store.get("a") == page
     store.clear()
     assert store.size == 0
+
+
+def test_the_home_page_with_its_subscribe_form_is_served_from_the_cache(
+    client, page_cache, home_page
+):
+    from newsletter.models import MailingList
+
+    home_page.newsletter_list = MailingList.objects.create(name="Supporters", slug="supporters")
+    home_page.save_revision().publish()
+
+    first = client.get(home_page.url)
+    html = first.content.decode()
+    assert 'name="consent"' in html and "csrfmiddlewaretoken" not in html
+    assert not first.cookies  # no CSRF cookie: a new visitor's page can be kept for the next
+    assert "Cookie" not in first.get("Vary", "")
+
+    client.cookies.clear()
+    cached, html = queries_for(client, home_page.url)
+    assert cached == 0 and 'name="consent"' in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from newsletter.management.commands._times import local_time
 from newsletter.models import Batch, Dispatch
 from newsletter.sending.progress import funnel, progress
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(
                     f"{row.pk:>6}  {row.get_status_display():<10} {row.total:>8,}  "
-                    f"{row.created_at:%Y-%m-%d %H:%M}  {row.subject}{paused_why}"
+                    f"{local_time(row.created_at)}  {row.subject}{paused_why}"
                 )
             return
         found = Dispatch.objects.filter(pk=send).first()
@@ -37,6 +38,15 @@ class Command(BaseCommand):
         lists = ", ".join(found.mailing_lists.values_list("slug", flat=True))
         self.stdout.write(f"Send {found.pk}: “{found.subject}” to {lists}")
         self.stdout.write(f"Status: {found.get_status_display()}  ({found.total:,} recipients)")
+        moments = [
+            ("Scheduled for", found.scheduled_for),
+            ("Started", found.started_at),
+            ("Finished", found.finished_at),
+        ]
+        self.stdout.write(
+            "  ".join(f"{label}: {local_time(moment)}" for label, moment in moments if moment)
+            or f"Created: {local_time(found.created_at)}"
+        )
         if found.status == Dispatch.Status.PAUSED and found.last_error:
             self.stdout.write(f"Paused because: {found.last_error}")
             self.stdout.write("Resume it in the admin (Newsletter sends) once that is fixed.")

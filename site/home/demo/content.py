@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from advocacy.dates import DatePrecision
 from advocacy.models.statements import StatementPage
 from advocacy.models.wins import Outcome, SupporterAction
 from home.demo import DemoContentError
@@ -60,6 +61,7 @@ class Appeal:
     message: str  # rich text
     button_url: str
     button_label: str = "Donate now"
+    beneficiary: str = ""  # whose work the gifts fund
     suggested_amounts: str = ""
     currency: str = "CAD"
     monthly_emphasis: bool = False
@@ -78,6 +80,7 @@ class Statement:
     kind: Kind
     date: datetime.date
     summary: str
+    date_precision: DatePrecision = DatePrecision.DAY
     topics: tuple[str, ...] = ()
     body: tuple[Block, ...] = ()
     partners: tuple[str, ...] = ()  # organisation names
@@ -96,6 +99,7 @@ class Letter:
     body: tuple[Block, ...]
     demands_intro: str
     demands: tuple[str, ...]
+    date_precision: DatePrecision = DatePrecision.DAY
     after_demands: tuple[Block, ...] = ()
     closing: str = "Respectfully,"
     topics: tuple[str, ...] = ()
@@ -110,6 +114,7 @@ class Win:
     date: datetime.date
     outcome: Outcome
     summary: str
+    date_precision: DatePrecision = DatePrecision.DAY
     body: tuple[Block, ...] = ()
     topics: tuple[str, ...] = ()
     decision_maker: str = ""
@@ -158,6 +163,7 @@ class DemoContent:
 READERS: dict[str, Reader] = {
     "intro": rich_text,  # of the home page and the listings: plain text, one paragraph
     "date": date,
+    "date_precision": choice(DatePrecision),
     "decision_date": date,
     "supporter_count": count,
     "monthly_emphasis": flag,

@@ -10,7 +10,15 @@ from wagtail.models import Page, Site
 
 from advocacy.models import AdvocacySettings, DonationAppeal
 from home.demo import content
-from home.demo.upsert import CREATED, EXISTING, UPDATED, Tally, _assign, upsert_page
+from home.demo.upsert import (
+    CREATED,
+    EXISTING,
+    UPDATED,
+    Tally,
+    _assign,
+    has_pending_draft,
+    upsert_page,
+)
 from newsletter.audience import subscriptions
 from newsletter.models import (
     MailingList,
@@ -124,7 +132,7 @@ def load_issue(
                     "title": "",
                     "summary": "",
                     "image": None,
-                    "button_label": "Read more",
+                    "button_label": "",
                 },
             }
             for slug in FEATURED_SLUGS
@@ -198,7 +206,7 @@ def load_newsletter_demo(
     site = sync_site_with_base_url(tally)
     load_settings(site, appeals[content.CJPME_APPEAL], tally)
     mailing_list = load_list(tally)
-    if home.newsletter_list_id != mailing_list.pk:
+    if home.newsletter_list_id != mailing_list.pk and not has_pending_draft(home):
         home.newsletter_list = mailing_list
         home.save_revision().publish()
         tally.add("home_page", UPDATED)

@@ -20,7 +20,15 @@ from advocacy.models import (
 from home.demo import content
 from home.demo.blocks import Block, rich
 from home.demo.organisations import organisation_named
-from home.demo.upsert import CREATED, EXISTING, UPDATED, Tally, _assign, upsert_page
+from home.demo.upsert import (
+    CREATED,
+    EXISTING,
+    UPDATED,
+    Tally,
+    _assign,
+    has_pending_draft,
+    upsert_page,
+)
 from home.models import HomePage
 
 
@@ -43,6 +51,7 @@ def load_appeals(tally: Tally) -> dict[str, DonationAppeal]:
             "message": spec.message,
             "button_label": spec.button_label,
             "button_url": spec.button_url,
+            "beneficiary": spec.beneficiary,
             "suggested_amounts": spec.suggested_amounts,
             "currency": spec.currency,
             "monthly_emphasis": spec.monthly_emphasis,
@@ -98,6 +107,7 @@ def load_letter(
     values = {
         "title": spec.title,
         "date": spec.date,
+        "date_precision": spec.date_precision,
         "summary": spec.summary,
         "addressee": spec.addressee,
         "salutation": spec.salutation,
@@ -143,6 +153,7 @@ def load_statements(
             "title": spec.title,
             "kind": spec.kind,
             "date": spec.date,
+            "date_precision": spec.date_precision,
             "summary": spec.summary,
             "body": _stream(spec.body, appeals),
         }
@@ -171,6 +182,7 @@ def load_wins(
         values = {
             "title": spec.title,
             "date": spec.date,
+            "date_precision": spec.date_precision,
             "summary": spec.summary,
             "outcome": spec.outcome,
             "decision_date": spec.decision_date,
@@ -214,6 +226,9 @@ def update_home(
 ) -> HomePage:
     """Set the home page's welcome text, featured page and donation appeal."""
     spec = content.HOME
+    if has_pending_draft(home):
+        tally.kept_draft(home, "home_page")
+        return home
     changed = _assign(
         home,
         {
@@ -224,7 +239,7 @@ def update_home(
             "donation_appeal_id": appeals[spec.appeal].pk,
         },
     )
-    if changed or not home.live or home.has_unpublished_changes:
+    if changed or not home.live:
         home.save_revision().publish()
         tally.saved_object(home, "home_page", UPDATED, label=home.slug)
     else:

@@ -1,7 +1,8 @@
 """Idempotent create-or-update of demo pages and snippets, and the tally of what changed.
 
 Pages are found by slug under their parent: a second run creates nothing, and only saves (and
-publishes a new revision of) what differs from the content.
+publishes a new revision of) what differs from the content. A page with unpublished changes (an
+editor's draft) is left exactly as it is and listed in the tally (``kept_drafts``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,23 @@ from wagtail.models import Page
 from home.demo import DemoContentError
 
 CREATED, UPDATED, EXISTING = "created", "updated", "existing"
+KEPT_DRAFTS = "kept_drafts"  # in the counts: {page title: page id} of pages left alone
+
+
+def has_pending_draft(page: Page) -> bool:
+    """Whether an editor has saved changes to ``page`` that are not published yet (a draft,
+    or a revision newer than the live one): the demo loader must leave such a page alone."""
+    # From the database: after ``save_revision().publish()`` the object in memory still has
+    # the old live revision.
+    state = (
+        Page.objects.filter(pk=page.pk)
+        .values("has_unpublished_changes", "latest_revision_id", "live_revision_id")
+        .first()
+    )
+    if state is None:
+        return False
+    latest, live = state["latest_revision_id"], state["live_revision_id"]
+    return state["has_unpublished_changes"] or (latest is not None and live not in (None, latest))
 
 
 class Writer(Protocol):
@@ -33,6 +51,12 @@ class Tally:
         self.updated: Counter[str] = Counter()
         self.stdout = stdout
         self.saved: list[Any] = []  # created or updated pages and snippets
+        self.kept_drafts: list[Page] = []  # pages left alone: they have unpublished changes
+
+    def kept_draft(self, page: Page, kind: str) -> None:
+        """Record a page left as it is because an editor's draft is pending on it."""
+        self.kept_drafts.append(page)
+        self.add(kind, EXISTING)
 
     def saved_object(self, obj: Any, kind: str, status: str, label: str = "") -> None:
         """Record a page or snippet that was just created or updated."""
@@ -48,11 +72,13 @@ class Tally:
             self.stdout.write(f"  {status:<8} {kind}: {label}\n")
 
     def as_dict(self) -> dict[str, dict[str, int]]:
-        """The counts as ``{"created": {kind: n}, "existing": {...}, "updated": {...}}``."""
+        """The counts as ``{"created": {kind: n}, "existing": {...}, "updated": {...}}``, and
+        ``"kept_drafts"``: ``{page title: page id}`` of the pages left alone."""
         return {
             CREATED: dict(self.counts[CREATED]),
             EXISTING: dict(self.counts[EXISTING]),
             UPDATED: dict(self.updated),
+            KEPT_DRAFTS: {page.title: page.pk for page in self.kept_drafts},
         }
 
 
@@ -125,13 +151,16 @@ def upsert_page(
             f"{page.url_path} is a {type(page).__name__}, not a {model.__name__}; "
             "move or rename it and run the command again."
         )
+    if has_pending_draft(page):
+        tally.kept_draft(page, kind)  # publishing over it would discard the editor's draft
+        return page
     changed = _assign(page, values)
     if topics and sorted(page.topics.names()) != topics:
         page.topics.set(topics)
         changed = True
     if extra:
         changed |= extra(page)
-    if changed or not page.live or page.has_unpublished_changes:
+    if changed or not page.live:
         page.save_revision().publish()
         tally.saved_object(page, kind, UPDATED, label=slug)
     else:

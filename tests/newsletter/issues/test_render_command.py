@@ -51,7 +51,7 @@ def test_html_and_text_by_slug(issue, tmp_path):
     call_command("newsletter_render", "march", "--format", "html", "-o", str(html_file))
     call_command("newsletter_render", "march", "--format", "text", "-o", str(text_file))
     assert html_file.read_text().startswith("<!doctype html>")
-    assert "Unsubscribe: http" in text_file.read_text()
+    assert "Unsubscribe:\nhttp" in text_file.read_text()
 
 
 def test_unknown_issue_is_a_clear_error(db):

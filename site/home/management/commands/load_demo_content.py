@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+from wagtail.models import Site
 
 from home.demo.loader import DemoContentError, ensure_admin, load_demo_content
 
@@ -65,5 +68,28 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Admin login ({status}): username 'admin', password '{password}'")
-        self.stdout.write("Site:  http://127.0.0.1:8000/")
-        self.stdout.write("Admin: http://127.0.0.1:8000/admin/")
+        self.report_kept_drafts(counts.get("kept_drafts", {}))
+        root_url = site_root_url()
+        self.stdout.write(f"Site:  {root_url}/")
+        self.stdout.write(f"Admin: {root_url}{reverse('wagtailadmin_home')}")
+
+    def report_kept_drafts(self, kept: dict[str, int]) -> None:
+        """Name the pages left as they were because an editor has unpublished changes on them."""
+        if not kept:
+            return
+        self.stdout.write(
+            self.style.WARNING(
+                f"Left {len(kept)} page{'' if len(kept) == 1 else 's'} unchanged: "
+                "they have unpublished changes (a draft), which the demo content would "
+                "discard. Publish or discard the draft, then run the command again to "
+                "refresh them:"
+            )
+        )
+        for title, pk in kept.items():
+            self.stdout.write(f"  {title}  ({reverse('wagtailadmin_pages:edit', args=[pk])})")
+
+
+def site_root_url() -> str:
+    """The default Wagtail site's address (the loader points it at BASE_URL), else BASE_URL."""
+    site = Site.objects.filter(is_default_site=True).first()
+    return (site.root_url if site else settings.BASE_URL).rstrip("/")
