@@ -243,3 +243,16 @@ def test_payment_details_are_marked_as_placeholders_and_amounts_not_invented(dem
     assert cjpme.etransfer_email == "demo-placeholder@example.org"
     assert "/demo-placeholder/" in cjpme.mail_in_url
     assert cjpme.phone == "438-380-5410"  # the seed's own number
+
+
+def test_demo_issue_email_speaks_as_an_email(demo):
+    """The demo issue as sent: no wording that only makes sense on a web page, and every
+    featured page's button says where it leads."""
+    from newsletter.issues.rendering import render_revision
+    from newsletter.models import NewsletterIssuePage
+
+    issue = NewsletterIssuePage.objects.live().get()
+    rendered = render_revision(issue, latest=False)
+    for text in (rendered.html, rendered.text):
+        for wording in ("this site", "this form", "Read more"):
+            assert wording not in text
