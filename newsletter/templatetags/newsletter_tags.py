@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 
 from django import template
+from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -35,23 +36,24 @@ def subscribe_form(context, list_slug: str, button_label: str = "") -> dict:
     }
 
 
-def _first_live(model: type[Page], site: Site | None) -> Page | None:
-    pages = model.objects.live().public()
-    if site is not None:
-        pages = pages.descendant_of(site.root_page, inclusive=True)
-    return pages.order_by("path").first()
-
-
 def _newsletter_pages(request: HttpRequest | None) -> dict[str, Page | None]:
-    """The site's first live archive and subscribe page, looked up once per request."""
+    """The site's first live archive and subscribe page, looked up once per request (in one
+    query: every page view's navigation asks for them)."""
     cached = getattr(request, "_newsletter_pages", None)
     if cached is not None:
         return cached
     site = Site.find_for_request(request) if request is not None else None
-    pages = {
-        "archive": _first_live(NewsletterArchivePage, site),
-        "subscribe": _first_live(SubscribePage, site),
-    }
+    models = {"archive": NewsletterArchivePage, "subscribe": SubscribePage}
+    content_types = ContentType.objects.get_for_models(*models.values())
+    key_of = {content_types[model].pk: key for key, model in models.items()}
+    candidates = Page.objects.live().public().filter(content_type__in=key_of)
+    if site is not None:
+        candidates = candidates.descendant_of(site.root_page, inclusive=True)
+    pages: dict[str, Page | None] = dict.fromkeys(models)
+    for page in candidates.order_by("path"):
+        key = key_of[page.content_type_id]
+        if pages[key] is None:
+            pages[key] = page.specific_deferred
     if request is not None:
         request._newsletter_pages = pages
     return pages

@@ -31,7 +31,7 @@ def test_letter_page_queries_do_not_grow_with_signatories(client, letter_factory
     big_queries, html = count_queries(client, big.url)
 
     assert big_queries == small_queries
-    assert big_queries <= 22
+    assert big_queries <= 19
     assert "450" in html and "big Org 449" in html and "big Org 0" in html
 
 
