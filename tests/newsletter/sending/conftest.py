@@ -107,3 +107,16 @@ def sent(issue, supporters, settings) -> dict[str, Delivery]:  # noqa: F811 (iss
     send = create_send(issue, [supporters])
     start(send)
     return {d.email: d for d in Delivery.objects.filter(dispatch=send)}
+
+
+@pytest.fixture
+def sender(django_user_model, roles):
+    """A user in Newsletter senders and Comms editors: may send and edit issues."""
+    user = django_user_model.objects.create_user("sender", "s@example.org", "pw-sender-1")
+    user.groups.add(roles["Newsletter senders"], roles["Comms editors"])
+    return user
+
+
+@pytest.fixture
+def locmem(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -18,18 +18,6 @@ from tests.newsletter.sending.conftest import add_subscribers
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sender(django_user_model, roles):
-    user = django_user_model.objects.create_user("sender", "s@example.org", "pw-sender-1")
-    user.groups.add(roles["Newsletter senders"], roles["Comms editors"])
-    return user
-
-
-@pytest.fixture
-def locmem(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
 def header_of(html: str) -> str:
     """The page header's top-level actions (not the "⋯" menu, which is a dropdown in it)."""
     header = re.search(r"<header class=\"w-slim-header.*?</header>", html, re.S).group()

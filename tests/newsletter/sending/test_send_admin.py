@@ -15,18 +15,6 @@ from tests.newsletter.sending.conftest import add_subscribers
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sender(django_user_model, roles):
-    user = django_user_model.objects.create_user("sender", "s@example.org", "pw-sender-1")
-    user.groups.add(roles["Newsletter senders"], roles["Comms editors"])
-    return user
-
-
-@pytest.fixture
-def locmem(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
 def test_editors_without_the_send_permission_get_403(client, comms_editor, issue, supporters):
     client.force_login(comms_editor)
     assert client.get(reverse("newsletter_sending:new", args=[issue.pk])).status_code == 403
