@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
@@ -169,14 +170,16 @@ def test_the_wins_roundup_counts_every_result_and_says_how_many_more(
 
 def test_the_web_version_is_a_site_page_without_personal_links(client, sections_issue):
     html = client.get(sections_issue.url).content.decode()
-    assert '<main id="main"' in html and 'class="site-header"' in html
+    on_demo_host = apps.is_installed("home")  # else a `wagtail start` base: no header or <main>
+    if on_demo_host:
+        assert '<main id="main"' in html and 'class="site-header"' in html
     assert "Open letter" in html and "March: wins and letters" in html
     assert "Unsubscribe" not in html and "Update your preferences" not in html
     assert "View in your browser" not in html and "Three wins, one letter" not in html
     assert f'href="http://testserver{reverse("newsletter:subscribe")}"' in html or (
         reverse("newsletter:subscribe") in html
     )
-    assert html.count("<main") == 1 and html.count("<h1") == 1
+    assert html.count("<main") == (1 if on_demo_host else 0) and html.count("<h1") == 1
 
 
 def test_the_editor_preview_still_shows_the_email(client, superuser, sections_issue):
