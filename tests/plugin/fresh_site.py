@@ -52,6 +52,10 @@ STYLESHEETS = {
 }
 
 
+# The plugin's scripts a page links (signatory filter, share, subscribe): each must be served.
+SCRIPT = re.compile(r"/static/((?:advocacy|newsletter)/js/[\w.-]+\.js)")
+
+
 class Failed(Exception):
     """A step did not do what a user following the README would expect."""
 
@@ -257,6 +261,7 @@ def serve_pages(site: Path, env: dict, exercise: Path, shots: Path | None) -> No
     try:
         wait_for(base + "/", server)
         sheets_served: set[str] = set()
+        scripts_served: set[str] = set()
         for name, path in paths.items():
             status, content_type, body = fetch(base + path)
             linked = [sheet for sheet in STYLESHEETS.values() if f"/static/{sheet}" in body]
@@ -272,6 +277,12 @@ def serve_pages(site: Path, env: dict, exercise: Path, shots: Path | None) -> No
                         raise Failed(f"/static/{sheet}: {css_status} {css_type} {len(css)} B")
                     print(f"{css_status} /static/{sheet} {css_type} {len(css)} bytes")
                     sheets_served.add(sheet)
+            for script in sorted(set(SCRIPT.findall(body)) - scripts_served):
+                js_status, js_type, js = fetch(f"{base}/static/{script}")
+                if js_status != 200 or "javascript" not in js_type or not js.strip():
+                    raise Failed(f"/static/{script}: {js_status} {js_type} {len(js)} B")
+                print(f"{js_status} /static/{script} {js_type} {len(js)} bytes")
+                scripts_served.add(script)
         if len(sheets_served) != len(STYLESHEETS):
             raise Failed(f"stylesheets never linked: {set(STYLESHEETS.values()) - sheets_served}")
         if shots:
