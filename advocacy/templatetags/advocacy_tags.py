@@ -112,12 +112,12 @@ def site_nav(context) -> list[dict]:
         return []
     pages = _nav_pages(request)
     items = []
-    for key, title in (("newsroom", "Newsroom"), ("timeline", "Timeline")):
+    for key, title in (("newsroom", _("Newsroom")), ("timeline", _("Timeline"))):
         page = pages[key]
         if page is not None:
             items.append({"title": title, "url": page.get_url(request=request)})
     with contextlib.suppress(NoReverseMatch):
-        items.append({"title": "Search", "url": reverse("search")})
+        items.append({"title": _("Search"), "url": reverse("search")})
     path = request.path
     best = None
     for item in items:
