@@ -23,6 +23,7 @@ from newsletter.issues.blocks import (
     rich_text,
     teaser_card,
 )
+from newsletter.public import first_live_pages
 
 
 class WinsRoundupBlock(EmailBlock, blocks.StructBlock):
@@ -59,13 +60,15 @@ class WinsRoundupBlock(EmailBlock, blocks.StructBlock):
         and linked to the newsroom filtered by that outcome, when there is one.
         """
         groups, remaining = [], value["limit"] or 12
-        newsroom_url = _newsroom_url(context)
+        newsroom_url = None  # looked up only when a group leaves results out
         for outcome, label, pages in wins_by_outcome(
             value["start_date"], value["end_date"], list(value["outcomes"] or [])
         ):
             cards = [teaser_card(page) for page in pages[: max(remaining, 0)]]
             remaining -= len(cards)
             more = len(pages) - len(cards)
+            if more and newsroom_url is None:
+                newsroom_url = _newsroom_url(context)
             groups.append(
                 {
                     "outcome": outcome,
@@ -83,10 +86,7 @@ class WinsRoundupBlock(EmailBlock, blocks.StructBlock):
 
 def _newsroom_url(context: EmailContext) -> str:
     """The full URL of the site's newsroom (which filters wins by outcome), or ""."""
-    pages = NewsroomPage.objects.live().public()
-    if context.site is not None:
-        pages = pages.descendant_of(context.site.root_page, inclusive=True)
-    newsroom = pages.order_by("path").first()
+    newsroom = first_live_pages(context.site, {"newsroom": NewsroomPage})["newsroom"]
     return (newsroom.get_full_url() or "") if newsroom else ""
 
 

@@ -15,11 +15,12 @@ from typing import Any
 from wagtail.admin.ui.components import Component
 
 from newsletter.models import Dispatch, MailingList, Subscription
+from newsletter.sending.admin_views import SEND_PERMISSION
 from newsletter.sending.freeze import audience_of
-from newsletter.sending.progress import funnel
+from newsletter.sending.progress import funnels
 
 RECENT_SENDS = 5
-SEND_PERMISSIONS = ("newsletter.send_newsletter", "newsletter.view_dispatch")
+SEND_PERMISSIONS = (SEND_PERMISSION, "newsletter.view_dispatch")
 SUBSCRIBER_PERMISSION = "newsletter.view_subscriber"
 
 
@@ -40,9 +41,9 @@ def _percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def summarise(send: Dispatch) -> SendSummary:
-    """The send's lists, messages sent, and delivered / opened / clicked rates."""
-    counts = funnel(send)
+def summarise(send: Dispatch, counts: dict[str, int]) -> SendSummary:
+    """The send's lists, messages sent, and delivered / opened / clicked rates, from its
+    delivery funnel (``counts``)."""
     sent = counts["sent"]
     tracked = sent and any(counts[key] for key in ("delivered", "opened", "clicked"))
     return SendSummary(
@@ -73,38 +74,31 @@ class NewsletterPanel(Component):
     template_name = "newsletter/admin/dashboard_panel.html"
     order = 90  # above Wagtail's own panels (recent edits: 250)
 
-    def __init__(self, *, show_sends: bool, show_audience: bool, can_open_sends: bool) -> None:
+    def __init__(self, *, show_sends: bool, can_open_sends: bool) -> None:
         self.show_sends = show_sends
-        self.show_audience = show_audience
         self.can_open_sends = can_open_sends  # the send screens need the send permission
 
     @classmethod
     def for_user(cls, user) -> NewsletterPanel | None:
         """The panel this user may see, or ``None`` (page editors only)."""
         show_sends = any(user.has_perm(perm) for perm in SEND_PERMISSIONS)
-        show_audience = show_sends or user.has_perm(SUBSCRIBER_PERMISSION)
-        if not show_audience:
+        if not (show_sends or user.has_perm(SUBSCRIBER_PERMISSION)):
             return None
-        return cls(
-            show_sends=show_sends,
-            show_audience=show_audience,
-            can_open_sends=user.has_perm(SEND_PERMISSIONS[0]),
-        )
+        return cls(show_sends=show_sends, can_open_sends=user.has_perm(SEND_PERMISSION))
 
     def get_context_data(self, parent_context: Mapping[str, Any] | None) -> dict[str, Any]:
         context: dict[str, Any] = {
             "show_sends": self.show_sends,
-            "show_audience": self.show_audience,
             "can_open_sends": self.can_open_sends,
+            "audience_size": audience_size(),
+            "pending_confirmations": pending_confirmations(),
         }
         if self.show_sends:
-            sends = (
+            sends = list(
                 Dispatch.objects.select_related("issue")
                 .prefetch_related("mailing_lists")
                 .order_by("-created_at")[:RECENT_SENDS]
             )
-            context["sends"] = [summarise(send) for send in sends]
-        if self.show_audience:
-            context["audience_size"] = audience_size()
-            context["pending_confirmations"] = pending_confirmations()
+            counts = funnels([send.pk for send in sends])
+            context["sends"] = [summarise(send, counts[send.pk]) for send in sends]
         return context

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from wagtail.models import Page, Site
 
 from newsletter import conf
 
@@ -20,3 +22,20 @@ def render_public(
     return TemplateResponse(
         request, template, {"base_template": base_template(), **(context or {})}, status=status
     )
+
+
+def first_live_pages(site: Site | None, models: dict[str, type[Page]]) -> dict[str, Page | None]:
+    """The first live, public page of each of ``models`` (by key) in ``site``'s tree (the
+    whole tree without a site), in tree order; ``None`` for a type the site does not have.
+    One query, whatever the number of models: the navigation asks on every page view."""
+    content_types = ContentType.objects.get_for_models(*models.values())
+    key_of = {content_types[model].pk: key for key, model in models.items()}
+    candidates = Page.objects.live().public().filter(content_type__in=key_of)
+    if site is not None:
+        candidates = candidates.descendant_of(site.root_page, inclusive=True)
+    pages: dict[str, Page | None] = dict.fromkeys(models)
+    for page in candidates.order_by("path"):
+        key = key_of[page.content_type_id]
+        if pages[key] is None:
+            pages[key] = page
+    return pages

@@ -65,9 +65,11 @@ class SenderIdentity:
         ) % {"fields": ", ".join(missing)}
 
 
-def sender_identity(site=None) -> SenderIdentity:
-    """The identity of ``site`` (default: the default site), with every fallback applied."""
-    saved = NewsletterSettings.for_site_or_default(site)
+def sender_identity(site=None, *, saved: NewsletterSettings | None = None) -> SenderIdentity:
+    """The identity of ``site`` (default: the default site), with every fallback applied;
+    ``saved``: that site's Newsletter settings, when the caller has already read them."""
+    if saved is None:
+        saved = NewsletterSettings.for_site_or_default(site)
     organisation = (
         saved.organisation_name
         or conf.get("NEWSLETTER_SENDER_NAME")

@@ -8,7 +8,6 @@ from urllib.parse import quote, urlencode
 from django import template
 from django.apps import apps
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Max, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +16,7 @@ from wagtail.models import Page, Site
 
 from advocacy.models import AdvocacyPage, AdvocacySettings, NewsroomPage, TimelinePage
 from advocacy.signatories import SignatoryList, signatory_list
+from newsletter.public import first_live_pages
 
 register = template.Library()
 
@@ -75,27 +75,14 @@ def absolute_url(context, url: str) -> str:
 
 
 def _nav_pages(request) -> dict:
-    """The site's first live newsroom and timeline, looked up once per request (two queries)."""
+    """The site's first live newsroom and timeline, looked up once per request (one query)."""
     cached = getattr(request, "_advocacy_nav_pages", None)
     if cached is not None:
         return cached
     site = Site.find_for_request(request)
     pages: dict[str, Page | None] = {"newsroom": None, "timeline": None}
     if site is not None:
-        models = {"newsroom": NewsroomPage, "timeline": TimelinePage}
-        content_types = ContentType.objects.get_for_models(*models.values())
-        key_of = {content_types[model].pk: key for key, model in models.items()}
-        candidates = (
-            Page.objects.live()
-            .public()
-            .descendant_of(site.root_page, inclusive=True)
-            .filter(content_type__in=key_of)
-            .order_by("path")
-        )
-        for page in candidates:
-            key = key_of[page.content_type_id]
-            if pages[key] is None:
-                pages[key] = page
+        pages = first_live_pages(site, {"newsroom": NewsroomPage, "timeline": TimelinePage})
     request._advocacy_nav_pages = pages
     return pages
 
@@ -305,16 +292,8 @@ def subscribe_url(request) -> str:
     """
     if not apps.is_installed("newsletter"):
         return ""
-    try:
-        from newsletter.templatetags.newsletter_tags import newsletter_urls
-    except ImportError:  # an older newsletter: find its subscribe page by type
-        model = apps.get_model("newsletter", "SubscribePage")
-        pages = model.objects.live().public()
-        site = Site.find_for_request(request) if request is not None else None
-        if site is not None:
-            pages = pages.descendant_of(site.root_page, inclusive=True)
-        page = pages.order_by("path").first()
-        return (page.get_url(request=request) or "") if page else ""
+    from newsletter.templatetags.newsletter_tags import newsletter_urls
+
     return newsletter_urls(request).get("subscribe", "")
 
 

@@ -105,33 +105,30 @@ def _render_block(position: int, child, context: EmailContext) -> tuple[str, str
         raise RenderError(f"Block {position} ({label}) could not be rendered: {error}") from error
 
 
-def _section_heading(child, previous) -> tuple[str, str] | None:
+SECTION_HEADING = EmailHeadingBlock()
+
+
+def _section_heading(child, previous, context: EmailContext) -> tuple[str, str] | None:
     """The (MJML, text) h2 a run of blocks starts with, unless a heading block precedes it."""
-    heading = getattr(child.block, "section_heading", lambda value: "")(child.value)
+    heading = child.block.section_heading(child.value)
     if not heading or (previous is not None and previous.block_type == child.block_type):
         return None
     if previous is not None and isinstance(previous.block, EmailHeadingBlock):
         return None
-    data = {"text": heading}
-    return (
-        render_to_string("newsletter/email/blocks/heading.mjml", data),
-        render_to_string("newsletter/email/blocks/heading.txt", data).strip(),
-    )
+    return SECTION_HEADING.render_email(heading, context)
 
 
 def _render_blocks(issue, context: EmailContext) -> _Body:
     body = _Body([], [], [])
     previous = None
     for position, child in enumerate(issue.body, start=1):
-        if heading := _section_heading(child, previous):
+        if heading := _section_heading(child, previous, context):
             body.mjml.append(heading[0])
             body.text.append(heading[1])
         mjml, text = _render_block(position, child, context)
         body.mjml.append(mjml)
         body.text.append(text)
-        link = getattr(child.block, "header_link", lambda value, context: None)(
-            child.value, context
-        )
+        link = child.block.header_link(child.value, context)
         if link and link not in body.header_links:
             body.header_links.append(link)
         previous = child
@@ -147,19 +144,13 @@ def issue_language(issue) -> str:
     return code or settings.LANGUAGE_CODE
 
 
-def brand_images(site) -> dict:
+def brand_images(brand: NewsletterSettings) -> dict:
     """The logo (shown 48 px high) and header image from Settings > Newsletter settings."""
-    brand = NewsletterSettings.for_site_or_default(site)
     logo = email_image(brand.logo, spec="height-96") if brand.logo_id else None
     if logo:
         logo["width"] = min(max(logo["width"] // 2, 1), 360)
     header = email_image(brand.header_image) if brand.header_image_id else None
     return {"logo": logo, "header_image": header}
-
-
-def _brand_fingerprint(site) -> str:
-    brand = NewsletterSettings.for_site_or_default(site)
-    return f"{brand.logo_id}:{brand.header_image_id}"
 
 
 def subscribe_url() -> str:
@@ -219,11 +210,10 @@ def with_main_landmark(html: str) -> str:
 
 
 def _cache_key(
-    issue, revision_id: int, sender: SenderIdentity, context: EmailContext, web: bool
+    issue, revision_id: int, sender: SenderIdentity, brand: str, context: EmailContext, web: bool
 ) -> str:
     blocks = issue.body.stream_block.child_blocks.values()
     outside = "|".join(block.render_fingerprint(context) for block in blocks)
-    brand = _brand_fingerprint(context.site)
     fingerprint = hashlib.sha256(
         f"{sender!r}|{outside}|{brand}|{context.base_url}|{TEMPLATE_VERSION}".encode()
     ).hexdigest()[:16]
@@ -276,15 +266,17 @@ def render_issue(issue, *, revision_id: int | None = None, web: bool = False) ->
     site = (issue.get_site() if issue.pk else None) or Site.objects.filter(
         is_default_site=True
     ).first()
-    sender = sender_identity(site)
+    saved = NewsletterSettings.for_site_or_default(site)  # read once: sender, brand, cache key
+    sender = sender_identity(site, saved=saved)
+    brand = f"{saved.logo_id}:{saved.header_image_id}"
     context = EmailContext(site=site, base_url=conf.base_url())
-    key = _cache_key(issue, revision_id, sender, context, web) if revision_id else None
+    key = _cache_key(issue, revision_id, sender, brand, context, web) if revision_id else None
     if key and (cached := render_cache.get(key)) is not None:
         return cached
     body = _render_blocks(issue, context)
     data = {
         **_issue_context(issue, sender, web=web),
-        "brand": brand_images(site),
+        "brand": brand_images(saved),
         "header_links": body.header_links,
         "body_mjml": "\n".join(body.mjml),
         "body_text": "\n\n".join(part for part in body.text if part),

@@ -121,11 +121,7 @@ def send_view(request: HttpRequest, page_id: int) -> HttpResponse:
         else:
             if scheduled:
                 start_scheduled.using(run_after=scheduled).enqueue(send.pk, include_previous)
-                messages.success(
-                    request,
-                    f"Scheduled for {timezone.localtime(scheduled):%-d %B %Y, %H:%M} "
-                    f"({timezone.get_current_timezone_name()}).",
-                )
+                messages.success(request, f"Scheduled for {_when(scheduled)}.")
             else:
                 control.start(send, include_previous_recipients=include_previous)
             log(instance=issue, action="newsletter.send", user=request.user,
@@ -146,9 +142,12 @@ def nobody_new_message(previous: PreviousRecipients) -> str:
 def _rate_and_eta(send: Dispatch, counts: dict[str, int]) -> tuple[float, float | None]:
     if not send.started_at or not counts["sent"]:
         return 0.0, None
+    finished = send.status in Dispatch.FINISHED  # nothing is left: no "about 0 s left"
     end = send.finished_at or timezone.now()
     elapsed = max((end - send.started_at).total_seconds(), 0.001)
     rate = counts["sent"] / elapsed
+    if finished:
+        return rate, None
     return rate, (counts["remaining"] / rate if rate and counts["remaining"] else 0.0)
 
 
@@ -217,8 +216,6 @@ def send_state(send: Dispatch) -> dict:
     total = send.total or counts["total"]
     done = total - counts["remaining"]
     finished = send.status in Dispatch.FINISHED
-    if finished:
-        eta = None  # nothing is left: no "about 0 s left"
     unknown_batches = send.batches.filter(status="unknown").count()
     return {
         "id": send.pk,

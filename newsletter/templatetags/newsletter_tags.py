@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 
 from django import template
-from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from wagtail.models import Page, Site
 
 from newsletter.audience.forms import SubscribeForm, public_list
 from newsletter.models import MailingList, NewsletterArchivePage, SubscribePage
+from newsletter.public import first_live_pages
 
 register = template.Library()
 
@@ -37,23 +37,12 @@ def subscribe_form(context, list_slug: str, button_label: str = "") -> dict:
 
 
 def _newsletter_pages(request: HttpRequest | None) -> dict[str, Page | None]:
-    """The site's first live archive and subscribe page, looked up once per request (in one
-    query: every page view's navigation asks for them)."""
+    """The site's first live archive and subscribe page, looked up once per request."""
     cached = getattr(request, "_newsletter_pages", None)
     if cached is not None:
         return cached
     site = Site.find_for_request(request) if request is not None else None
-    models = {"archive": NewsletterArchivePage, "subscribe": SubscribePage}
-    content_types = ContentType.objects.get_for_models(*models.values())
-    key_of = {content_types[model].pk: key for key, model in models.items()}
-    candidates = Page.objects.live().public().filter(content_type__in=key_of)
-    if site is not None:
-        candidates = candidates.descendant_of(site.root_page, inclusive=True)
-    pages: dict[str, Page | None] = dict.fromkeys(models)
-    for page in candidates.order_by("path"):
-        key = key_of[page.content_type_id]
-        if pages[key] is None:
-            pages[key] = page.specific_deferred
+    pages = first_live_pages(site, {"archive": NewsletterArchivePage, "subscribe": SubscribePage})
     if request is not None:
         request._newsletter_pages = pages
     return pages
@@ -61,7 +50,11 @@ def _newsletter_pages(request: HttpRequest | None) -> dict[str, Page | None]:
 
 def newsletter_urls(request: HttpRequest | None) -> dict[str, str]:
     """The URLs of the site's archive and subscribe page; without a subscribe page, the
-    standalone form (``newsletter:subscribe``) when a public list exists; "" for neither."""
+    standalone form (``newsletter:subscribe``) when a public list exists; "" for neither.
+    Worked out once per request (the navigation and the page may both ask)."""
+    cached = getattr(request, "_newsletter_links", None)
+    if cached is not None:
+        return cached
     links = {
         key: (page.get_url(request=request) or "") if page else ""
         for key, page in _newsletter_pages(request).items()
@@ -69,6 +62,8 @@ def newsletter_urls(request: HttpRequest | None) -> dict[str, str]:
     if not links["subscribe"] and MailingList.objects.filter(is_public=True).exists():
         with contextlib.suppress(NoReverseMatch):
             links["subscribe"] = reverse("newsletter:subscribe")
+    if request is not None:
+        request._newsletter_links = links
     return links
 
 
