@@ -48,6 +48,11 @@ DEFAULTS: dict[str, Any] = {
     # Recipients per provider call, by provider name ("mailgun", "django", ...); empty: each
     # provider's own limit (newsletter.sending.providers).
     "NEWSLETTER_BATCH_SIZES": {},
+    # Postmark, Amazon SES and Brevo: one call per batch through the send stored as a template
+    # at the provider (removed when the send finishes, unless kept). False: one call per
+    # reader, as for any other backend.
+    "NEWSLETTER_TEMPLATE_BATCHING": True,
+    "NEWSLETTER_KEEP_PROVIDER_TEMPLATES": False,
     # Seconds a batch may stay in flight before its outcome is presumed unknown.
     "NEWSLETTER_BATCH_LEASE_SECONDS": 300,
     # First retry delay in seconds after a provider refused a batch (doubling, at most 300).

@@ -158,16 +158,48 @@ def batch_message(
     gives each message its own (on the sending domain configured with it).
     """
     merge_data, html_keys = (recipients, {}) if escapes_html else with_html_values(recipients)
+    message = _message_to_many(content, recipients, merge_data, connection, extras)
+    message.subject = content.subject
+    message.body = in_syntax(content.text, syntax)
+    message.attach_alternative(in_syntax(content.html, syntax, html_keys), "text/html")
+    return message
+
+
+def template_message(
+    content: Content,
+    recipients: dict[str, dict],
+    template_id: str,
+    connection=None,
+    *,
+    shared_values: Mapping[str, str] | None = None,
+    extras: Mapping[str, Any] | None = None,
+) -> AnymailMessage:
+    """One message for many readers through a template stored at the provider (see
+    ``newsletter.sending.stored_templates``): no subject or body of its own, each reader's
+    values (plus ``shared_values``) as merge data, headers per reader."""
+    shared = dict(shared_values or {})
+    merge_data = {address: values | shared for address, values in recipients.items()}
+    message = _message_to_many(content, recipients, merge_data, connection, extras)
+    message.template_id = template_id
+    return message
+
+
+def _message_to_many(
+    content: Content,
+    recipients: dict[str, dict],
+    merge_data: dict[str, dict],
+    connection,
+    extras: Mapping[str, Any] | None,
+) -> AnymailMessage:
+    """What every batch message carries: sender, readers, bulk headers, each reader's merge
+    data and one-click unsubscribe headers, and the provider's ``extras``."""
     message = AnymailMessage(
-        subject=content.subject,
-        body=in_syntax(content.text, syntax),
         from_email=content.from_email,
         to=list(recipients),
         reply_to=[content.reply_to] if content.reply_to else None,
         headers=bulk_headers(content),
         connection=connection,
     )
-    message.attach_alternative(in_syntax(content.html, syntax, html_keys), "text/html")
     message.merge_data = merge_data
     mailto = unsubscribe_mailto()
     message.merge_headers = {

@@ -38,6 +38,12 @@ class Dispatch(models.Model):
     html = models.TextField(blank=True)
     text = models.TextField(blank=True)
     provider = models.CharField(max_length=40, blank=True, help_text="The email backend used.")
+    provider_template = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The provider's id of the template holding this send (Postmark, Amazon SES, "
+        "Brevo), while it is stored there.",
+    )
     batch_size = models.PositiveIntegerField(default=1000)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(

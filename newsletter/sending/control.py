@@ -10,6 +10,7 @@ from newsletter.models import Batch, Delivery, Dispatch
 from newsletter.sending.batches import recover_stale_batches
 from newsletter.sending.freeze import freeze
 from newsletter.sending.progress import finish_if_done
+from newsletter.sending.stored_templates import release_template
 from newsletter.sending.tasks import send_batches
 
 STATUS = Delivery.Status
@@ -51,11 +52,13 @@ def cancel(send: Dispatch) -> int:
             dispatch=send, status__in=[Batch.Status.QUEUED, Batch.Status.CLAIMED]
         ).update(status=Batch.Status.FAILED, last_error="Cancelled")
         # Deliveries of a batch in flight stay queued: that call's outcome decides them.
-        return (
+        dropped = (
             Delivery.objects.filter(dispatch=send, status=STATUS.QUEUED)
             .exclude(batch__status=Batch.Status.IN_FLIGHT)
             .update(status=STATUS.FAILED, last_error="Cancelled")
         )
+    release_template(send.pk)  # a call in flight was made with it already
+    return dropped
 
 
 def resend_unknown(send: Dispatch) -> int:

@@ -37,6 +37,7 @@ from newsletter.sending.providers import (
     Provider,
     Results,
     normalise_message_id,
+    status_code_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def _record_error(
     if kind == ErrorKind.FAILED:
         return fail_batch(batch, message, outcome)
     if kind == ErrorKind.REFUSED:
-        outcome.throttled = getattr(error, "status_code", None) == 429
+        outcome.throttled = status_code_of(error) == 429
         return _retry_later(batch, provider.retry_after(error), message, outcome)
     logger.warning("Batch %s outcome unknown: %s", batch.pk, message)
     with transaction.atomic():
@@ -188,7 +189,7 @@ def _record_error(
 def is_auth_error(error: BaseException) -> bool:
     """Did the provider refuse our credentials (HTTP 401/403, an SMTP login refused)? Then
     no call of this send can succeed until someone fixes them."""
-    return getattr(error, "status_code", None) in AUTH_STATUSES or isinstance(
+    return status_code_of(error) in AUTH_STATUSES or isinstance(
         error, smtplib.SMTPAuthenticationError
     )
 

@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, Q
 from django.utils import timezone
 
 from newsletter.models import Batch, Delivery, Dispatch
+from newsletter.sending.stored_templates import release_template
 
 STATUS = Delivery.Status
 
@@ -57,7 +58,8 @@ def funnels(send_ids: list[int]) -> dict[int, dict[str, int]]:
 
 
 def finish_if_done(send_id: int) -> bool:
-    """Mark the send sent (or failed) once no batch is queued, claimed or in flight.
+    """Mark the send sent (or failed) once no batch is queued, claimed or in flight (and
+    remove its template stored at the provider, if any).
 
     The "none open" condition is part of the UPDATE itself, so a re-send queued at the same
     moment cannot be left behind a send marked sent.
@@ -70,8 +72,11 @@ def finish_if_done(send_id: int) -> bool:
         Dispatch.Status.FAILED if counts["sent"] == 0 and counts["failed"] else Dispatch.Status.SENT
     )
     still_sending = Dispatch.objects.filter(pk=send_id, status=Dispatch.Status.SENDING)
-    return bool(
+    finished = bool(
         still_sending.exclude(Exists(open_batches)).update(
             status=status, finished_at=timezone.now()
         )
     )
+    if finished:
+        release_template(send_id)
+    return finished

@@ -7,9 +7,14 @@ Anymail's ``esp_name`` on the connection (:func:`provider_for`), or from a
 ``NEWSLETTER_PROVIDER`` dotted path for a backend this app does not know.
 
 Providers that merge personal values themselves (Mailgun, SparkPost) get ONE call per batch
-(:class:`InlineMergeProvider`); any other backend gets one message per recipient over one
-connection (:class:`MessagePerRecipientProvider`). No database work happens here, so the
-worker can make a call in a second thread while it records the previous batch.
+(:class:`InlineMergeProvider`); those that merge only into a template stored on their side
+(Postmark, Amazon SES, Brevo) get ONE call per batch through the send's stored template
+(:class:`TemplateBatchProvider`, see :mod:`newsletter.sending.stored_templates`); any other
+backend gets one message per recipient over one connection
+(:class:`MessagePerRecipientProvider`), a message refused for now retried on its own within
+the batch. Only :meth:`Provider.ready` (run once by each worker before its first batch) works
+with the database, so the worker can make a call in a second thread while it records the
+previous batch.
 
 Each provider adds what matters to it through Anymail (:meth:`Provider.extras`): the send's
 id and list as metadata (it comes back with tracking events), Mailgun tags, Postmark's
@@ -21,6 +26,8 @@ from __future__ import annotations
 import email.utils
 import enum
 import smtplib
+import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -30,7 +37,12 @@ from django.utils.module_loading import import_string
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from newsletter import conf
-from newsletter.issues.messages import Content, batch_message, personal_message
+from newsletter.issues.messages import (
+    Content,
+    batch_message,
+    personal_message,
+    template_message,
+)
 
 # address -> (the provider's status for it, its message id)
 Results = dict[str, tuple[str, str | None]]
@@ -54,6 +66,18 @@ INLINE_MERGE_SYNTAX = {"mailgun": "%recipient.{key}%", "sparkpost": "{{{{{key}}}
 # ``{{key}}`` does; Mailgun substitutes verbatim, so it gets escaped copies of the values).
 ESCAPES_MERGED_HTML = frozenset({"sparkpost"})
 REJECTED = ("rejected", "invalid", "failed")  # a recipient's status the provider refused
+# Providers that batch through a template stored on their side (NEWSLETTER_TEMPLATE_BATCHING).
+TEMPLATE_BATCHING = frozenset({"postmark", "amazon_ses", "brevo"})
+# A template batch the provider refuses for good (HTTP 4xx) is split in halves to find the
+# address it refuses, at most this many extra calls; then the whole batch fails.
+MAX_SPLIT_CALLS = 24
+# Message-per-recipient: tries per message refused for now (HTTP 429/5xx), and the seconds of
+# waiting between them one batch may spend, before the rest of the batch waits for a retry.
+MESSAGE_TRIES = 4
+MESSAGE_RETRY_WAIT = 0.1
+MESSAGE_RETRY_BUDGET = 20.0
+# Amazon SES per-entry statuses that mean "not now" rather than "never".
+SES_TRANSIENT = frozenset({"TRANSIENT_FAILURE", "ACCOUNT_THROTTLED", "FAILED"})
 
 
 class ErrorKind(enum.StrEnum):
@@ -71,6 +95,27 @@ class PartialSend(Exception):
     def __init__(self, results: Results, error: Exception) -> None:
         super().__init__(f"after {len(results)} messages: {type(error).__name__}: {error}")
         self.results, self.error = results, error
+
+
+def status_code_of(error: BaseException) -> int | None:
+    """The HTTP status of a provider error: Anymail's ``status_code``, or for boto3 (Amazon
+    SES) the status in the parsed error response."""
+    status_code = getattr(error, "status_code", None)
+    response = getattr(error, "response", None)
+    if status_code is None and isinstance(response, dict):
+        status_code = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return status_code
+
+
+def _ses_entries_refused(error: BaseException) -> ErrorKind | None:
+    """Amazon SES answered 200 but refused every entry of a bulk call (Anymail raises then):
+    refused for now if every status is transient, else failed for good."""
+    response = getattr(error, "response", None)
+    entries = response.get("BulkEmailEntryResults") if isinstance(response, dict) else None
+    if not entries:
+        return None
+    statuses = {entry.get("Status") for entry in entries}
+    return ErrorKind.REFUSED if statuses <= SES_TRANSIENT else ErrorKind.FAILED
 
 
 def normalise_message_id(message_id: str | None) -> str:
@@ -139,28 +184,49 @@ class Provider:
             extras["esp_extra"] = {"ConfigurationSetName": configuration_set}
         return extras
 
+    def ready(self, send_id: int, content: Content, connection) -> None:
+        """Anything to do once per worker before its first batch (a database step)."""
+
     def classify(self, error: BaseException) -> ErrorKind:
         """By HTTP status (429/5xx refused, other 4xx failed, 2xx unreadable unknown), SMTP reply
         code (4xx refused, 5xx failed), or a connection that never opened (refused)."""
-        status_code = getattr(error, "status_code", None)
+        status_code = status_code_of(error)
         if status_code is not None:
             if status_code == 429 or status_code >= 500:
                 return ErrorKind.REFUSED
             return ErrorKind.FAILED if status_code >= 400 else ErrorKind.UNKNOWN
         if isinstance(error, smtplib.SMTPResponseException) and 400 <= error.smtp_code < 600:
             return ErrorKind.REFUSED if error.smtp_code < 500 else ErrorKind.FAILED
+        if kind := _ses_entries_refused(error):
+            return kind
         return ErrorKind.REFUSED if _connection_refused(error) else ErrorKind.UNKNOWN
 
     def retry_after(self, error: BaseException) -> float:
         """Seconds the provider asked us to wait (its Retry-After header), else 0."""
         response = getattr(error, "response", None)
-        header = response.headers.get("Retry-After") if response is not None else None
+        if isinstance(response, dict):  # boto3 (Amazon SES): headers in lower case
+            header = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("retry-after")
+        else:
+            header = response.headers.get("Retry-After") if response is not None else None
         if not header:
             return 0.0
         if header.strip().isdigit():
             return float(header.strip())
         parsed = email.utils.parsedate_to_datetime(header)
         return max(0.0, (parsed - timezone.now()).total_seconds()) if parsed else 0.0
+
+
+def _results(message, recipients: dict[str, dict]) -> Results:
+    """Each recipient's status and message id from a batch message's Anymail status."""
+    status = message.anymail_status
+    results: Results = {}
+    for address in recipients:
+        own = status.recipients.get(address)
+        results[address] = (
+            getattr(own, "status", "queued") or "queued",
+            getattr(own, "message_id", None) or status.message_id,
+        )
+    return results
 
 
 class InlineMergeProvider(Provider):
@@ -177,33 +243,94 @@ class InlineMergeProvider(Provider):
             extras=self.extras(content),
         )
         message.send()
-        status = message.anymail_status
+        return _results(message, recipients)
+
+
+class TemplateBatchProvider(Provider):
+    """ONE call for the whole batch through the send's template stored at the provider
+    (Postmark, Amazon SES, Brevo), each reader's values as merge data.
+
+    A call refused for good (HTTP 4xx other than credentials) is split in halves, and the
+    halves again, so that an address the provider refuses (Brevo refuses the whole call for
+    one) fails alone: :data:`MAX_SPLIT_CALLS` extra calls at most, then the batch fails.
+    """
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name)
+        self.template_id = ""
+
+    def ready(self, send_id: int, content: Content, connection) -> None:
+        """Store the send's template at the provider, or find the one stored already."""
+        from newsletter.sending.stored_templates import ensure_template
+
+        self.template_id = ensure_template(send_id, self.name, content, connection)
+
+    def send(self, content: Content, recipients: dict[str, dict], connection) -> Results:
+        return self._send_part(content, recipients, connection, [MAX_SPLIT_CALLS])
+
+    def _send_part(
+        self, content: Content, recipients: dict[str, dict], connection, budget: list[int]
+    ) -> Results:
+        try:
+            return self._call(content, recipients, connection)
+        except Exception as error:
+            if not self._refused_for_good(error):
+                raise
+            if len(recipients) == 1:
+                return {address: ("rejected", None) for address in recipients}
+            if budget[0] < 2:
+                raise
+            budget[0] -= 2
+        items = list(recipients.items())
         results: Results = {}
-        for address in recipients:
-            own = status.recipients.get(address)
-            results[address] = (
-                getattr(own, "status", "queued") or "queued",
-                getattr(own, "message_id", None) or status.message_id,
-            )
+        for part in (dict(items[: len(items) // 2]), dict(items[len(items) // 2 :])):
+            try:
+                results |= self._send_part(content, part, connection, budget)
+            except Exception as error:
+                if results:
+                    raise PartialSend(results, error) from error
+                raise
         return results
+
+    def _refused_for_good(self, error: BaseException) -> bool:
+        return self.classify(error) == ErrorKind.FAILED and status_code_of(error) not in (401, 403)
+
+    def _call(self, content: Content, recipients: dict[str, dict], connection) -> Results:
+        from newsletter.sending.stored_templates import SYNTAX, literal_values
+
+        message = template_message(
+            content,
+            recipients,
+            self.template_id,
+            connection,
+            shared_values=literal_values(SYNTAX[self.name]),
+            extras=self.extras(content),
+        )
+        message.send()
+        return _results(message, recipients)
 
 
 class MessagePerRecipientProvider(Provider):
     """One message per recipient, personalised here, over one connection."""
 
+    sleep: Callable[[float], object] = staticmethod(time.sleep)
+
     def send(self, content: Content, recipients: dict[str, dict], connection) -> Results:
         """Sent one by one, so that an error part-way does not decide for the whole batch: a
-        refused address is that recipient's result ("rejected"), and any other error stops the
-        batch with :class:`PartialSend` once some messages went (the batch's own error if none
-        did)."""
+        refused address is that recipient's result ("rejected"); a message refused for now
+        (HTTP 429/5xx, a connection that did not open) is tried again on its own, up to
+        :data:`MESSAGE_TRIES` times within :data:`MESSAGE_RETRY_BUDGET` seconds of waiting per
+        batch; any other error stops the batch with :class:`PartialSend` once some messages
+        went (the batch's own error if none did)."""
         results: Results = {}
         extras = self.extras(content)
+        waited = [0.0]
         connection.open()
         try:
             for address, values in recipients.items():
                 message = personal_message(content, address, values, connection, extras)
                 try:
-                    connection.send_messages([message])
+                    self._send_one(message, connection, waited)
                 except (AnymailRecipientsRefused, smtplib.SMTPRecipientsRefused):
                     results[address] = ("rejected", None)
                     continue
@@ -215,6 +342,24 @@ class MessagePerRecipientProvider(Provider):
         finally:
             connection.close()
         return results
+
+    def _send_one(self, message, connection, waited: list[float]) -> None:
+        """Send one message, trying again while the provider refuses it for now and the
+        batch's waiting budget lasts (honouring Retry-After)."""
+        for attempt in range(1, MESSAGE_TRIES + 1):
+            try:
+                connection.send_messages([message])
+                return
+            except (AnymailRecipientsRefused, smtplib.SMTPRecipientsRefused):
+                raise
+            except Exception as error:
+                if attempt == MESSAGE_TRIES or self.classify(error) != ErrorKind.REFUSED:
+                    raise
+                wait = max(MESSAGE_RETRY_WAIT * 2 ** (attempt - 1), self.retry_after(error))
+                if waited[0] + wait > MESSAGE_RETRY_BUDGET:
+                    raise
+                waited[0] += wait
+                self.sleep(wait)
 
 
 def _result_of(message, address: str) -> tuple[str, str | None]:
@@ -230,6 +375,8 @@ def provider_named(name: str) -> Provider:
         return import_string(custom)()
     if name in INLINE_MERGE_SYNTAX:
         return InlineMergeProvider(name)
+    if name in TEMPLATE_BATCHING and conf.get("NEWSLETTER_TEMPLATE_BATCHING"):
+        return TemplateBatchProvider(name)
     return MessagePerRecipientProvider(name or "django")
 
 

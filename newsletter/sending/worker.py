@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.mail import get_connection
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from newsletter.issues.messages import Content
 from newsletter.models import Batch, Dispatch
@@ -25,9 +26,15 @@ from newsletter.sending.batches import (
     recover_stale_batches,
     start_posting,
 )
-from newsletter.sending.outcomes import BatchOutcome, TroubleWatch, finish_empty, record_outcome
+from newsletter.sending.outcomes import (
+    BatchOutcome,
+    TroubleWatch,
+    finish_empty,
+    pause_send,
+    record_outcome,
+)
 from newsletter.sending.progress import finish_if_done
-from newsletter.sending.providers import Provider, provider_named
+from newsletter.sending.providers import ErrorKind, Provider, provider_named
 from newsletter.sending.shutdown import release, stop_on_signals, stop_requested
 
 logger = logging.getLogger(__name__)
@@ -120,6 +127,30 @@ class _Worker:
         return batch is not None or self.in_the_air is not None
 
 
+READY_TRIES = 4
+
+
+def _get_ready(worker: _Worker, sleep: Callable[[float], object]) -> bool:
+    """Do the provider's step before the first batch (store the send's template). Refused for
+    now: try again a few times; refused for good, or for now too long: pause the send with the
+    reason (nobody was sent anything) and return False."""
+    for attempt in range(1, READY_TRIES + 1):
+        try:
+            worker.provider.ready(worker.send_id, worker.content, worker.connection)
+            return True
+        except Exception as error:
+            kind = worker.provider.classify(error)
+            if kind != ErrorKind.REFUSED or attempt == READY_TRIES or stop_requested.is_set():
+                reason = gettext(
+                    "The provider did not take this send's template (%(error)s). Nobody was "
+                    "sent anything by this worker: fix the cause, then resume."
+                ) % {"error": f"{type(error).__name__}: {error}"[:300]}
+                pause_send(worker.send_id, reason)
+                return False
+            sleep(2.0**attempt)
+    return False
+
+
 def run_send(
     send_id: int,
     *,
@@ -155,6 +186,8 @@ def _send_until_done(
     recover_stale_batches(send_id)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsletter-post") as poster:
         worker = _Worker(send, on_progress or (lambda outcome: None), poster)
+        if not _get_ready(worker, sleep):
+            return
         try:
             while True:
                 if worker.step():

@@ -41,6 +41,9 @@ def audience(supporters):
 @pytest.fixture
 def anymail_test(settings):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    # The shape of one message per reader (Postmark's, SES's, as any backend without
+    # batching); batching through stored templates is tested against the loopback providers.
+    settings.NEWSLETTER_TEMPLATE_BATCHING = False
 
 
 def send_with(provider: str, issue, lists) -> Dispatch:
@@ -89,7 +92,7 @@ def test_sparkpost_escapes_by_itself_so_it_gets_the_plain_values(
 
 
 def test_one_message_per_reader_escapes_the_html_too(greeting_issue, audience, anymail_test):
-    send_with("postmark", greeting_issue, [audience])
+    send_with("resend", greeting_issue, [audience])  # Anymail's Resend backend cannot merge
 
     (message,) = [m for m in mail.outbox if m.to == [ADA]]
     assert f"Dear {ESCAPED}," in html_of(message)

@@ -15,6 +15,7 @@ from newsletter.sending.providers import (
     InlineMergeProvider,
     MessagePerRecipientProvider,
     Provider,
+    TemplateBatchProvider,
     provider_for,
 )
 
@@ -24,8 +25,10 @@ from newsletter.sending.providers import (
     [
         ("anymail.backends.mailgun.EmailBackend", "mailgun", InlineMergeProvider, 1000),
         ("anymail.backends.sparkpost.EmailBackend", "sparkpost", InlineMergeProvider, 2000),
-        ("anymail.backends.brevo.EmailBackend", "brevo", MessagePerRecipientProvider, 1000),
-        ("anymail.backends.postmark.EmailBackend", "postmark", MessagePerRecipientProvider, 500),
+        ("anymail.backends.brevo.EmailBackend", "brevo", TemplateBatchProvider, 1000),
+        ("anymail.backends.postmark.EmailBackend", "postmark", TemplateBatchProvider, 500),
+        ("anymail.backends.amazon_ses.EmailBackend", "amazon_ses", TemplateBatchProvider, 50),
+        ("anymail.backends.resend.EmailBackend", "resend", MessagePerRecipientProvider, 100),
         (
             "django.core.mail.backends.locmem.EmailBackend",
             "django",
@@ -37,7 +40,7 @@ from newsletter.sending.providers import (
 def test_the_provider_comes_from_the_connections_esp_name(settings, backend, name, kind, max_batch):
     settings.ANYMAIL = {
         "MAILGUN_API_KEY": "k", "SPARKPOST_API_KEY": "k", "POSTMARK_SERVER_TOKEN": "k",
-        "BREVO_API_KEY": "k",
+        "BREVO_API_KEY": "k", "RESEND_API_KEY": "k",
     }  # fmt: skip
     provider = provider_for(get_connection(backend))
     assert (provider.name, type(provider), provider.max_batch) == (name, kind, max_batch)
