@@ -16,14 +16,12 @@ from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
-from anymail import urls as anymail_urls
 from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError, transaction
 from wagtail.models import Site
 
-from newsletter import conf, webhook_urls
-from newsletter import urls as newsletter_urls
+from newsletter import conf
 from newsletter.apps import REQUIRED_APPS
 from newsletter.host_checks import (
     base_template_errors,
@@ -253,6 +251,8 @@ def check_base_url_set(app_configs: Any = None, **kwargs: Any) -> Messages:
 def check_public_urls(app_configs: Any = None, **kwargs: Any) -> Messages:
     """E002: ``newsletter.urls`` (subscribe, confirm, unsubscribe, preferences) included, and
     before Wagtail's catch-all."""
+    from newsletter import urls as newsletter_urls  # views and forms: not needed at start-up
+
     return include_errors(
         "newsletter:subscribe",
         PUBLIC_INCLUDE,
@@ -262,14 +262,26 @@ def check_public_urls(app_configs: Any = None, **kwargs: Any) -> Messages:
     )
 
 
+def _is_anymail_view(view: Callable[..., Any]) -> bool:
+    """Is ``view`` one of Anymail's own webhook views (``include("anymail.urls")``)?
+    ``anymail.urls`` imports every provider's webhooks, boto3 among them (about 180 modules):
+    it is imported only here, for a view that is not the newsletter's."""
+    from anymail import urls as anymail_urls
+
+    return view in {pattern.callback for pattern in anymail_urls.urlpatterns}
+
+
 def check_webhook_urls(app_configs: Any = None, **kwargs: Any) -> Messages:
     """E003: ``newsletter.webhook_urls`` (the provider's bounce and complaint events) included,
     before Wagtail's catch-all, and instead of Anymail's own ``anymail.urls``."""
+    from newsletter import webhook_urls  # imports anymail.urls: not needed at start-up
+
     name = next(p.name for p in webhook_urls.urlpatterns if p.name.endswith("_tracking_webhook"))
     url_name = f"{webhook_urls.app_name}:{name}"
     purpose = "bounces and complaints never suppress an address: the newsletter keeps mailing them"
+    views = {pattern.callback for pattern in webhook_urls.urlpatterns}
     url, match = resolve_named(url_name)
-    if match is not None and match.func in {p.callback for p in anymail_urls.urlpatterns}:
+    if match is not None and match.func not in views and _is_anymail_view(match.func):
         return [
             checks.Error(
                 f'{url} is answered by Anymail\'s own view (include("anymail.urls")) instead '
@@ -281,7 +293,6 @@ def check_webhook_urls(app_configs: Any = None, **kwargs: Any) -> Messages:
                 id="newsletter.E003",
             )
         ]
-    views = {pattern.callback for pattern in webhook_urls.urlpatterns}
     return include_errors(url_name, WEBHOOK_INCLUDE, views, purpose, "newsletter.E003")
 
 

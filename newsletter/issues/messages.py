@@ -168,18 +168,15 @@ def batch_message(
 def template_message(
     content: Content,
     recipients: dict[str, dict],
-    template_id: str,
+    template_id: str | int,
     connection=None,
     *,
-    shared_values: Mapping[str, str] | None = None,
     extras: Mapping[str, Any] | None = None,
 ) -> AnymailMessage:
     """One message for many readers through a template stored at the provider (see
     ``newsletter.sending.stored_templates``): no subject or body of its own, each reader's
-    values (plus ``shared_values``) as merge data, headers per reader."""
-    shared = dict(shared_values or {})
-    merge_data = {address: values | shared for address, values in recipients.items()}
-    message = _message_to_many(content, recipients, merge_data, connection, extras)
+    values (address -> the template's variables) as merge data, headers per reader."""
+    message = _message_to_many(content, recipients, recipients, connection, extras)
     message.template_id = template_id
     return message
 

@@ -29,13 +29,11 @@ import logging
 import re
 from dataclasses import dataclass
 
-import premailer
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from mjml import mjml2html
 from wagtail.models import Site
 
 from newsletter import conf
@@ -55,6 +53,14 @@ PREHEADER_PADDING = "&#847;&zwnj;&nbsp;" * 90
 
 logger = logging.getLogger(__name__)
 logging.getLogger("cssutils").setLevel(logging.CRITICAL)
+
+
+def mjml2html(source: str) -> str:
+    """MJML to table-based HTML with MRML. ``mjml`` (like premailer in :func:`inline_css`) is
+    imported on first use: only rendering needs it, not the start-up of every process."""
+    from mjml import mjml2html as convert
+
+    return convert(source)
 
 
 @dataclass(frozen=True)
@@ -181,6 +187,8 @@ def _issue_context(issue, sender: SenderIdentity, *, web: bool) -> dict:
 
 def inline_css(mjml_html: str) -> str:
     """Inline CSS with premailer (no network), keep media queries, make every URL absolute."""
+    import premailer  # with cssutils, about 50 modules: imported on first render only
+
     base = conf.base_url()
     inlined = premailer.Premailer(
         mjml_html,

@@ -55,7 +55,9 @@ def audience_of(mailing_lists: Iterable[MailingList]) -> QuerySet[Subscriber]:
     combined = querysets[0]
     for queryset in querysets[1:]:
         combined = combined | queryset
-    return combined.distinct().order_by("pk")
+    if len(combined.query.alias_map) > 1:  # a join could repeat someone: only then DISTINCT
+        combined = combined.distinct()  # (filters alone never do, and DISTINCT sorts everyone)
+    return combined.order_by("pk")
 
 
 def received_earlier(issue_id: int, send_id: int | None = None) -> Q | None:
@@ -66,17 +68,22 @@ def received_earlier(issue_id: int, send_id: int | None = None) -> Q | None:
     Two ``EXISTS`` subqueries, each answered by a unique index of the delivery table
     ((send, subscriber) and (send, address)), so the freeze stays one ``INSERT ... SELECT``.
     """
+    deliveries = _reaching_deliveries(issue_id, send_id)
+    return None if deliveries is None else _among(deliveries)
+
+
+def _reaching_deliveries(issue_id: int, send_id: int | None) -> QuerySet[Delivery] | None:
+    """Deliveries of the issue's other sends that reached someone or are about to (see
+    :func:`received_earlier`); None when the issue has no other send."""
     others = Dispatch.objects.filter(issue_id=issue_id).exclude(pk=send_id)
     rows = list(others.values_list("pk", "status"))
     if not rows:
         return None
     earlier = [pk for pk, _status in rows]
     under_way = [pk for pk, status in rows if status in UNDER_WAY]
-    return _among(
-        Delivery.objects.filter(
-            Q(dispatch_id__in=earlier, status__in=[Delivery.Status.SENT, Delivery.Status.UNKNOWN])
-            | Q(dispatch_id__in=under_way, status=Delivery.Status.QUEUED)
-        )
+    return Delivery.objects.filter(
+        Q(dispatch_id__in=earlier, status__in=[Delivery.Status.SENT, Delivery.Status.UNKNOWN])
+        | Q(dispatch_id__in=under_way, status=Delivery.Status.QUEUED)
     )
 
 
@@ -84,6 +91,15 @@ def _among(deliveries: QuerySet[Delivery]) -> Q:
     """A filter on subscribers: one of ``deliveries`` is theirs, by person or by address."""
     return Q(Exists(deliveries.filter(subscriber_id=OuterRef("pk")))) | Q(
         Exists(deliveries.filter(email=OuterRef("email")))
+    )
+
+
+def _none_among(deliveries: QuerySet[Delivery]) -> Q:
+    """The negation of :func:`_among`, written ``NOT EXISTS ... AND NOT EXISTS ...``: each
+    becomes an anti-join (one pass over the earlier deliveries), where ``NOT (EXISTS ... OR
+    EXISTS ...)`` runs both subqueries once per subscriber (about 15x slower at 100,000)."""
+    return ~Exists(deliveries.filter(subscriber_id=OuterRef("pk"))) & ~Exists(
+        deliveries.filter(email=OuterRef("email"))
     )
 
 
@@ -220,16 +236,20 @@ def _freeze(send_id: int, one_snapshot: bool, include_previous_recipients: bool)
             return send.total
         size = send.batch_size
         audience = audience_of(send.mailing_lists.all())
-        condition = None if include_previous_recipients else received_earlier(issue_id, send_id)
-        if condition is not None:
-            audience = audience.exclude(condition)
+        earlier = None if include_previous_recipients else _reaching_deliveries(issue_id, send_id)
+        if earlier is not None:
+            audience = audience.filter(_none_among(earlier))
         recipients = audience.values(recipient_id=F("pk"), recipient_email=F("email"))
         expected = recipients.count()
         batches = Batch.objects.bulk_create(
-            [Batch(dispatch=send, number=n, size=0) for n in range((expected + size - 1) // size)]
+            [
+                Batch(dispatch=send, number=n, size=min(size, expected - n * size))
+                for n in range((expected + size - 1) // size)
+            ]
         )
         total = sql.copy_audience(send.pk, recipients, size, [batch.pk for batch in batches])
-        _count_batch_sizes(send)
+        if total != expected:  # READ COMMITTED only: the audience changed since counting
+            _count_batch_sizes(send)
         now = timezone.now()
         Dispatch.objects.filter(pk=send.pk).update(
             status=Dispatch.Status.SENDING if total else Dispatch.Status.SENT,
@@ -241,7 +261,10 @@ def _freeze(send_id: int, one_snapshot: bool, include_previous_recipients: bool)
 
 
 def _count_batch_sizes(send: Dispatch) -> None:
-    """Record each batch's size (the audience may change between counting and copying)."""
+    """Record each batch's size as copied, and drop the empty ones: only needed when the
+    audience changed between counting and copying (a freeze inside the caller's READ
+    COMMITTED transaction); otherwise row ``rn`` went to batch ``rn / size`` and each batch
+    holds the size it was created with."""
     per_batch = (
         Delivery.objects.filter(batch_id=OuterRef("pk"))
         .values("batch_id")

@@ -184,6 +184,25 @@ class Provider:
             extras["esp_extra"] = {"ConfigurationSetName": configuration_set}
         return extras
 
+    def connection(self):
+        """The email connection a worker sends through. Amazon SES: boto3's own retries off
+        (a retry after a lost answer would send twice; refused calls are retried here)."""
+        from django.core.mail import get_connection
+
+        if self.name != "amazon_ses":
+            return get_connection()
+        from anymail.utils import get_anymail_setting
+        from botocore.config import Config
+
+        params = dict(get_anymail_setting("client_params", esp_name="Amazon SES", default={}))
+        config = params.get("config") or {}
+        no_retries = {"retries": {"total_max_attempts": 1}}
+        if isinstance(config, Config):
+            params["config"] = config.merge(Config(**no_retries))
+        else:
+            params["config"] = config | no_retries
+        return get_connection(client_params=params)
+
     def ready(self, send_id: int, content: Content, connection) -> None:
         """Anything to do once per worker before its first batch (a database step)."""
 
@@ -210,8 +229,10 @@ class Provider:
             header = response.headers.get("Retry-After") if response is not None else None
         if not header:
             return 0.0
-        if header.strip().isdigit():
-            return float(header.strip())
+        try:
+            return max(0.0, float(header.strip()))
+        except ValueError:
+            pass
         parsed = email.utils.parsedate_to_datetime(header)
         return max(0.0, (parsed - timezone.now()).total_seconds()) if parsed else 0.0
 
@@ -296,14 +317,14 @@ class TemplateBatchProvider(Provider):
         return self.classify(error) == ErrorKind.FAILED and status_code_of(error) not in (401, 403)
 
     def _call(self, content: Content, recipients: dict[str, dict], connection) -> Results:
-        from newsletter.sending.stored_templates import SYNTAX, literal_values
+        from newsletter.sending.stored_templates import SYNTAX, merge_values
 
+        syntax = SYNTAX[self.name]
         message = template_message(
             content,
-            recipients,
-            self.template_id,
+            {address: merge_values(syntax, values) for address, values in recipients.items()},
+            int(self.template_id) if self.name == "brevo" else self.template_id,  # Brevo: a number
             connection,
-            shared_values=literal_values(SYNTAX[self.name]),
             extras=self.extras(content),
         )
         message.send()

@@ -5,7 +5,8 @@ Postmark, Amazon SES and Brevo personalise a batch only from a template stored o
 (Postmark's Mustachio, SES's Handlebars, Brevo's ``{{ params.x }}``), each reader's values
 becoming variables. Anything in the content the language would read as a tag (``{{``, and
 Brevo's ``{%`` and ``{#``) is written as a variable whose value is that text, so it comes out
-as written. Values are escaped in the HTML by the provider itself (all three do).
+as written. Postmark and Brevo escape values in the HTML themselves; Amazon SES does not, so
+its HTML names escaped copies of the values (``name_html``), as for Mailgun.
 
 :class:`TemplateStore` uploads one (``upload``, idempotent: the name is derived from the send
 and its content, and a name already there is reused) and removes it (``remove``). The stores
@@ -15,11 +16,12 @@ talk to the provider with the same settings as Anymail's backend for it.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from newsletter.issues.merge_tags import MERGE_FIELDS, merge_tag
+from newsletter.issues.merge_tags import HTML_SUFFIX, MERGE_FIELDS, merge_tag
 
 
 @dataclass(frozen=True)
@@ -28,33 +30,46 @@ class TemplateSyntax:
 
     html: str  # a variable in the HTML body: "{{{key}}}" style format, ``{key}`` the name
     raw: str  # a variable never escaped (text body, subject, literal tags)
-    literals: tuple[str, ...]  # character pairs the language reads as the start of a tag
+    literals: tuple[str, ...]  # what the language reads as the start of a tag, longest first
+    escapes_html: bool = True  # False: the HTML names escaped copies of the values (``_html``)
 
 
 MUSTACHE = TemplateSyntax(html="{{{{{key}}}}}", raw="{{{{{{{key}}}}}}}", literals=("{{",))
+# Amazon SES renders Handlebars without escaping HTML, and a backslash before "{{" escapes it.
+HANDLEBARS = TemplateSyntax(
+    html="{{{{{{{key}}}}}}}", raw="{{{{{{{key}}}}}}}", literals=("\\{{", "{{"), escapes_html=False
+)
 BREVO = TemplateSyntax(
     html="{{{{ params.{key} }}}}", raw="{{{{ params.{key} }}}}", literals=("{{", "{%", "{#")
 )
-SYNTAX = {"postmark": MUSTACHE, "amazon_ses": MUSTACHE, "brevo": BREVO}
+SYNTAX = {"postmark": MUSTACHE, "amazon_ses": HANDLEBARS, "brevo": BREVO}
 # The variables that print a literal tag opening: "lit0" -> "{{", ...
 LITERAL_KEY = "lit{}"
 
 
-def literal_values(syntax: TemplateSyntax) -> dict[str, str]:
-    """The values of the literal-tag variables, merged into every reader's values."""
-    return {LITERAL_KEY.format(n): text for n, text in enumerate(syntax.literals)}
+def merge_values(syntax: TemplateSyntax, values: dict[str, str]) -> dict[str, str]:
+    """One reader's merge data for a stored template: their values, HTML-escaped copies
+    (``name_html``) where the provider does not escape, and the literal-tag variables."""
+    merged = dict(values)
+    if not syntax.escapes_html:
+        merged |= {
+            field + HTML_SUFFIX: html.escape(values.get(field, "")) for field in MERGE_FIELDS
+        }
+    merged |= {LITERAL_KEY.format(n): text for n, text in enumerate(syntax.literals)}
+    return merged
 
 
-def to_template(body: str, syntax: TemplateSyntax, variable: str) -> str:
+def to_template(body: str, syntax: TemplateSyntax, variable: str, suffix: str = "") -> str:
     """``body`` in the provider's language: literal tag openings escaped first (one pass, so
-    what it writes is not read again), then our merge tags written as ``variable``."""
+    what it writes is not read again), then our merge tags written as ``variable`` (naming the
+    field plus ``suffix``)."""
     if not body:
         return body
     pattern = "|".join(re.escape(literal) for literal in syntax.literals)
     keys = {text: LITERAL_KEY.format(n) for n, text in enumerate(syntax.literals)}
     body = re.sub(pattern, lambda m: syntax.raw.format(key=keys[m.group(0)]), body)
     for field in MERGE_FIELDS:
-        body = body.replace(merge_tag(field), variable.format(key=field))
+        body = body.replace(merge_tag(field), variable.format(key=field + suffix))
     return body
 
 
@@ -68,15 +83,16 @@ class TemplateContent:
     text: str
 
 
-def template_content(provider: str, send_id: int, subject: str, html: str, text: str):
+def template_content(provider: str, send_id: int, subject: str, html_body: str, text: str):
     """The send's content as ``provider``'s template, named ``newsletter-send-<id>-<digest>``
     (the digest of the content: a name never stands for two contents)."""
     syntax = SYNTAX[provider]
-    digest = hashlib.sha256("\0".join((subject, html, text)).encode()).hexdigest()[:12]
+    suffix = "" if syntax.escapes_html else HTML_SUFFIX
+    digest = hashlib.sha256("\0".join((subject, html_body, text)).encode()).hexdigest()[:12]
     return TemplateContent(
         name=f"newsletter-send-{send_id}-{digest}",
         subject=to_template(subject, syntax, syntax.raw),
-        html=to_template(html, syntax, syntax.html),
+        html=to_template(html_body, syntax, syntax.html, suffix),
         text=to_template(text, syntax, syntax.raw),
     )
 
@@ -194,7 +210,10 @@ class BrevoTemplates(_HTTPStore):
         return str(self.call("POST", "smtp/templates", (200, 201), json=body).json()["id"])
 
     def remove(self, template_id: str) -> None:
-        self.call("DELETE", f"smtp/templates/{template_id}", (200, 204, 404))
+        """Brevo deletes only inactive templates: deactivate it, then delete it."""
+        path = f"smtp/templates/{template_id}"
+        if self.call("PUT", path, (200, 204, 404), json={"isActive": False}).status_code != 404:
+            self.call("DELETE", path, (200, 204, 404))
 
 
 class SESTemplates(TemplateStore):

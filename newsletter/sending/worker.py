@@ -12,7 +12,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from django.core.mail import get_connection
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -83,7 +82,7 @@ class _Worker:
         self.send_id = send.pk
         self.content = Content.of_send(send)
         self.provider = provider_named(send.provider)
-        self.connection = get_connection()
+        self.connection = self.provider.connection()
         self.links = LinkMaker()
         self.report = report
         self.poster = poster

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -257,8 +258,9 @@ _LOCAL_EMAIL_BACKENDS = {
 }
 EMAIL_BACKEND = _LOCAL_EMAIL_BACKENDS.get(EMAIL_ESP, f"anymail.backends.{EMAIL_ESP}.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
+# A value that is a JSON object (AMAZON_SES_CLIENT_PARAMS, ...) is read as one.
 ANYMAIL = {
-    key.removeprefix("ANYMAIL_"): value
+    key.removeprefix("ANYMAIL_"): json.loads(value) if value.lstrip().startswith("{") else value
     for key, value in os.environ.items()
     if key.startswith("ANYMAIL_")
 }
@@ -326,10 +328,12 @@ _NEWSLETTER_FROM_ENV = {
     "NEWSLETTER_FEEDBACK_ID_SENDER": str,
     "NEWSLETTER_POSTMARK_STREAM": str,
     "NEWSLETTER_SES_CONFIGURATION_SET": str,
+    "NEWSLETTER_TEMPLATE_BATCHING": env_bool,
+    "NEWSLETTER_KEEP_PROVIDER_TEMPLATES": env_bool,
 }
 globals().update(
     {
-        name: cast(os.environ[name])
+        name: cast(name) if cast is env_bool else cast(os.environ[name])
         for name, cast in _NEWSLETTER_FROM_ENV.items()
         if name in os.environ
     }

@@ -245,6 +245,16 @@ class LoopbackProvider:
         with self.lock:
             return collections.Counter(message.to for message in self.sent)
 
+    def wait_for_deliveries(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until at least ``count`` messages were delivered; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.sent) >= count:
+                    return True
+            time.sleep(0.02)
+        return False
+
     def delivered_to(self, address: str) -> list[Sent]:
         with self.lock:
             return [m for m in self.sent if m.to.lower() == address.lower()]
