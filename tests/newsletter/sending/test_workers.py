@@ -159,3 +159,56 @@ def test_a_worker_killed_mid_send_causes_no_duplicate_and_loses_nobody(
     assert set(counts) - sent <= unknown  # what the provider has beyond that is flagged
     assert len(unknown) <= 100  # at most the one batch that was in flight
     assert len(sent) + len(unknown) == 2_000
+
+
+TEMPLATE_PROVIDERS = {
+    "postmark": ("fake_postmark", "FakePostmark", 100),
+    "amazon_ses": ("fake_ses", "FakeSES", 50),
+    "brevo": ("fake_brevo", "FakeBrevo", 100),
+}
+
+
+@pytest.mark.parametrize("name", list(TEMPLATE_PROVIDERS))
+def test_a_worker_killed_mid_send_through_a_stored_template_sends_nobody_twice(
+    issue, supporters, database_tasks, settings, name
+):
+    """Postmark, SES and Brevo batch through the send's stored template: a worker killed
+    mid-send and a fresh one after it (which reuses the template) send nobody twice."""
+    import importlib
+
+    module, cls, size = TEMPLATE_PROVIDERS[name]
+    fake = getattr(importlib.import_module(f"tests.support.{module}"), cls)
+    with fake() as server:
+        settings.EMAIL_BACKEND = f"anymail.backends.{name}.EmailBackend"
+        settings.ANYMAIL = server.anymail_settings()
+        settings.NEWSLETTER_BATCH_SIZES = {name: size}
+        add_subscribers(supporters, 2_000)
+        server.latency = 0.2
+        dispatch = create_send(issue, [supporters])
+        start(dispatch, workers=1)
+        env = worker_env(server, **{f"NEWSLETTER_BATCH_SIZE_{name.upper()}": str(size)})
+
+        worker = start_worker(env)
+        assert server.wait_for_deliveries(300, timeout=60)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+        time.sleep(0.3)  # let a call that was in the air land at the provider
+        subprocess.run(
+            [sys.executable, "manage.py", "newsletter_resume", str(dispatch.pk)],
+            cwd=ROOT, env={**env, "NEWSLETTER_BATCH_LEASE_SECONDS": "0"}, check=True,
+            capture_output=True,
+        )  # fmt: skip
+        restarted = start_worker(env)
+        _, stderr = restarted.communicate(timeout=240)
+        assert restarted.returncode == 0, stderr.decode()[-2000:]
+
+        counts = server.delivery_counts()
+    methods = [c["method"] if isinstance(c, dict) else c[0] for c in server.template_calls]
+    uploads = [method for method in methods if method == "POST"]
+    assert set(counts.values()) == {1}  # nobody twice
+    assert len(uploads) == 1  # the second worker reused the stored template
+    statuses = dict(Delivery.objects.values_list("email", "status"))
+    sent = {e for e, s in statuses.items() if s == "sent"}
+    unknown = {e for e, s in statuses.items() if s == "unknown"}
+    assert sent <= set(counts) and set(counts) - sent <= unknown
+    assert len(unknown) <= size and len(sent) + len(unknown) == 2_000
