@@ -307,6 +307,8 @@ class TemplateBatchProvider(Provider):
         for part in (dict(items[: len(items) // 2]), dict(items[len(items) // 2 :])):
             try:
                 results |= self._send_part(content, part, connection, budget)
+            except PartialSend as partial:  # a deeper split stopped part-way
+                raise PartialSend(results | partial.results, partial.error) from partial.error
             except Exception as error:
                 if results:
                     raise PartialSend(results, error) from error
