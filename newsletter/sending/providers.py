@@ -71,11 +71,13 @@ TEMPLATE_BATCHING = frozenset({"postmark", "amazon_ses", "brevo"})
 # A template batch the provider refuses for good (HTTP 4xx) is split in halves to find the
 # address it refuses, at most this many extra calls; then the whole batch fails.
 MAX_SPLIT_CALLS = 24
-# Message-per-recipient: tries per message refused for now (HTTP 429/5xx), and the seconds of
-# waiting between them one batch may spend, before the rest of the batch waits for a retry.
-MESSAGE_TRIES = 4
-MESSAGE_RETRY_WAIT = 0.1
+# Message-per-recipient: passes over the messages refused for now (HTTP 429/5xx) within one
+# batch, the first wait between passes (doubling), and the seconds of waiting a batch may spend
+# before the rest of it waits for the batch's own retry.
+MESSAGE_TRIES = 5
+MESSAGE_RETRY_WAIT = 0.5
 MESSAGE_RETRY_BUDGET = 20.0
+MESSAGE_REFUSALS_IN_A_ROW = 5  # then the provider is taken to be down for this pass
 # Amazon SES per-entry statuses that mean "not now" rather than "never".
 SES_TRANSIENT = frozenset({"TRANSIENT_FAILURE", "ACCOUNT_THROTTLED", "FAILED"})
 
@@ -339,50 +341,74 @@ class MessagePerRecipientProvider(Provider):
     sleep: Callable[[float], object] = staticmethod(time.sleep)
 
     def send(self, content: Content, recipients: dict[str, dict], connection) -> Results:
-        """Sent one by one, so that an error part-way does not decide for the whole batch: a
-        refused address is that recipient's result ("rejected"); a message refused for now
-        (HTTP 429/5xx, a connection that did not open) is tried again on its own, up to
-        :data:`MESSAGE_TRIES` times within :data:`MESSAGE_RETRY_BUDGET` seconds of waiting per
-        batch; any other error stops the batch with :class:`PartialSend` once some messages
-        went (the batch's own error if none did)."""
+        """Sent one by one, so that an error part-way does not decide for the whole batch.
+
+        A refused address is that recipient's result ("rejected"). A message the provider
+        refused for now (HTTP 429/5xx, a connection that did not open) is set aside and tried
+        again after the others, up to :data:`MESSAGE_TRIES` passes, waiting between passes
+        (doubling from :data:`MESSAGE_RETRY_WAIT`, or the provider's Retry-After) at most
+        :data:`MESSAGE_RETRY_BUDGET` seconds in all. A pass where nothing went (the provider
+        is down), an exhausted budget, or any other error stops the batch with
+        :class:`PartialSend` once some messages went (the error itself if none did): the rest
+        waits for the batch's retry."""
         results: Results = {}
         extras = self.extras(content)
-        waited = [0.0]
+        pending = list(recipients.items())
+        waited = 0.0
         connection.open()
         try:
-            for address, values in recipients.items():
-                message = personal_message(content, address, values, connection, extras)
-                try:
-                    self._send_one(message, connection, waited)
-                except (AnymailRecipientsRefused, smtplib.SMTPRecipientsRefused):
-                    results[address] = ("rejected", None)
-                    continue
-                except Exception as error:
+            for attempt in range(1, MESSAGE_TRIES + 1):
+                later, error = self._pass(content, pending, connection, extras, results)
+                if not later:
+                    return results
+                wait = max(MESSAGE_RETRY_WAIT * 2 ** (attempt - 1), self.retry_after(error))
+                # Nothing went in this pass, and it tried enough to tell: the provider is down.
+                down = len(later) == len(pending) >= MESSAGE_REFUSALS_IN_A_ROW
+                if down or attempt == MESSAGE_TRIES or waited + wait > MESSAGE_RETRY_BUDGET:
                     if not results:
-                        raise
+                        raise error
                     raise PartialSend(results, error) from error
-                results[address] = _result_of(message, address)
+                waited += wait
+                self.sleep(wait)
+                pending = later
         finally:
             connection.close()
         return results
 
-    def _send_one(self, message, connection, waited: list[float]) -> None:
-        """Send one message, trying again while the provider refuses it for now and the
-        batch's waiting budget lasts (honouring Retry-After)."""
-        for attempt in range(1, MESSAGE_TRIES + 1):
+    def _pass(
+        self,
+        content: Content,
+        pending: list[tuple[str, dict]],
+        connection,
+        extras: dict[str, Any],
+        results: Results,
+    ) -> tuple[list[tuple[str, dict]], BaseException | None]:
+        """Send each pending message once, adding to ``results``: the messages refused for
+        now (with the untried rest when :data:`MESSAGE_REFUSALS_IN_A_ROW` came in a row: the
+        provider is down, so nothing more is tried), and the last such refusal."""
+        later: list[tuple[str, dict]] = []
+        refusal: BaseException | None = None
+        in_a_row = 0
+        for index, (address, values) in enumerate(pending):
+            if in_a_row >= MESSAGE_REFUSALS_IN_A_ROW:
+                return later + pending[index:], refusal
+            message = personal_message(content, address, values, connection, extras)
             try:
                 connection.send_messages([message])
-                return
             except (AnymailRecipientsRefused, smtplib.SMTPRecipientsRefused):
-                raise
+                results[address] = ("rejected", None)
+                continue
             except Exception as error:
-                if attempt == MESSAGE_TRIES or self.classify(error) != ErrorKind.REFUSED:
-                    raise
-                wait = max(MESSAGE_RETRY_WAIT * 2 ** (attempt - 1), self.retry_after(error))
-                if waited[0] + wait > MESSAGE_RETRY_BUDGET:
-                    raise
-                waited[0] += wait
-                self.sleep(wait)
+                if self.classify(error) != ErrorKind.REFUSED:
+                    if not results:
+                        raise
+                    raise PartialSend(results, error) from error
+                later.append((address, values))
+                refusal, in_a_row = error, in_a_row + 1
+                continue
+            in_a_row = 0
+            results[address] = _result_of(message, address)
+        return later, refusal
 
 
 def _result_of(message, address: str) -> tuple[str, str | None]:

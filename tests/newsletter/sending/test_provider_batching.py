@@ -196,6 +196,6 @@ def test_without_template_batching_one_message_per_reader_survives_call_faults(
 
         counts = server.delivery_counts()
     assert len(counts) == 3_000 and set(counts.values()) == {1}
-    assert len(waits) >= 200  # the faults happened, each retried at once for its message
+    assert waits and len(waits) <= 3 * 6  # faults happened; a few short waits per batch at most
     batches = list(Batch.objects.filter(dispatch=dispatch).values_list("attempts", flat=True))
     assert sum(batches) <= len(batches) + 1  # almost no batch went back to the queue
