@@ -199,3 +199,21 @@ def test_without_template_batching_one_message_per_reader_survives_call_faults(
     assert waits and len(waits) <= 3 * 6  # faults happened; a few short waits per batch at most
     batches = list(Batch.objects.filter(dispatch=dispatch).values_list("attempts", flat=True))
     assert sum(batches) <= len(batches) + 1  # almost no batch went back to the queue
+
+
+def test_a_dropped_answer_is_unknown_and_never_sent_again_by_itself(
+    provider, issue, supporters, settings
+):
+    """The provider took the batch but the answer never came: those readers are *unknown*, and
+    nothing (not the engine, not boto3's own retries) sends them again."""
+    settings.NEWSLETTER_BATCH_SIZES = {provider.key: 10}
+    add_subscribers(supporters, 30)
+    provider.drop_next(1)
+
+    start(create_send(issue, [supporters]))
+
+    counts = provider.delivery_counts()
+    assert len(counts) == 30 and set(counts.values()) == {1}
+    statuses = list(Delivery.objects.values_list("status", flat=True))
+    assert statuses.count("unknown") == 10 and statuses.count("sent") == 20
+    assert provider.send_call_count == 3
