@@ -1,9 +1,9 @@
 """Run every benchmark, print the figures beside their targets, write bench/results/latest.json.
 
     python -m bench.run                 # all figures (``make bench``)
-    python -m bench.run --only send     # one area (render_issue, send, pages, webhooks,
-                                        # importing, subscribe_timing) or one figure's name;
-                                        # merges into latest.json
+    python -m bench.run --only send     # one area (render_issue, send, freeze, provider_faults,
+                                        # pages, webhooks, importing, subscribe_timing, startup)
+                                        # or one figure's name; merges into latest.json
 
 Each area runs in its own process on its own fresh database (see bench/harness.py). With
 ``DATABASE_URL`` pointing at a reachable PostgreSQL server the databases are created there
@@ -36,7 +36,17 @@ from urllib.parse import urlsplit
 from bench import harness
 from bench.harness import Result
 
-AREAS = ["render_issue", "send", "pages", "webhooks", "importing", "subscribe_timing"]
+AREAS = [
+    "render_issue",
+    "send",
+    "freeze",
+    "provider_faults",
+    "pages",
+    "webhooks",
+    "importing",
+    "subscribe_timing",
+    "startup",
+]
 
 
 class ForeignLoad(threading.Thread):
