@@ -153,6 +153,9 @@ class Provider:
     """One email service's way to send a batch and the meaning of its errors."""
 
     name = "django"
+    # Whether a worker keeps one connection open for all its calls (an HTTP session, a boto3
+    # client); one message per reader opens and closes it per batch (SMTP servers time out).
+    reuses_connection = True
 
     def __init__(self, name: str | None = None) -> None:
         self.name = name or self.name
@@ -338,6 +341,7 @@ class TemplateBatchProvider(Provider):
 class MessagePerRecipientProvider(Provider):
     """One message per recipient, personalised here, over one connection."""
 
+    reuses_connection = False
     sleep: Callable[[float], object] = staticmethod(time.sleep)
 
     def send(self, content: Content, recipients: dict[str, dict], connection) -> Results:

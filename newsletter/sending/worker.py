@@ -6,6 +6,7 @@ workers): each claims different batches, and no recipient is ever posted twice.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 from collections.abc import Callable
@@ -187,6 +188,9 @@ def _send_until_done(
         worker = _Worker(send, on_progress or (lambda outcome: None), poster)
         if not _get_ready(worker, sleep):
             return
+        if worker.provider.reuses_connection:  # one HTTP session / boto3 client for every call
+            with contextlib.suppress(Exception):  # not open: each call opens its own
+                worker.connection.open()
         try:
             while True:
                 if worker.step():
@@ -204,3 +208,6 @@ def _send_until_done(
         except BaseException:
             _land_before_leaving(worker.in_the_air)
             raise
+        finally:
+            with contextlib.suppress(Exception):
+                worker.connection.close()
