@@ -1,9 +1,10 @@
 """Run every benchmark, print the figures beside their targets, write bench/results/latest.json.
 
     python -m bench.run                 # all figures (``make bench``)
-    python -m bench.run --only send     # one area (render_issue, send, freeze, provider_faults,
-                                        # pages, webhooks, importing, subscribe_timing, startup)
-                                        # or one figure's name; merges into latest.json
+    python -m bench.run --only send     # one area (render_issue, send, providers, freeze,
+                                        # provider_faults, pages, webhooks, importing,
+                                        # subscribe_timing, startup) or one figure's name;
+                                        # merges into latest.json
 
 Each area runs in its own process on its own fresh database (see bench/harness.py). With
 ``DATABASE_URL`` pointing at a reachable PostgreSQL server the databases are created there
@@ -39,6 +40,7 @@ from bench.harness import Result
 AREAS = [
     "render_issue",
     "send",
+    "providers",
     "freeze",
     "provider_faults",
     "pages",

@@ -34,7 +34,8 @@ endverbatim %}`` prints its content as written; ``{# ... #}`` is a comment. Any 
 ``{%`` or ``{#`` (filters, ``if``, ``for``, ``contact.X``...) makes the template invalid: 400
 ``template syntax error ...``. A missing param prints nothing and its name is appended to
 :attr:`FakeBrevo.missing`. Brevo templates have no text part: a message's text is its HTML with
-the tags stripped (unless an inline ``textContent`` is sent, rendered unescaped).
+the tags stripped (unless an inline ``textContent`` is sent, rendered unescaped). A lean server
+(``keep_bodies=False``) checks the bodies' params and keeps no bodies.
 
 Faults (``fail_next``, ``throttle_next``, ``drop_next``, ``fail_ratio``) apply to authenticated
 ``/v3/smtp/email`` calls; a dropped call is delivered first. Run standalone::
@@ -62,6 +63,7 @@ __all__ = [
     "MAX_VERSIONS",
     "FakeBrevo",
     "TemplateSyntaxError",
+    "check_variables",
     "compile_template",
     "html_to_text",
     "render",
@@ -192,6 +194,13 @@ def render(nodes: list[tuple], params: Mapping, missing: list[str] | None = None
         text = _as_text(value)
         parts.append(html_lib.escape(text) if node[2] else text)
     return "".join(parts)
+
+
+def check_variables(nodes: list[tuple], params: Mapping, missing: list[str]) -> None:
+    """What :func:`render` would append to ``missing``, without rendering (a lean server)."""
+    for node in nodes:
+        if node[0] != "text" and not _lookup(params, node[1])[0]:
+            missing.append(".".join(node[1]))
 
 
 def html_to_text(html: str) -> str:
@@ -562,8 +571,13 @@ class FakeBrevo(LoopbackProvider):
         for message in messages:
             params, message_id = message["params"], self.message_id()
             subject = render(message["subject"], params, missing)
-            html = render(message["html"], params, missing)
-            text = render(message["text"], params, missing) if message["text"] else None
+            if self.keep_bodies:
+                html = render(message["html"], params, missing)
+                text = render(message["text"], params, missing) if message["text"] else None
+            else:  # lean: the bodies checked for their variables, not kept
+                for nodes in (message["html"], message["text"] or []):
+                    check_variables(nodes, params, missing)
+                html, text = "", ""
             metadata = _metadata(message["headers"])
             sent.extend(
                 _Sent(to, subject, html, text, message["headers"], message_id, number, metadata)

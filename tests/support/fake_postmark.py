@@ -14,8 +14,9 @@ It speaks Postmark's documented API (header ``X-Postmark-Server-Token``, else 40
 
 Templates render Mustachio variables: ``{{ name }}`` (HTML-escaped in HtmlBody only),
 ``{{{ name }}}`` (never escaped), dotted names, ``{{! comments }}``. A variable the model lacks
-renders empty and is added to :attr:`FakePostmark.missing` as ``(To, name)``. Faults apply to
-the send endpoints only. Standalone: ``python tests/support/fake_postmark.py --port 8026``.
+renders empty and is added to :attr:`FakePostmark.missing` as ``(To, name)`` (a lean server,
+``keep_bodies=False``, checks the bodies' variables and keeps no bodies). Faults apply to the
+send endpoints only. Standalone: ``python tests/support/fake_postmark.py --port 8026``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_BATCH_MESSAGES",
     "FakePostmark",
     "TemplateSyntaxError",
+    "check_variables",
     "compile_template",
     "render",
 ]
@@ -138,6 +140,16 @@ def render(parts: list[Part], model: Mapping, escape: bool, missing: set[str]) -
         text = value if value.__class__ is str else _as_text(value)
         out.append(text if raw or not escape else html.escape(text))
     return "".join(out)
+
+
+def check_variables(parts: list[Part], model: Mapping, missing: set[str]) -> None:
+    """What :func:`render` would add to ``missing``, without rendering (a lean server)."""
+    for part in parts:
+        if part.__class__ is not str:
+            name = part[0]
+            found = _lookup(model, name)[0] if "." in name else name in model
+            if not found:
+                missing.add(name)
 
 
 def _error(code: int, message: str) -> dict:
@@ -405,6 +417,8 @@ class FakePostmark(LoopbackProvider):
         if not templated:
             if not (message.get("HtmlBody") or message.get("TextBody")):
                 return _error(INVALID_REQUEST, "Provide either email TextBody or HtmlBody or both.")
+            if not self.keep_bodies:
+                return _as_text(message.get("Subject")), "", ""
             return tuple(_as_text(message.get(field)) for field in _BODY_FIELDS)  # type: ignore
         if any(message.get(field) for field in _BODY_FIELDS):
             text = "Subject, HtmlBody and TextBody are not allowed when sending with a template."
@@ -419,8 +433,13 @@ class FakePostmark(LoopbackProvider):
         if not isinstance(model, dict):
             return _error(TEMPLATE_FIELD_MISSING, "The 'TemplateModel' field is required.")
         missing: set[str] = set()
-        pairs = zip(compiled, (False, True, False), strict=True)  # escape HtmlBody only
-        rendered = tuple(render(parts, model, escape, missing) for parts, escape in pairs)
+        if self.keep_bodies:
+            pairs = zip(compiled, (False, True, False), strict=True)  # escape HtmlBody only
+            rendered = tuple(render(parts, model, escape, missing) for parts, escape in pairs)
+        else:  # lean: the subject only; the bodies checked for their variables
+            rendered = (render(compiled[0], model, False, missing), "", "")
+            for parts in compiled[1:]:
+                check_variables(parts, model, missing)
         if missing:
             with self.lock:
                 self.missing.extend((message.get("To") or "", name) for name in sorted(missing))

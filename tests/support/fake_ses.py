@@ -30,7 +30,8 @@ literal ``{{``). SES documents that it does not HTML-escape values ("SES doesn't
 when rendering the HTML template", Developer Guide, "Advanced email personalization"); this fake
 neither, unless ``escape_html=True`` (``{{a}}`` in Html escaped as Handlebars.js does). A missing
 variable renders empty and goes to :attr:`FakeSES.missing`; SES would not deliver that message
-(Rendering Failure), as with ``strict_missing=True``. Standalone: ``python fake_ses.py --port N``.
+(Rendering Failure), as with ``strict_missing=True``. A lean server (``keep_bodies=False``) checks
+the bodies' variables and keeps no bodies. Standalone: ``python fake_ses.py --port N``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ __all__ = [
     "MAX_BULK_ENTRIES",
     "FakeSES",
     "TemplateSyntaxError",
+    "check_variables",
     "compile_template",
     "render",
     "session_params",
@@ -159,6 +161,13 @@ def render(parts: list[Part], data: Any, escape: bool, missing: set[str]) -> str
         text = _as_text(value)
         out.append(text if raw or not escape else text.translate(_HANDLEBARS_ESCAPES))
     return "".join(out)
+
+
+def check_variables(parts: list[Part], data: Any, missing: set[str]) -> None:
+    """What :func:`render` would add to ``missing``, without rendering (a lean server)."""
+    for part in parts:
+        if not isinstance(part, str) and not _lookup(data, part[0])[0]:
+            missing.add(part[0])
 
 
 def error(status: int, code: str, message: str, **headers: str) -> Reply:
@@ -498,10 +507,15 @@ class FakeSES(LoopbackProvider):
         if refused:
             return {"Status": "MESSAGE_REJECTED", "Error": _rejection(refused)}, []
         missing: set[str] = set()
-        subject, html, text = (
-            render(parts, values, self.escape_html and field == "Html", missing)
-            for parts, field in zip(compiled, _FIELDS, strict=True)
-        )
+        if self.keep_bodies:
+            subject, html, text = (
+                render(parts, values, self.escape_html and field == "Html", missing)
+                for parts, field in zip(compiled, _FIELDS, strict=True)
+            )
+        else:  # lean: the subject only; the bodies checked for their variables
+            subject, html, text = render(compiled[0], values, False, missing), "", ""
+            for parts in compiled[1:]:
+                check_variables(parts, values, missing)
         message_id = self._new_id()
         if missing:
             with self.lock:
@@ -541,6 +555,8 @@ class FakeSES(LoopbackProvider):
             return error(400, "MessageRejected", _rejection(refused))
         message_id = self._new_id()
         meta = _metadata(headers)
+        if not self.keep_bodies:
+            rendered = (rendered[0], "", "")
         self.record([Sent(a, *rendered, headers, message_id, number, meta) for a in recipients])
         return _ok({"MessageId": message_id})
 
