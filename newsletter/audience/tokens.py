@@ -11,6 +11,9 @@ kind of token is never accepted as the other. No sequential id appears in any UR
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.core import signing
@@ -60,20 +63,27 @@ def subscriber_token(subscriber) -> str:
     return _subscriber_signer().sign(subscriber.public_id)
 
 
-def subscriber_token_maker():
-    """A fast ``subscriber_token`` for many subscribers at once (a send): the HMAC key is
-    derived once instead of per token. Produces exactly what :func:`subscriber_token` does."""
-    import base64
-    import hashlib
-    import hmac
-
+def subscriber_token_maker() -> Callable[[str], str]:
+    """A fast ``subscriber_token`` for many subscribers at once (a send). Produces exactly what
+    :func:`subscriber_token` does (Django's signature: HMAC-SHA256 with a key derived from the
+    salt and ``SECRET_KEY``, URL-safe base64 without padding), but derives the key once and
+    hashes its HMAC inner and outer pads once (RFC 2104), so each token costs two hash copies
+    instead of a key derivation and an HMAC set-up."""
     signer = _subscriber_signer()
+    if signer.algorithm != "sha256":  # (Django's default; anything else: its own signer)
+        return signer.sign
     secret = signing.force_bytes(signer.key)
-    derived = hashlib.sha256(signing.force_bytes(signer.salt + "signer") + secret).digest()
+    key = hashlib.sha256(signing.force_bytes(signer.salt + "signer") + secret).digest()
+    block = key.ljust(hashlib.sha256().block_size, b"\0")  # a 32-byte key, zero-padded
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in block))
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in block))
 
     def make(public_id: str) -> str:
-        digest = hmac.new(derived, public_id.encode(), hashlib.sha256).digest()
-        return f"{public_id}{SEP}{base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}"
+        hashed = inner.copy()
+        hashed.update(public_id.encode())
+        mac = outer.copy()
+        mac.update(hashed.digest())
+        return f"{public_id}{SEP}{base64.urlsafe_b64encode(mac.digest()).rstrip(b'=').decode()}"
 
     return make
 

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from newsletter import conf
@@ -24,7 +34,14 @@ from newsletter.audience.tokens import (
     subscriber_token_maker,
     unsubscribe_url,
 )
-from newsletter.models import Batch, Delivery, Dispatch, Subscription, Suppression
+from newsletter.models import (
+    Batch,
+    Delivery,
+    Dispatch,
+    Subscriber,
+    Subscription,
+    Suppression,
+)
 from newsletter.sending import sql
 
 STATUS = Delivery.Status
@@ -111,18 +128,40 @@ class LinkMaker:
     def __init__(self) -> None:
         probe = SimpleNamespace(public_id="PUBLICID")
         token = subscriber_token(probe)
-        self.unsubscribe = unsubscribe_url(probe).replace(token, "{}")
-        self.preferences = preferences_url(probe).replace(token, "{}")
+        # Each link is the same URL around the token: (before it, after it).
+        self.unsubscribe = _around(unsubscribe_url(probe), token)
+        self.preferences = _around(preferences_url(probe), token)
         self.token = subscriber_token_maker()
 
     def values(self, public_id: str, name: str) -> dict[str, str]:
         """One recipient's merge values: name and signed unsubscribe/preferences links."""
-        token = self.token(public_id)
-        return {
-            "name": name or "",
-            "unsubscribe_url": self.unsubscribe.format(token),
-            "preferences_url": self.preferences.format(token),
-        }
+        return self.values_of([(public_id, name)])[0]
+
+    def values_of(self, people: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+        """:meth:`values` of many recipients, ``(public id, name)`` each, in order."""
+        sign = self.token
+        (unsubscribe, after_unsubscribe), (preferences, after_preferences) = (
+            self.unsubscribe,
+            self.preferences,
+        )
+        values = []
+        for public_id, name in people:
+            token = sign(public_id)
+            values.append(
+                {
+                    "name": name or "",
+                    "unsubscribe_url": f"{unsubscribe}{token}{after_unsubscribe}",
+                    "preferences_url": f"{preferences}{token}{after_preferences}",
+                }
+            )
+        return values
+
+
+def _around(url: str, token: str) -> tuple[str, str]:
+    before, found, after = url.partition(token)
+    if not found:
+        raise ValueError(f"no token in {url!r}")
+    return before, after
 
 
 @dataclass
@@ -135,37 +174,87 @@ class PreparedBatch:
     skipped: int = 0  # left the lists or were suppressed since the freeze
 
 
-def _recipients(batch: Batch) -> list[tuple]:
-    """(delivery id, email, public id, name, still wanted) for the batch, in one query."""
-    send_lists = Dispatch.mailing_lists.through.objects.filter(
-        dispatch_id=batch.dispatch_id
-    ).values("mailinglist_id")
-    wanted = Exists(
-        Subscription.objects.filter(
-            subscriber_id=OuterRef("subscriber_id"),
-            mailing_list_id__in=send_lists,
-            status=Subscription.Status.ACTIVE,
+def _recipients_query(send_id: int, batch_id: int) -> QuerySet:
+    """(delivery id, email, public id, name, still wanted) per queued delivery of a batch;
+    still wanted: on one of the send's lists (actively) and not suppressed.
+
+    Each lookup is a subquery per delivery, an index probe: PostgreSQL can't turn those into
+    a hash of a whole table, as it does with a join or EXISTS once its statistics count the
+    1,000 queued deliveries a batch has (then reading all 100,000 subscribers and the lists'
+    subscriptions for every batch: several times slower, and CPU the sending needs).
+    """
+    send_lists = Dispatch.mailing_lists.through.objects.filter(dispatch_id=send_id).values(
+        "mailinglist_id"
+    )
+    subscriber = Subscriber.objects.filter(pk=OuterRef("subscriber_id")).order_by()
+    subscribed = Subscription.objects.filter(
+        subscriber_id=OuterRef("subscriber_id"),
+        mailing_list_id__in=send_lists,
+        status=Subscription.Status.ACTIVE,
+    ).order_by()
+    suppressed = Suppression.objects.filter(email=OuterRef("email")).order_by()
+    wanted = Q(subscribed__isnull=False, suppressed__isnull=True)
+    return (
+        Delivery.objects.filter(batch_id=batch_id, status=STATUS.QUEUED)
+        .alias(
+            subscribed=Subquery(subscribed.values("pk")[:1]),
+            suppressed=Subquery(suppressed.values("pk")[:1]),
         )
-    ) & ~Exists(Suppression.objects.filter(email=OuterRef("email")))
-    return list(
-        Delivery.objects.filter(batch_id=batch.pk, status=STATUS.QUEUED)
-        .annotate(wanted=wanted)
-        .values_list("pk", "email", "subscriber__public_id", "subscriber__name", "wanted")
+        .annotate(
+            reader_public_id=Subquery(subscriber.values("public_id")[:1]),
+            reader_name=Subquery(subscriber.values("name")[:1]),
+            wanted=ExpressionWrapper(wanted, output_field=BooleanField()),
+        )
+        .values_list("pk", "email", "reader_public_id", "reader_name", "wanted")
     )
 
 
-def prepare_batch(batch: Batch, links: LinkMaker) -> PreparedBatch:
-    """Read a claimed batch's recipients; mark those who left since the freeze skipped."""
-    rows = _recipients(batch)
-    skipped = [pk for pk, _email, _pid, _name, wanted in rows if not wanted]
+class RecipientQuery:
+    """Reads the batches of one send, each in one query that Django builds once.
+
+    Building the query (the ORM's compiling) costs more CPU than running it, and a worker
+    reads a batch while its poster thread needs the CPU: so the SQL and parameters Django
+    makes for a placeholder batch id are kept, and each batch runs them with its own id in
+    the placeholder's place.
+    """
+
+    PLACEHOLDER = -2_000_000_001  # no batch has this id (ids are positive)
+
+    def __init__(self, send_id: int) -> None:
+        self.send_id = send_id
+        sql, params = _recipients_query(send_id, self.PLACEHOLDER).query.sql_with_params()
+        at = [i for i, value in enumerate(params) if value == self.PLACEHOLDER]
+        self.sql, self.params, self.at = sql, list(params), at[0] if len(at) == 1 else None
+
+    def rows(self, batch: Batch) -> list[tuple]:
+        """(delivery id, email, public id, name, still wanted) for the batch's queued
+        deliveries; still wanted as the database gives a boolean (SQLite: 1 or 0)."""
+        if self.at is None or batch.dispatch_id != self.send_id:  # not expected: the ORM
+            return list(_recipients_query(batch.dispatch_id, batch.pk))
+        params = self.params.copy()
+        params[self.at] = batch.pk
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            return cursor.fetchall()
+
+
+def prepare_batch(
+    batch: Batch, links: LinkMaker, query: RecipientQuery | None = None
+) -> PreparedBatch:
+    """Read a claimed batch's recipients; mark those who left since the freeze skipped.
+    ``query``: the worker's :class:`RecipientQuery` for the send (else one is made)."""
+    rows = (query or RecipientQuery(batch.dispatch_id)).rows(batch)
+    skipped = [row[0] for row in rows if not row[4]]
     if skipped:
         Delivery.objects.filter(pk__in=skipped).update(status=STATUS.SKIPPED)
-    prepared = PreparedBatch(batch, skipped=len(skipped))
-    for pk, address, public_id, name, wanted in rows:
-        if wanted:
-            prepared.recipients[address] = links.values(public_id, name)
-            prepared.delivery_ids[address] = pk
-    return prepared
+        rows = [row for row in rows if row[4]]
+    values = links.values_of([(public_id, name) for _pk, _email, public_id, name, _ in rows])
+    return PreparedBatch(
+        batch,
+        recipients={row[1]: merge for row, merge in zip(rows, values, strict=True)},
+        delivery_ids={row[1]: row[0] for row in rows},
+        skipped=len(skipped),
+    )
 
 
 def start_posting(batch: Batch) -> bool:

@@ -83,10 +83,16 @@ def record_outcome(
     if error is not None:
         return _record_error(batch, provider, error, outcome)
     now = timezone.now()
+    call_id = _one_call_id(results or {})
+    if call_id is not None:  # the usual case: everyone accepted under one id for the call
+        if not _mark_batch_sent(batch, call_id, now):
+            return BatchOutcome()  # no longer ours: whoever holds it records it
+        outcome.sent = len(results or {})
+        return outcome
     accepted, rejected = _split_results(results or {})
     message_ids = set(accepted.values())
     outcome.sent, outcome.failed = len(accepted), len(rejected)
-    if len(message_ids) == 1 and not rejected:  # the usual case: one id for the whole call
+    if len(message_ids) == 1 and not rejected:  # one id, under several statuses
         if not _mark_batch_sent(batch, message_ids.pop() or "", now):
             return BatchOutcome()  # no longer ours: whoever holds it records it
         return outcome
@@ -95,6 +101,20 @@ def record_outcome(
             return BatchOutcome()  # no longer ours: whoever holds it records it
         _mark_each(batch, prepared.delivery_ids, accepted, rejected, now)
     return outcome
+
+
+def _one_call_id(results: Results) -> str | None:
+    """The message id if the provider gave every recipient the same accepted status and id
+    (an inline-merge call), else None. (One pass over the distinct results, without building
+    :func:`_split_results`' per-address maps: the next batch waits for this to go.)"""
+    try:
+        distinct = set(results.values())
+    except TypeError:  # (a custom provider's unhashable results: the general way)
+        return None
+    if len(distinct) != 1:
+        return None
+    status, message_id = distinct.pop()
+    return None if status in REJECTED else normalise_message_id(message_id)
 
 
 def _split_results(results: Results) -> tuple[dict[str, str], list[str]]:

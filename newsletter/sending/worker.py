@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -21,6 +23,7 @@ from newsletter.models import Batch, Dispatch
 from newsletter.sending.batches import (
     LinkMaker,
     PreparedBatch,
+    RecipientQuery,
     claim_batch,
     prepare_batch,
     recover_stale_batches,
@@ -34,10 +37,23 @@ from newsletter.sending.outcomes import (
     record_outcome,
 )
 from newsletter.sending.progress import finish_if_done
-from newsletter.sending.providers import ErrorKind, Provider, provider_named
+from newsletter.sending.providers import (
+    ErrorKind,
+    InlineMergeProvider,
+    MessagePerRecipientProvider,
+    Provider,
+    Results,
+    TemplateBatchProvider,
+    provider_named,
+)
 from newsletter.sending.shutdown import release, stop_on_signals, stop_requested
 
 logger = logging.getLogger(__name__)
+
+# This app's providers, which make every request through the connection they are given: their
+# calls can be handed to the poster thread early, held at a gate (a NEWSLETTER_PROVIDER of the
+# project's own is started only once its batch is in flight, as it always was).
+GATED_PROVIDERS = (InlineMergeProvider, TemplateBatchProvider, MessagePerRecipientProvider)
 
 
 def _waiting_for_backoff(send_id: int) -> datetime.datetime | None:
@@ -47,6 +63,70 @@ def _waiting_for_backoff(send_id: int) -> datetime.datetime | None:
         .values_list("not_before", flat=True)
         .first()
     )
+
+
+class NotPosted(Exception):
+    """A call handed to the poster thread whose batch was not to be posted after all (the
+    worker stopped, the send paused): raised before any request reached the provider."""
+
+
+class _Gate:
+    """Holds the requests of a call handed to the poster thread before its batch is committed
+    in flight, until the worker says go (the batch is in flight) or not (nothing is sent: the
+    call raises :class:`NotPosted`). Meanwhile the poster builds the request."""
+
+    current = threading.local()  # .gate: the gate of the call this thread is making
+
+    def __init__(self) -> None:
+        self._decided = threading.Event()
+        self._go = False
+
+    def decide(self, go: bool) -> None:
+        """Let the call's requests go, or not. Only the first decision counts."""
+        if not self._decided.is_set():
+            self._go = go
+            self._decided.set()
+
+    def wait(self) -> None:
+        """Until decided; then return if the call may go, else raise :class:`NotPosted`."""
+        self._decided.wait()
+        if not self._go:
+            raise NotPosted("the batch was not committed in flight")
+
+
+def _gate_requests(connection) -> bool:
+    """Make each request ``connection`` sends wait for the gate of the call its thread is
+    making, if any. Anymail's backends send every request to the provider through
+    ``post_to_esp``, once its payload is built; other connections can't be gated (False)."""
+    post = getattr(connection, "post_to_esp", None)
+    if not callable(post):
+        return False
+
+    def post_when_let_go(payload, message):
+        gate = getattr(_Gate.current, "gate", None)
+        if gate is not None:
+            gate.wait()
+        return post(payload, message)
+
+    connection.post_to_esp = post_when_let_go
+    return True
+
+
+def _call(gate: _Gate | None, provider: Provider, content: Content, recipients, connection):
+    """In the poster thread: the provider's send, its requests held at ``gate`` (if any)."""
+    _Gate.current.gate = gate
+    try:
+        return provider.send(content, recipients, connection)
+    finally:
+        _Gate.current.gate = None
+
+
+@dataclass
+class _Handed:
+    """A call handed to the poster thread early, held at its gate."""
+
+    gate: _Gate
+    call: Future[Results]
 
 
 @dataclass
@@ -84,7 +164,10 @@ class _Worker:
         self.content = Content.of_send(send)
         self.provider = provider_named(send.provider)
         self.connection = self.provider.connection()
+        # Calls may be handed over early (see :meth:`hand_over`)?
+        self.gated = type(self.provider) in GATED_PROVIDERS and _gate_requests(self.connection)
         self.links = LinkMaker()
+        self.recipients = RecipientQuery(send.pk)
         self.report = report
         self.poster = poster
         self.in_the_air: _InTheAir | None = None
@@ -99,31 +182,63 @@ class _Worker:
         release(prepared.batch)
         self.report(BatchOutcome(skipped=prepared.skipped))
 
-    def post(self, prepared: PreparedBatch) -> None:
-        """Start the batch's call in the poster thread (or finish it if nobody is left)."""
+    def hand_over(self, prepared: PreparedBatch) -> _Handed | None:
+        """Hand a claimed batch's call to the poster thread now, its requests held at a gate
+        until :meth:`post` has committed the batch in flight: the poster builds the request
+        (queued behind the call in the air) while this thread records that call. None when
+        the connection can't be gated or there is nobody to post to."""
+        if not self.gated or not prepared.recipients or stop_requested.is_set():
+            return None
+        gate = _Gate()
+        call = self.poster.submit(
+            _call, gate, self.provider, self.content, prepared.recipients, self.connection
+        )
+        return _Handed(gate, call)
+
+    def post(self, prepared: PreparedBatch, handed: _Handed | None = None) -> None:
+        """Commit the batch in flight and let its call go (start it in the poster thread if
+        it was not handed over), or finish it if nobody is left. A handed-over call that is
+        not let go here is refused by the caller (:meth:`step`)."""
         if stop_requested.is_set():
             self.put_back(prepared)
         elif not prepared.recipients:
             self.report(finish_empty(prepared))
         elif start_posting(prepared.batch):
-            call = self.poster.submit(
-                self.provider.send, self.content, prepared.recipients, self.connection
-            )
+            if handed is None:
+                call = self.poster.submit(
+                    _call, None, self.provider, self.content, prepared.recipients, self.connection
+                )
+            else:
+                handed.gate.decide(True)
+                call = handed.call
             self.in_the_air = _InTheAir(prepared, self.provider, call)
         else:
             self.report(BatchOutcome(skipped=prepared.skipped))
 
     def step(self) -> bool:
-        """Claim and read the next batch, land the call in the air, post the next one.
-        Returns whether there was anything to do."""
+        """Claim and read the next batch and hand its call over, land the call in the air,
+        commit the next batch in flight and let its call go, then report the landed call's
+        outcome (the provider is not kept waiting for the report). Returns whether there was
+        anything to do.
+
+        The order keeps one batch in flight: the next batch's request waits at its gate until
+        the call before has landed and been recorded and the next batch is committed in
+        flight; only its payload is built before."""
         batch = self.claim()
-        prepared = prepare_batch(batch, self.links) if batch else None
-        if self.in_the_air is not None:
-            outcome, self.in_the_air = self.in_the_air.land(), None
-            self.trouble.note(outcome)
-            self.report(outcome)
-        if prepared is not None:
-            self.post(prepared)
+        prepared = prepare_batch(batch, self.links, self.recipients) if batch else None
+        handed = self.hand_over(prepared) if prepared is not None else None
+        landed = None
+        try:
+            if self.in_the_air is not None:
+                landed, self.in_the_air = self.in_the_air.land(), None
+                self.trouble.note(landed)  # may pause the send: then the next is not posted
+            if prepared is not None:
+                self.post(prepared, handed)
+        finally:
+            if handed is not None:
+                handed.gate.decide(False)  # not let go (stopping, paused, an error): refused
+        if landed is not None:
+            self.report(landed)
         return batch is not None or self.in_the_air is not None
 
 
@@ -163,8 +278,21 @@ def run_send(
     the worker claims no new batch, records the call in the air, puts a batch claimed but not
     posted back in the queue and returns, leaving the send ``sending`` for another worker.
     """
-    with stop_on_signals():
+    with stop_on_signals(), _older_objects_set_aside():
         _send_until_done(send_id, on_progress, sleep)
+
+
+@contextlib.contextmanager
+def _older_objects_set_aside() -> Iterator[None]:
+    """While a worker sends, the cyclic garbage collector's full passes leave out the objects
+    that existed before (Django's, the site's modules': most of the process's), which they
+    would otherwise walk through a few times per 100,000 recipients, holding up both threads.
+    Only when they are collected changes: afterwards they are looked at again as before."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _send_until_done(
@@ -175,12 +303,14 @@ def _send_until_done(
     """The worker loop of :func:`run_send`.
 
     Pipelined: while one batch's provider call is in the air, in a second thread that does no
-    database work, this thread claims and reads the next batch; when the call lands it records
-    the outcome, then starts the next call. So a worker has at most one batch in flight (and one
-    claimed, which goes back to the queue if the worker dies), every call starts after its
-    batch is committed in flight (:func:`start_posting`), and a worker that dies leaves at most
-    one batch's outcome unknown, as one that sends a batch at a time. Batches another worker
-    left past their lease are recovered when the worker starts and whenever it waits.
+    database work, this thread claims and reads the next batch and hands its call over (an
+    Anymail connection: the poster builds its request next, held at a gate); when the call in
+    the air lands it records the outcome, then commits the next batch in flight and lets its
+    call go. So a worker has at most one batch in flight (and one claimed, which goes back to
+    the queue if the worker dies), no request reaches the provider before its batch is
+    committed in flight (:func:`start_posting`), and a worker that dies leaves at most one
+    batch's outcome unknown, as one that sends a batch at a time. Batches another worker left
+    past their lease are recovered when the worker starts and whenever it waits.
     """
     send = Dispatch.objects.get(pk=send_id)
     recover_stale_batches(send_id)
