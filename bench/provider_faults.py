@@ -20,6 +20,11 @@ from bench.harness import Result, check
 
 READERS = 3_000
 FAULT_RATIO = 0.1
+FIGURES = [
+    ("faults_per_message_time_ratio", "x", "<=", 1.5),
+    ("faults_per_message_reached", "share", ">=", 1.0),
+    ("faults_template_send_calls", "calls", "<=", math.ceil(READERS / 500) * 2 + 5),
+]
 
 
 def build() -> tuple:
