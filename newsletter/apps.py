@@ -8,6 +8,7 @@ REQUIRED_APPS: dict[str, str] = {
     ),
     "wagtail_modeladmin": "the Subscribers, Mailing lists and Suppressions admin",
     "wagtail.images": "images in newsletter issues",
+    "taggit": "subscriber tags and segments (django-taggit, installed with Wagtail)",
 }
 
 

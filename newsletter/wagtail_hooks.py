@@ -14,6 +14,7 @@ from wagtail_modeladmin.options import modeladmin_register
 from newsletter.audience.admin import AudienceGroup
 from newsletter.audience.admin_views import export_consent_records, import_view
 from newsletter.dashboard import NewsletterPanel
+from newsletter.insights import report_views, trends_views
 from newsletter.issues import admin_views as issue_admin
 from newsletter.issues.admin_header import ArchivePageViewSet, IssuePageViewSet
 from newsletter.sending import admin_views as sending_admin
@@ -28,6 +29,20 @@ def newsletter_admin_urls() -> list:
     return [
         path("newsletter/issues/", include(issues, namespace=issue_admin.URL_NAMESPACE)),
         path("newsletter/sends/", include(sends, namespace=sending_admin.URL_NAMESPACE)),
+        path(
+            "newsletter/reports/",
+            include(
+                (report_views.urls(), report_views.URL_NAMESPACE),
+                namespace=report_views.URL_NAMESPACE,
+            ),
+        ),
+        path(
+            "newsletter/trends/",
+            include(
+                (trends_views.urls(), trends_views.URL_NAMESPACE),
+                namespace=trends_views.URL_NAMESPACE,
+            ),
+        ),
         path(
             "newsletter/subscriber/export-consent/",
             export_consent_records,

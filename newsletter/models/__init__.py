@@ -7,9 +7,11 @@ from newsletter.models.audience import (
     Subscriber,
     Subscription,
     Suppression,
+    TaggedSubscriber,
     normalise_email,
 )
 from newsletter.models.dispatch import Batch, Delivery, Dispatch, TrackingEvent
+from newsletter.models.insights import LinkClick, Segment
 from newsletter.models.issues import NewsletterArchivePage, NewsletterIssuePage
 from newsletter.models.pages import SubscribePage
 from newsletter.models.settings import NewsletterSettings
@@ -20,14 +22,17 @@ __all__ = [
     "Delivery",
     "Dispatch",
     "ImportRun",
+    "LinkClick",
     "MailingList",
     "NewsletterArchivePage",
     "NewsletterIssuePage",
     "NewsletterSettings",
+    "Segment",
     "SubscribePage",
     "Subscriber",
     "Subscription",
     "Suppression",
+    "TaggedSubscriber",
     "TrackingEvent",
     "normalise_email",
 ]

@@ -15,6 +15,9 @@ import secrets
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel
 
 LANGUAGES = [("en", "English"), ("fr", "Français")]
@@ -67,6 +70,18 @@ class Subscriber(models.Model):
     email = models.EmailField(max_length=254, unique=True)
     name = models.CharField(max_length=200, blank=True)
     language = models.CharField(max_length=2, choices=LANGUAGES, default="en")
+    province = models.CharField(
+        _("province or region"),
+        max_length=40,
+        blank=True,
+        help_text=_("As imported or given, e.g. QC or ON: segments can filter on it."),
+    )
+    tags = TaggableManager(
+        verbose_name=_("tags"),
+        through="newsletter.TaggedSubscriber",
+        blank=True,
+        help_text=_("Free labels for segments, e.g. donor, volunteer, Montréal event."),
+    )
     public_id = models.CharField(
         max_length=32,
         unique=True,
@@ -75,12 +90,27 @@ class Subscriber(models.Model):
         help_text="Random id used (signed) in unsubscribe and preference links.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Sunset policy (newsletter.insights.sunset): flagged when the reader has opened and clicked
+    # nothing for a while; asked to confirm they still want the newsletter; left out of sends
+    # (unless a send includes them) until they open, click or confirm again.
+    sunset_at = models.DateTimeField(
+        _("inactive since flagged"), null=True, blank=True, editable=False
+    )
+    repermission_sent_at = models.DateTimeField(
+        _("re-permission email sent"), null=True, blank=True, editable=False
+    )
     # At most NEWSLETTER_CONFIRM_EMAILS_PER_DAY confirmation emails per day, whatever the list:
     # how many were sent since the day's window opened (kept here, so it holds without a cache).
     confirmation_window_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     confirmation_emails_in_window = models.PositiveSmallIntegerField(default=0, editable=False)
 
-    panels = [FieldPanel("email", read_only=True), FieldPanel("name"), FieldPanel("language")]
+    panels = [
+        FieldPanel("email", read_only=True),
+        FieldPanel("name"),
+        FieldPanel("language"),
+        FieldPanel("province"),
+        FieldPanel("tags"),
+    ]
 
     class Meta:
         ordering = ["email"]
@@ -268,3 +298,14 @@ class Suppression(models.Model):
 
     def clean(self) -> None:
         self.email = normalise_email(self.email)
+
+
+class TaggedSubscriber(TaggedItemBase):
+    """A tag on a subscriber (django-taggit's through model)."""
+
+    content_object = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    class Meta:
+        verbose_name = _("subscriber tag")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Dispatch(models.Model):
@@ -30,6 +31,17 @@ class Dispatch(models.Model):
         "wagtailcore.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     mailing_lists = models.ManyToManyField("newsletter.MailingList", related_name="dispatches")
+    segments = models.ManyToManyField(
+        "newsletter.Segment",
+        blank=True,
+        related_name="dispatches",
+        help_text=_("Parts of lists: their members who match the segment's filters."),
+    )
+    include_sunset = models.BooleanField(
+        _("include inactive readers"),
+        default=False,
+        help_text=_("Also send to readers flagged by the sunset policy (left out by default)."),
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # The frozen message: what is sent does not change when the page is edited afterwards.
     subject = models.CharField(max_length=255, blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.models import Page
@@ -53,6 +54,20 @@ class NewsletterIssuePage(Page):
         blank=True, help_text="Leave empty for the default in newsletter settings."
     )
     body = IssueBodyField(blank=True)
+    utm_enabled = models.BooleanField(
+        _("add UTM parameters"),
+        default=True,
+        help_text=_(
+            "Add utm_source, utm_medium and utm_campaign to links to the organisation's own "
+            "site, so its analytics can attribute visits and donations to this issue."
+        ),
+    )
+    utm_campaign = models.CharField(
+        _("UTM campaign"),
+        max_length=100,
+        blank=True,
+        help_text=_("Leave empty for the issue's slug."),
+    )
 
     parent_page_types = ["newsletter.NewsletterArchivePage"]
     subpage_types: list[str] = []
@@ -67,6 +82,11 @@ class NewsletterIssuePage(Page):
         MultiFieldPanel(
             [FieldPanel("sender_name"), FieldPanel("reply_to")],
             heading="Sender",
+            classname="collapsed",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("utm_enabled"), FieldPanel("utm_campaign")],
+            heading=_("Link tracking"),
             classname="collapsed",
         ),
     ]

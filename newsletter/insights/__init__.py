@@ -1,0 +1,1 @@
+"""Insight into sends and the audience: reports, trends, complaint watch, sunset policy."""
