@@ -55,9 +55,9 @@ from collections.abc import Mapping
 from typing import Any
 
 try:
-    from tests.support.loopback import Fault, LoopbackProvider, Reply, Sent
+    from tests.support.loopback import Fault, LoopbackProvider, Reply, Sent, serve_until_interrupted
 except ImportError:  # run as a script: tests/support is on sys.path
-    from loopback import Fault, LoopbackProvider, Reply, Sent  # type: ignore[no-redef]
+    from loopback import Fault, LoopbackProvider, Reply, Sent, serve_until_interrupted  # type: ignore[no-redef]
 
 __all__ = [
     "MAX_VERSIONS",
@@ -643,14 +643,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-key", default="xkeysib-test")
     args = parser.parse_args(argv)
     server = FakeBrevo(args.api_key, host=args.host, port=args.port).start()
-    print(server.url + "/v3/", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_until_interrupted(server, server.url + "/v3/")
 
 
 if __name__ == "__main__":

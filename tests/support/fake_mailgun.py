@@ -63,6 +63,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+try:
+    from tests.support.loopback import serve_until_interrupted
+except ImportError:  # run as a script: tests/support is sys.path[0]
+    from loopback import serve_until_interrupted  # type: ignore[no-redef]
+
 __all__ = [
     "MAX_BATCH_RECIPIENTS",
     "CallRecord",
@@ -929,14 +934,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-key", default="key-test")
     args = parser.parse_args(argv)
     server = FakeMailgun(args.api_key, host=args.host, port=args.port).start()
-    print(server.api_url, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_until_interrupted(server, server.api_url)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -32,9 +31,9 @@ from email.utils import getaddresses
 from typing import Any
 
 try:
-    from tests.support.loopback import LoopbackProvider, Reply, Sent
+    from tests.support.loopback import LoopbackProvider, Reply, Sent, serve_until_interrupted
 except ImportError:  # run as a script: tests/support is sys.path[0]
-    from loopback import LoopbackProvider, Reply, Sent  # type: ignore[no-redef]
+    from loopback import LoopbackProvider, Reply, Sent, serve_until_interrupted  # type: ignore[no-redef]
 
 __all__ = [
     "MAX_BATCH_MESSAGES",
@@ -230,21 +229,6 @@ class FakePostmark(LoopbackProvider):
             message = "Your HTTP request does not have the Accept header set to application/json."
             return Reply(422, _error(JSON_REQUIRED, message))
         return None
-
-    def _log(self, log: list, method: str, path: str, reply: Reply) -> Reply:
-        with self.lock:
-            log.append((method, path, reply.status))
-        return reply
-
-    def _fake_get(self, route: str) -> Reply:
-        if route == "health":
-            return Reply(200, {"status": "ok"})
-        if route == "fake/counts":
-            return Reply(200, dict(self.delivery_counts()))
-        with self.lock:
-            stats = {"send_calls": len(self.send_calls), "sent": len(self.sent)}
-            stats.update(templates=len(self.templates), missing=len(self.missing))
-        return Reply(200, stats)
 
     # -- templates -----------------------------------------------------------------------
 
@@ -481,14 +465,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", default="postmark-test-token")
     args = parser.parse_args(argv)
     server = FakePostmark(args.token, host=args.host, port=args.port).start()
-    print(server.url + "/", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_until_interrupted(server, server.url + "/")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,6 @@ import email.policy
 import functools
 import json
 import re
-import time
 import uuid
 from collections.abc import Mapping
 from email.utils import getaddresses
@@ -51,9 +50,9 @@ from typing import Any
 from urllib.parse import unquote
 
 try:
-    from tests.support.loopback import Fault, LoopbackProvider, Reply, Sent
+    from tests.support.loopback import Fault, LoopbackProvider, Reply, Sent, serve_until_interrupted
 except ImportError:  # run as a script: tests/support is sys.path[0]
-    from loopback import Fault, LoopbackProvider, Reply, Sent  # type: ignore[no-redef]
+    from loopback import Fault, LoopbackProvider, Reply, Sent, serve_until_interrupted  # type: ignore[no-redef]
 
 __all__ = [
     "MAX_BULK_ENTRIES",
@@ -360,21 +359,6 @@ class FakeSES(LoopbackProvider):
             return error(403, "UnrecognizedClientException", message)
         return None
 
-    def _log(self, log: list, method: str, path: str, reply: Reply) -> Reply:
-        with self.lock:
-            log.append((method, path, reply.status))
-        return reply
-
-    def _fake_get(self, route: str) -> Reply:
-        if route == "health":
-            return Reply(200, {"status": "ok"})
-        if route == "fake/counts":
-            return Reply(200, dict(self.delivery_counts()))
-        with self.lock:
-            stats = {"send_calls": len(self.send_calls), "sent": len(self.sent)}
-            stats.update(templates=len(self.templates), missing=len(self.missing))
-        return Reply(200, stats)
-
     # -- templates -----------------------------------------------------------------------
 
     def create_template(self, name: str, subject: str, html: str, text: str) -> None:
@@ -578,14 +562,7 @@ def main(argv: list[str] | None = None) -> None:
     server = FakeSES(args.access_key_id, host=args.host, port=args.port)
     server.escape_html = args.escape_html
     server.start()
-    print(server.url, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    serve_until_interrupted(server, server.url)
 
 
 if __name__ == "__main__":

@@ -280,6 +280,24 @@ class LoopbackProvider:
     def message_id(self) -> str:
         return f"{self.name}-{next(self.ids):08d}"
 
+    def _log(self, log: list, method: str, path: str, reply: Reply) -> Reply:
+        """Record a non-send call's (method, path, status) in ``log``; return the reply."""
+        with self.lock:
+            log.append((method, path, reply.status))
+        return reply
+
+    def _fake_get(self, route: str) -> Reply:
+        """The fake's own GET routes: ``health``, ``fake/counts`` and ``fake/stats``."""
+        if route == "health":
+            return Reply(200, {"status": "ok"})
+        if route == "fake/counts":
+            return Reply(200, dict(self.delivery_counts()))
+        with self.lock:
+            stats = {"send_calls": len(self.send_calls), "sent": len(self.sent)}
+            templates, missing = getattr(self, "templates", {}), getattr(self, "missing", ())
+            stats.update(templates=len(templates), missing=len(missing))
+        return Reply(200, stats)
+
     # -- to implement ------------------------------------------------------------------------
 
     def handle(
@@ -287,3 +305,16 @@ class LoopbackProvider:
     ) -> Reply:
         """Answer one HTTP request."""
         raise NotImplementedError
+
+
+def serve_until_interrupted(server: Any, url: str) -> None:
+    """A started fake's command line: print its URL on the first line of stdout, serve until
+    interrupted (Ctrl-C), then stop it."""
+    print(url, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
