@@ -72,10 +72,11 @@ TEMPLATE_BATCHING = frozenset({"postmark", "amazon_ses", "brevo"})
 # address it refuses, at most this many extra calls; then the whole batch fails.
 MAX_SPLIT_CALLS = 24
 # Message-per-recipient: passes over the messages refused for now (HTTP 429/5xx) within one
-# batch, the first wait between passes (doubling), and the seconds of waiting a batch may spend
-# before the rest of it waits for the batch's own retry.
+# batch, the wait before a refused message is tried again (counted from its refusal; doubling
+# after each pass in which most messages were refused: the provider is in trouble), and the
+# seconds of waiting a batch may spend before the rest of it waits for the batch's own retry.
 MESSAGE_TRIES = 5
-MESSAGE_RETRY_WAIT = 0.5
+MESSAGE_RETRY_WAIT = 0.25
 MESSAGE_RETRY_BUDGET = 20.0
 MESSAGE_REFUSALS_IN_A_ROW = 5  # then the provider is taken to be down for this pass
 # Amazon SES per-entry statuses that mean "not now" rather than "never".
@@ -343,6 +344,7 @@ class MessagePerRecipientProvider(Provider):
 
     reuses_connection = False
     sleep: Callable[[float], object] = staticmethod(time.sleep)
+    clock: Callable[[], float] = staticmethod(time.monotonic)
 
     def send(self, content: Content, recipients: dict[str, dict], connection) -> Results:
         """Sent one by one, so that an error part-way does not decide for the whole batch.
@@ -358,22 +360,30 @@ class MessagePerRecipientProvider(Provider):
         results: Results = {}
         extras = self.extras(content)
         pending = list(recipients.items())
-        waited = 0.0
+        waited, troubled = 0.0, 0
         connection.open()
         try:
             for attempt in range(1, MESSAGE_TRIES + 1):
-                later, error = self._pass(content, pending, connection, extras, results)
+                later, error, first_refused = self._pass(
+                    content, pending, connection, extras, results
+                )
                 if not later:
                     return results
-                wait = max(MESSAGE_RETRY_WAIT * 2 ** (attempt - 1), self.retry_after(error))
                 # Nothing went in this pass, and it tried enough to tell: the provider is down.
                 down = len(later) == len(pending) >= MESSAGE_REFUSALS_IN_A_ROW
+                troubled += 2 * len(later) >= len(pending)  # most refused: wait longer
+                wait = max(
+                    MESSAGE_RETRY_WAIT * 2**troubled - (self.clock() - first_refused),
+                    self.retry_after(error),
+                    0.0,
+                )  # (a few refusals among many messages: their wait has mostly passed)
                 if down or attempt == MESSAGE_TRIES or waited + wait > MESSAGE_RETRY_BUDGET:
                     if not results:
                         raise error
                     raise PartialSend(results, error) from error
                 waited += wait
-                self.sleep(wait)
+                if wait:
+                    self.sleep(wait)
                 pending = later
         finally:
             connection.close()
@@ -386,16 +396,18 @@ class MessagePerRecipientProvider(Provider):
         connection,
         extras: dict[str, Any],
         results: Results,
-    ) -> tuple[list[tuple[str, dict]], BaseException | None]:
+    ) -> tuple[list[tuple[str, dict]], BaseException | None, float]:
         """Send each pending message once, adding to ``results``: the messages refused for
         now (with the untried rest when :data:`MESSAGE_REFUSALS_IN_A_ROW` came in a row: the
-        provider is down, so nothing more is tried), and the last such refusal."""
+        provider is down, so nothing more is tried), the last such refusal, and when the
+        first one came (:attr:`clock`)."""
         later: list[tuple[str, dict]] = []
         refusal: BaseException | None = None
+        first_refused = 0.0
         in_a_row = 0
         for index, (address, values) in enumerate(pending):
             if in_a_row >= MESSAGE_REFUSALS_IN_A_ROW:
-                return later + pending[index:], refusal
+                return later + pending[index:], refusal, first_refused
             message = personal_message(content, address, values, connection, extras)
             try:
                 connection.send_messages([message])
@@ -407,12 +419,14 @@ class MessagePerRecipientProvider(Provider):
                     if not results:
                         raise
                     raise PartialSend(results, error) from error
+                if not later:
+                    first_refused = self.clock()
                 later.append((address, values))
                 refusal, in_a_row = error, in_a_row + 1
                 continue
             in_a_row = 0
             results[address] = _result_of(message, address)
-        return later, refusal
+        return later, refusal, first_refused
 
 
 def _result_of(message, address: str) -> tuple[str, str | None]:
