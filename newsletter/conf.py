@@ -76,9 +76,26 @@ DEFAULTS: dict[str, Any] = {
     "NEWSLETTER_POSTMARK_STREAM": "broadcast",
     # Amazon SES configuration set for sends (its event destinations); empty: none.
     "NEWSLETTER_SES_CONFIGURATION_SET": "",
+    # --- complaint watch (Gmail and Yahoo ask bulk senders to stay under 0.3% of spam
+    # complaints) ---
+    # A running send whose complaints reach this share of its delivered messages pauses
+    # itself (the reason shows on its page). 0.003 is 0.3%; None or 0: never.
+    "NEWSLETTER_COMPLAINT_PAUSE_RATE": 0.003,
+    # ... but only once it has at least this many delivered messages (sent, when the
+    # provider reports no deliveries): a few early complaints do not stop a send.
+    "NEWSLETTER_COMPLAINT_MIN_DELIVERED": 1000,
     # --- test sends ---
     # Test sends one user may make per hour (counted in the cache; not limited if it is down).
     "NEWSLETTER_TEST_SENDS_PER_HOUR": 10,
+    # --- sunset policy (newsletter.insights.sunset, command newsletter_sunset) ---
+    # A reader is flagged as inactive after this many sends received without an open or a
+    # click (counted since their last open, click or re-permission email) ...
+    "NEWSLETTER_SUNSET_SENDS": 10,
+    # ... and this many months without one; readers whose first send is more recent are
+    # never flagged.
+    "NEWSLETTER_SUNSET_MONTHS": 6,
+    # Seconds the "Keep me subscribed" link of the re-permission email works; None: always.
+    "NEWSLETTER_REPERMISSION_MAX_AGE": None,
 }
 
 

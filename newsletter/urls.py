@@ -3,6 +3,7 @@
 from django.urls import path
 
 from newsletter.audience import api, views
+from newsletter.insights import sunset
 
 app_name = "newsletter"
 urlpatterns = [
@@ -11,5 +12,10 @@ urlpatterns = [
     path("newsletter/confirm/<str:token>/", views.confirm, name="confirm"),
     path("newsletter/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("newsletter/preferences/<str:token>/", views.preferences, name="preferences"),
+    path(
+        "newsletter/still-subscribed/<str:token>/",
+        sunset.keep_subscribed,
+        name="keep_subscribed",
+    ),
     path("api/newsletter/subscribe/", api.subscribe, name="api_subscribe"),
 ]

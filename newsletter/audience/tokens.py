@@ -118,3 +118,39 @@ def unsubscribe_url(subscriber, mailing_list=None) -> str:
 def preferences_url(subscriber) -> str:
     """Absolute link to the subscriber's preference page (lists, language)."""
     return conf.base_url() + reverse("newsletter:preferences", args=[subscriber_token(subscriber)])
+
+
+# Re-permission links (newsletter.insights.sunset): "Keep me subscribed" in the email asking an
+# inactive reader whether they still want the newsletter. They sign the subscriber's public id
+# with a timestamp under their own salt; they expire after NEWSLETTER_REPERMISSION_MAX_AGE
+# seconds (``None``, the default: never, so a late answer still counts).
+REPERMISSION_SALT = "newsletter.repermission"
+
+
+def _repermission_signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=REPERMISSION_SALT, sep=SEP)
+
+
+def repermission_token(subscriber) -> str:
+    """The token of a subscriber's "Keep me subscribed" link."""
+    return _repermission_signer().sign(subscriber.public_id)
+
+
+def read_repermission_token(token: str) -> str:
+    """The subscriber's public id, or :class:`InvalidToken` / :class:`ExpiredToken`."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidToken
+    try:
+        return _repermission_signer().unsign(
+            token, max_age=conf.get("NEWSLETTER_REPERMISSION_MAX_AGE")
+        )
+    except signing.SignatureExpired as exc:
+        raise ExpiredToken from exc
+    except signing.BadSignature as exc:
+        raise InvalidToken from exc
+
+
+def keep_subscribed_url(subscriber) -> str:
+    """Absolute link to the page where an inactive reader says they still want the newsletter."""
+    path = reverse("newsletter:keep_subscribed", args=[repermission_token(subscriber)])
+    return conf.base_url() + path

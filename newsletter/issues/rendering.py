@@ -10,7 +10,10 @@ and the sending engine):
    the CASL footer (:func:`newsletter.sender.sender_identity`);
 3. ``mjml2html`` (MRML) turns MJML into table-based responsive HTML;
 4. premailer inlines the CSS (no network, media queries kept, every URL made absolute from
-   ``BASE_URL``) and the doctype is put back.
+   ``BASE_URL``) and the doctype is put back;
+5. the email (not the web version) gets UTM parameters on links to the organisation's own
+   site when the issue asks for them (:func:`newsletter.issues.utm.tag_issue`), in the HTML
+   and the text alike, so previews, test sends and the frozen send all carry them.
 
 The plain-text part is wrapped at 78 columns (URLs never broken). The web version
 (:func:`web_response`) renders the same blocks without preheader and personal links, and
@@ -40,13 +43,14 @@ from newsletter import conf
 from newsletter.issues.blocks import EmailContext, EmailHeadingBlock, RenderError, email_image
 from newsletter.issues.merge_tags import MERGE_FIELDS, merge_tag, personalise
 from newsletter.issues.plaintext import wrap_plain_text
+from newsletter.issues.utm import own_hosts, tag_issue
 from newsletter.models.settings import NewsletterSettings
 from newsletter.outage import Outage
 from newsletter.public import render_public
 from newsletter.sender import SenderIdentity, sender_identity
 
 CACHE_SECONDS = 24 * 60 * 60
-TEMPLATE_VERSION = "3"  # bump when email templates change, to drop cached renders
+TEMPLATE_VERSION = "4"  # bump when email templates change, to drop cached renders
 # After the preheader: invisible characters, so clients don't show the email's first words
 # ("View in your browser") after the preview text.
 PREHEADER_PADDING = "&#847;&zwnj;&nbsp;" * 90
@@ -218,12 +222,18 @@ def with_main_landmark(html: str) -> str:
 
 
 def _cache_key(
-    issue, revision_id: int, sender: SenderIdentity, brand: str, context: EmailContext, web: bool
+    issue,
+    revision_id: int,
+    sender: SenderIdentity,
+    brand: str,
+    context: EmailContext,
+    web: bool,
+    hosts: list[str],
 ) -> str:
     blocks = issue.body.stream_block.child_blocks.values()
     outside = "|".join(block.render_fingerprint(context) for block in blocks)
     fingerprint = hashlib.sha256(
-        f"{sender!r}|{outside}|{brand}|{context.base_url}|{TEMPLATE_VERSION}".encode()
+        f"{sender!r}|{outside}|{brand}|{context.base_url}|{hosts}|{TEMPLATE_VERSION}".encode()
     ).hexdigest()[:16]
     kind = "web" if web else "email"
     return f"newsletter:render:{issue.pk}:{revision_id}:{kind}:{fingerprint}"
@@ -278,7 +288,11 @@ def render_issue(issue, *, revision_id: int | None = None, web: bool = False) ->
     sender = sender_identity(site, saved=saved)
     brand = f"{saved.logo_id}:{saved.header_image_id}"
     context = EmailContext(site=site, base_url=conf.base_url())
-    key = _cache_key(issue, revision_id, sender, brand, context, web) if revision_id else None
+    # The organisation's own hosts, whose links get UTM parameters (the email only).
+    hosts = sorted(own_hosts()) if not web and issue.utm_enabled else []
+    key = (
+        _cache_key(issue, revision_id, sender, brand, context, web, hosts) if revision_id else None
+    )
     if key and (cached := render_cache.get(key)) is not None:
         return cached
     body = _render_blocks(issue, context)
@@ -291,10 +305,13 @@ def render_issue(issue, *, revision_id: int | None = None, web: bool = False) ->
     }
     mjml_source = render_to_string("newsletter/email/issue.mjml", data)
     text = render_to_string("newsletter/email/issue.txt", data).strip()
+    html = inline_css(mjml2html(mjml_source))
+    if hosts:  # after premailer made every link absolute; merge tags are never tagged
+        html, text = tag_issue(issue, html, text, hosts)
     rendered = RenderedIssue(
         subject=data["subject"],
         preheader=issue.preheader,
-        html=inline_css(mjml2html(mjml_source)),
+        html=html,
         text=wrap_plain_text(text) + "\n",
         sender_name=issue.sender_name or sender.from_name,
         reply_to=issue.reply_to or sender.reply_to,

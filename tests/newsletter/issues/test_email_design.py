@@ -72,7 +72,8 @@ def test_buttons_say_where_they_lead_unless_the_editor_named_them(
     rendered = render_issue(make_issue(archive, body, slug="labels"))
     assert ">Read the statement</a>" in rendered.html and ">See our view</a>" in rendered.html
     assert "Read more" not in rendered.html
-    assert f"Read the statement: {statement.get_full_url()}" in rendered.text
+    text = " ".join(rendered.text.split())  # (lines wrapped at 78 columns)
+    assert f"Read the statement: {statement.get_full_url()}?utm_source=newsletter" in text
 
 
 def test_logo_and_header_image_from_the_settings_sit_above_the_title(
