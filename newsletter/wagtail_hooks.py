@@ -67,6 +67,21 @@ def sends_menu_item() -> MenuItem:
     )
 
 
+class InsightsMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return trends_views.can_see_insights(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def insights_menu_item() -> MenuItem:
+    return InsightsMenuItem(
+        _("Newsletter insights"),
+        reverse(f"{trends_views.URL_NAMESPACE}:index"),
+        icon_name="view",
+        order=311,
+    )
+
+
 @hooks.register("register_admin_viewset")
 def newsletter_page_viewsets() -> list:
     """Issues and archives get their buttons in the page header (see issues/admin_header.py)."""
