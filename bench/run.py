@@ -3,7 +3,8 @@
     python -m bench.run                 # all figures (``make bench``)
     python -m bench.run --only send     # one area (render_issue, send, providers, freeze,
                                         # provider_faults, pages, webhooks, importing,
-                                        # subscribe_timing, startup) or one figure's name;
+                                        # subscribe_timing, startup, report) or one
+                                        # figure's name;
                                         # merges into latest.json
 
 Each area runs in its own process on its own fresh database (see bench/harness.py). With
@@ -48,6 +49,7 @@ AREAS = [
     "importing",
     "subscribe_timing",
     "startup",
+    "report",
 ]
 
 

@@ -65,6 +65,7 @@ SUBSCRIBER_MODELS = (
     "newsletter.Subscription",
     "newsletter.MailingList",
     "newsletter.Suppression",
+    "newsletter.Segment",
 )
 IMAGES_AND_DOCUMENTS = (
     "wagtailimages.add_image",

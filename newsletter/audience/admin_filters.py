@@ -1,4 +1,5 @@
-"""Subscriber list filters: status, list, consent type and source of their subscriptions.
+"""Subscriber list filters: status, list, consent type and source of their subscriptions,
+and tag.
 
 The filters combine: "active" + "Supporters" finds subscribers with one subscription that is
 both active and on Supporters (not one active somewhere and another on Supporters).
@@ -7,8 +8,10 @@ both active and on Supporters (not one active somewhere and another on Supporter
 from __future__ import annotations
 
 from django.contrib.admin import SimpleListFilter
+from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
 
-from newsletter.models import MailingList, Subscription
+from newsletter.models import MailingList, Subscription, TaggedSubscriber
 
 LOOKUPS = {
     "status": "status",
@@ -63,4 +66,21 @@ class SourceFilter(_SubscriptionFilter):
         return Subscription.Source.choices
 
 
-SUBSCRIBER_FILTERS = (StatusFilter, ListFilter, ConsentFilter, SourceFilter)
+class TagFilter(SimpleListFilter):
+    """Subscribers with a tag (the tags some subscriber has, by name)."""
+
+    title = _("tag")
+    parameter_name = "tag"
+
+    def lookups(self, request, model_admin):
+        used = TaggedSubscriber.objects.values("tag_id")
+        return list(Tag.objects.filter(pk__in=used).order_by("name").values_list("slug", "name"))
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        tagged = TaggedSubscriber.objects.filter(tag__slug=self.value().replace("\x00", ""))
+        return queryset.filter(pk__in=tagged.values("content_object_id"))
+
+
+SUBSCRIBER_FILTERS = (StatusFilter, ListFilter, ConsentFilter, SourceFilter, TagFilter)

@@ -162,7 +162,7 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _cell(value) -> str:
+def csv_cell(value) -> str:
     """CSV-safe text: no formula injection when the file is opened in a spreadsheet."""
     if value is None:
         return ""
@@ -199,7 +199,7 @@ def consent_rows(params) -> Iterator[list[str]]:
     yield EXPORT_COLUMNS
     for s in records.order_by("pk").iterator(chunk_size=2000):
         yield [
-            _cell(v)
+            csv_cell(v)
             for v in (
                 s.subscriber.email,
                 s.subscriber.name,

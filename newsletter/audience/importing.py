@@ -6,7 +6,13 @@ whatever the size of the file. Columns (a header row is required, case does not 
 
 * ``email`` (required), ``name``, ``language`` (``en`` or ``fr``; default ``en``);
 * ``consented_at`` (optional ISO date or date-time): when consent was given elsewhere, e.g. the
-  date of a donation for implied consent. Defaults to the time of the import.
+  date of a donation for implied consent. Defaults to the time of the import;
+* ``province`` (optional, e.g. ``QC``): set on new subscribers, and on existing ones who have
+  none (an existing province is kept);
+* ``tags`` (optional): labels for segments, several separated by ``;`` or ``,`` inside the
+  field (quote it for commas), e.g. ``"donor; volunteer"``. They are added to the subscriber
+  (tags they have are kept), also for people skipped as already on the list; a tag that exists
+  with other capitals is reused.
 
 Each row is checked on its own. Good rows become *active* subscriptions with the consent type
 and source given (the import asserts consent obtained elsewhere; who imported is recorded).
@@ -32,18 +38,30 @@ from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from taggit.models import Tag
 
 from newsletter import conf
 from newsletter.audience.bulk_insert import insert_ignoring_conflicts
 from newsletter.audience.consent import implied_consent_cutoff
 from newsletter.audience.forms import MAX_NAME_LENGTH, clean_email, clean_text
-from newsletter.models import ImportRun, MailingList, Subscriber, Subscription, Suppression
+from newsletter.models import (
+    ImportRun,
+    MailingList,
+    Subscriber,
+    Subscription,
+    Suppression,
+    TaggedSubscriber,
+)
 from newsletter.models.audience import new_public_id
 
 ConsentType = Subscription.ConsentType
 MAX_ISSUES_KEPT = 500
+MAX_PROVINCE_LENGTH = Subscriber._meta.get_field("province").max_length
+MAX_TAG_LENGTH = Tag._meta.get_field("name").max_length
+ALREADY_ON_LIST = "already on the list"
 
 
 class ImportFileError(Exception):
@@ -74,6 +92,7 @@ class ImportReport:
     issues: list[RowIssue] = field(default_factory=list)
     issues_not_kept: int = 0
     reasons: Counter = field(default_factory=Counter)
+    tagged_already_on_list: int = 0  # skipped as already on the list, tags added all the same
 
     def add(self, issue: RowIssue) -> None:
         if issue.invalid:
@@ -88,10 +107,14 @@ class ImportReport:
 
     def summary(self) -> str:
         verb = "would be imported" if self.dry_run else "imported"
-        return (
+        text = (
             f"{self.rows} rows: {self.imported} {verb}, {self.skipped} skipped, "
             f"{self.invalid} invalid."
         )
+        if self.tagged_already_on_list:
+            added = "would be added" if self.dry_run else "added"
+            text += f" Tags {added} to {self.tagged_already_on_list} already on the list."
+        return text
 
 
 @dataclass
@@ -101,6 +124,19 @@ class _Row:
     name: str
     language: str
     consented_at: datetime.datetime | None
+    province: str = ""
+    tags: tuple[str, ...] = ()
+
+
+def parse_tags(value: str) -> tuple[str, ...]:
+    """Tag names from a ``tags`` cell: separated by ``;`` or ``,``, trimmed, each once
+    (ignoring case). ValidationError for a name too long or with control characters."""
+    names: dict[str, str] = {}
+    for part in value.replace(";", ",").split(","):
+        name = clean_text(part, MAX_TAG_LENGTH, "tag")
+        if name:
+            names.setdefault(name.lower(), name)
+    return tuple(names.values())
 
 
 def check_utf8(binary: BinaryIO, chunk_size: int = 1 << 20) -> None:
@@ -211,6 +247,8 @@ class _Importer:
             consented_at = _parse_consented_at(
                 value("consented_at"), self.run.consent_type, self.now
             )
+            province = clean_text(value("province"), MAX_PROVINCE_LENGTH, "province")
+            tags = parse_tags(value("tags"))
         except ValidationError as exc:
             reason = exc.messages[0]
             if not raw_email:
@@ -219,7 +257,7 @@ class _Importer:
                 reason = "invalid email address"
             self.issue(line, raw_email[:254], reason, invalid=True)
             return None
-        return _Row(line, email, name, language, consented_at)
+        return _Row(line, email, name, language, consented_at, province, tags)
 
     def write(self, batch: list[_Row]) -> None:
         """Decide and write one batch: a fixed number of queries whatever its size."""
@@ -244,6 +282,7 @@ class _Importer:
 
             first_line: dict[str, int] = {}
             accepted: list[_Row] = []
+            on_list: list[_Row] = []  # skipped as already on the list: their tags still added
             for row in batch:
                 if row.email in first_line:
                     reason = f"duplicate: same address as line {first_line[row.email]}"
@@ -254,7 +293,8 @@ class _Importer:
                     if open_runs[existing[row.email]] == self.run.pk:
                         reason = "duplicate: same address as an earlier line"
                     else:
-                        reason = "already on the list"
+                        reason = ALREADY_ON_LIST
+                        on_list.append(row)
                 elif existing.get(row.email) in left:
                     reason = "unsubscribed: left this list before, not re-added"
                 else:
@@ -274,6 +314,7 @@ class _Importer:
                             "email": r.email,
                             "name": r.name,
                             "language": r.language,
+                            "province": r.province,
                             "public_id": new_public_id(),
                         }
                         for r in new
@@ -305,7 +346,50 @@ class _Importer:
                 ],
             )
             self.report.imported += len(accepted)
+            self.label(accepted + on_list, existing)
+            self.report.tagged_already_on_list += sum(1 for row in on_list if row.tags)
         self.flush_issues()
+
+    def label(self, rows: list[_Row], ids: dict[str, int]) -> None:
+        """Set the rows' province where the subscriber has none, and add their tags (kept
+        ones stay): a few queries per batch, one per distinct province and new tag."""
+        by_province: dict[str, list[int]] = {}
+        for row in rows:
+            if row.province:
+                by_province.setdefault(row.province, []).append(ids[row.email])
+        for province, subscriber_ids in by_province.items():
+            Subscriber.objects.filter(pk__in=subscriber_ids, province="").update(province=province)
+        tagged = [row for row in rows if row.tags]
+        if not tagged:
+            return
+        tags = _tags_named({name for row in tagged for name in row.tags})
+        wanted = {(ids[row.email], tags[name.lower()]) for row in tagged for name in row.tags}
+        have = set(
+            TaggedSubscriber.objects.filter(
+                content_object_id__in={pk for pk, _tag in wanted},
+                tag_id__in={tag for _pk, tag in wanted},
+            ).values_list("content_object_id", "tag_id")
+        )
+        insert_ignoring_conflicts(
+            TaggedSubscriber,
+            {},
+            [{"content_object_id": pk, "tag_id": tag} for pk, tag in sorted(wanted - have)],
+        )
+
+
+def _tags_named(names: set[str]) -> dict[str, int]:
+    """Tag ids by lower-cased name: existing tags (whatever their capitals), the others
+    created (taggit makes each slug unique)."""
+    found: dict[str, int] = {}
+    slugs = {Tag().slugify(name) for name in names}
+    for pk, name in Tag.objects.filter(Q(name__in=names) | Q(slug__in=slugs)).values_list(
+        "pk", "name"
+    ):
+        found.setdefault(name.lower(), pk)
+    for name in sorted(names):
+        if name.lower() not in found:
+            found[name.lower()] = Tag.objects.create(name=name).pk
+    return found
 
 
 def import_subscribers(

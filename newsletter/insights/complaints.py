@@ -69,7 +69,7 @@ def format_rate(rate: float | None, decimals: int = 2) -> str:
     """A share as a localised percentage, e.g. ``0.15 %``; a dash for ``None``."""
     if rate is None:
         return NO_FIGURE
-    return f"{number_format(rate * 100, decimals)} %"
+    return f"{number_format(round(rate * 100, decimals), decimals)} %"
 
 
 def send_rate(dispatch_id: int) -> ComplaintRate:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalManyToManyField
 from taggit.models import Tag
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
@@ -65,7 +64,7 @@ class Segment(models.Model):
     )
     signed_up_after = models.DateField(_("signed up on or after"), null=True, blank=True)
     signed_up_before = models.DateField(_("signed up on or before"), null=True, blank=True)
-    tags = ParentalManyToManyField(
+    tags = models.ManyToManyField(
         Tag,
         verbose_name=_("tags"),
         blank=True,

@@ -12,14 +12,15 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django_tasks import default_task_backend
 from wagtail.log_actions import log
 
 from newsletter.admin_access import permission_required
+from newsletter.audience.segments import segment_count
 from newsletter.issues.blocks import RenderError
-from newsletter.models import Dispatch, MailingList, NewsletterIssuePage
+from newsletter.models import Dispatch, MailingList, NewsletterIssuePage, Segment
 from newsletter.sending import control
 from newsletter.sending.freeze import (
     PreviousRecipients,
@@ -27,6 +28,7 @@ from newsletter.sending.freeze import (
     audience_of,
     create_send,
     previous_recipients,
+    sunset_left_out,
 )
 from newsletter.sending.progress import funnel, progress
 from newsletter.sending.tasks import start_scheduled
@@ -41,18 +43,36 @@ send_permission_required = permission_required(
 
 
 class SendForm(forms.Form):
+    """Lists and/or segments, whether to include sunset-flagged readers, now or later."""
+
     lists = forms.ModelMultipleChoiceField(
         queryset=MailingList.objects.order_by("name"),
         widget=forms.CheckboxSelectMultiple,
-        label="Send to",
-        error_messages={"required": "Choose at least one list."},
+        label=gettext_lazy("Send to"),
+        required=False,
+    )
+    segments = forms.ModelMultipleChoiceField(
+        queryset=Segment.objects.select_related("mailing_list").order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Segments"),
+        required=False,
+    )
+    include_sunset = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Include inactive readers (sunset policy)"),
+        help_text=gettext_lazy(
+            "Readers flagged as inactive (no open or click for a long while) are left out of "
+            "sends by default. Tick to send to them too."
+        ),
     )
     when = forms.ChoiceField(
-        choices=[("now", "Now"), ("later", "At a time")], initial="now", widget=forms.RadioSelect
+        choices=[("now", gettext_lazy("Now")), ("later", gettext_lazy("At a time"))],
+        initial="now",
+        widget=forms.RadioSelect,
     )
     scheduled_for = forms.DateTimeField(
         required=False,
-        label="Send at",
+        label=gettext_lazy("Send at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     # On the review step, when some of the audience already received the issue in an earlier
@@ -64,11 +84,18 @@ class SendForm(forms.Form):
         # The time is read in the admin's time zone (the user's Wagtail account setting, else the
         # site's TIME_ZONE), which is not necessarily the browser's: say which one.
         zone = timezone.get_current_timezone_name()
-        help_text = f"In {zone} time (change it in your account settings)."
+        help_text = gettext("In %(zone)s time (change it in your account settings).") % {
+            "zone": zone
+        }
         self.fields["scheduled_for"].help_text = help_text
 
     def clean(self):
         cleaned = super().clean()
+        if not cleaned.get("lists") and not cleaned.get("segments") and "lists" not in self.errors:
+            if self.fields["segments"].queryset.exists():
+                self.add_error("lists", gettext("Choose at least one list or segment."))
+            else:
+                self.add_error("lists", gettext("Choose at least one list."))
         if cleaned.get("when") == "later":
             moment = cleaned.get("scheduled_for")
             if moment is None:
@@ -85,9 +112,21 @@ class SendForm(forms.Form):
         return cleaned
 
 
+def _review(issue, lists: list, segments: list, include_sunset: bool, include_previous: bool):
+    """The review step's figures: (recipients after suppression and the rules chosen,
+    people who already received the issue, sunset-flagged readers left out)."""
+    previous = previous_recipients(issue, lists, segments=segments, include_sunset=include_sunset)
+    include_previous = bool(previous.count and include_previous)
+    reached = audience_of(lists, segments, include_sunset=include_sunset).count()
+    audience = reached - (0 if include_previous else previous.count)
+    left_out = 0 if include_sunset else sunset_left_out(lists, segments)
+    return audience, previous, left_out
+
+
 @send_permission_required
 def send_view(request: HttpRequest, page_id: int) -> HttpResponse:
-    """Choose lists, see the audience after suppression, confirm, send now or later."""
+    """Choose lists and/or segments, see the audience after suppression, confirm, send now or
+    later."""
     issue = get_object_or_404(NewsletterIssuePage, pk=page_id)
     if not issue.live:
         messages.error(request, "Publish the issue first: the published version is what is sent.")
@@ -96,16 +135,27 @@ def send_view(request: HttpRequest, page_id: int) -> HttpResponse:
     context = {
         "issue": issue,
         "form": form,
-        "page_title": f"Send “{issue.title}”",
+        "page_title": gettext("Send “%(title)s”") % {"title": issue.title},
         "list_counts": [(m, audience_of([m]).count()) for m in form.fields["lists"].queryset],
+        "segment_counts": [(s, segment_count(s)) for s in form.fields["segments"].queryset],
     }
     if request.method == "POST" and form.is_valid():
         lists = list(form.cleaned_data["lists"])
-        previous = previous_recipients(issue, lists)
+        segments = list(form.cleaned_data["segments"])
+        include_sunset = form.cleaned_data["include_sunset"]
+        audience, previous, sunset_out = _review(
+            issue, lists, segments, include_sunset, form.cleaned_data["include_previous_recipients"]
+        )
         include_previous = bool(previous.count and form.cleaned_data["include_previous_recipients"])
-        audience = audience_of(lists).count() - (0 if include_previous else previous.count)
         # Step 2, and again after an error: review before anything is sent.
-        context.update(review=True, audience=audience, lists=lists, previous=previous)
+        context.update(
+            review=True,
+            audience=audience,
+            lists=lists,
+            segments=segments,
+            previous=previous,
+            sunset_left_out=sunset_out,
+        )
         if "confirm" not in request.POST:
             return TemplateResponse(request, "newsletter/admin/send.html", context)
         if not audience and previous.count:
@@ -115,7 +165,14 @@ def send_view(request: HttpRequest, page_id: int) -> HttpResponse:
             form.cleaned_data["scheduled_for"] if form.cleaned_data["when"] == "later" else None
         )
         try:
-            send = create_send(issue, lists, user=request.user, scheduled_for=scheduled)
+            send = create_send(
+                issue,
+                lists,
+                segments=segments,
+                include_sunset=include_sunset,
+                user=request.user,
+                scheduled_for=scheduled,
+            )
         except (RenderError, SendError) as error:
             form.add_error(None, str(error))
         else:
@@ -126,6 +183,7 @@ def send_view(request: HttpRequest, page_id: int) -> HttpResponse:
                 control.start(send, include_previous_recipients=include_previous)
             log(instance=issue, action="newsletter.send", user=request.user,
                 data={"send": send.pk, "lists": [m.slug for m in lists],
+                      "segments": [s.pk for s in segments], "include_sunset": include_sunset,
                       "include_previous_recipients": include_previous})  # fmt: skip
             return redirect(f"{URL_NAMESPACE}:detail", send.pk)
     return TemplateResponse(request, "newsletter/admin/send.html", context)
@@ -236,11 +294,15 @@ def send_state(send: Dispatch) -> dict:
         "summary": finished_summary(send, counts, total) if finished else "",
         # Why the send paused itself (provider trouble); "" when an operator paused it.
         "pause_reason": send.last_error if send.status == Dispatch.Status.PAUSED else "",
+        # Once started, the send has a report (the page shows its link from then on).
+        "started": send.started_at is not None,
     }
 
 
 @send_permission_required
 def send_detail(request: HttpRequest, send_id: int) -> HttpResponse:
+    from newsletter.insights.complaints import complaint_warning
+
     send = get_object_or_404(Dispatch.objects.select_related("issue"), pk=send_id)
     state = send_state(send)
     if send.status == Dispatch.Status.SENT:
@@ -257,6 +319,8 @@ def send_detail(request: HttpRequest, send_id: int) -> HttpResponse:
             "state": state,
             "lists": send.mailing_lists.all(),
             "page_title": title % {"subject": send.subject, "status": state["status_label"]},
+            # Above 0.1% of delivered: the warning the report page shows too.
+            "complaint_warning": complaint_warning(send) if state["started"] else None,
         },
     )
 

@@ -38,6 +38,7 @@ from newsletter.models import (
     Batch,
     Delivery,
     Dispatch,
+    Segment,
     Subscriber,
     Subscription,
     Suppression,
@@ -186,10 +187,12 @@ def _recipients_query(send_id: int, batch_id: int) -> QuerySet:
     send_lists = Dispatch.mailing_lists.through.objects.filter(dispatch_id=send_id).values(
         "mailinglist_id"
     )
+    # A segment's members are on its list: that list counts for the send too.
+    segment_lists = Segment.objects.filter(dispatches=send_id).values("mailing_list_id")
     subscriber = Subscriber.objects.filter(pk=OuterRef("subscriber_id")).order_by()
     subscribed = Subscription.objects.filter(
+        Q(mailing_list_id__in=send_lists) | Q(mailing_list_id__in=segment_lists),
         subscriber_id=OuterRef("subscriber_id"),
-        mailing_list_id__in=send_lists,
         status=Subscription.Status.ACTIVE,
     ).order_by()
     suppressed = Suppression.objects.filter(email=OuterRef("email")).order_by()

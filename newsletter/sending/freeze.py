@@ -5,6 +5,11 @@ and text (with merge tags) on a send (a :class:`~newsletter.models.Dispatch`). :
 writes one batch per provider call and one delivery per recipient (active, consent valid, not
 suppressed) in one transaction; people who subscribe later are not included.
 
+A send goes to mailing lists, saved segments (:mod:`newsletter.audience.segments`), or both:
+its audience is everyone on one of the lists or in one of the segments, each person once.
+Readers flagged by the sunset policy (``Subscriber.sunset_at``) are left out unless the send
+includes them (``Dispatch.include_sunset``).
+
 Never twice across sends: the audience leaves out everyone an earlier send of the same issue
 reached (:func:`received_earlier`), unless the operator chose to include them
 (``include_previous_recipients``); :func:`previous_recipients` says how many and when, before
@@ -26,9 +31,10 @@ from django.utils import formats, timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 
+from newsletter.audience.segments import segment_audience
 from newsletter.audience.subscriptions import audience
 from newsletter.issues.rendering import render_revision
-from newsletter.models import Batch, Delivery, Dispatch, MailingList, Subscriber
+from newsletter.models import Batch, Delivery, Dispatch, MailingList, Segment, Subscriber
 from newsletter.sender import sender_identity
 from newsletter.sending import sql
 from newsletter.sending.providers import provider_for
@@ -46,18 +52,38 @@ class SendError(Exception):
     """A send cannot be created or started; the message says why."""
 
 
-def audience_of(mailing_lists: Iterable[MailingList]) -> QuerySet[Subscriber]:
-    """Subscribers a send to these lists reaches now (see
-    :func:`newsletter.audience.subscriptions.audience`), each once."""
+def audience_of(
+    mailing_lists: Iterable[MailingList],
+    segments: Iterable[Segment] = (),
+    *,
+    include_sunset: bool = False,
+) -> QuerySet[Subscriber]:
+    """Subscribers a send to these lists and segments reaches now (see
+    :func:`newsletter.audience.subscriptions.audience` and
+    :func:`newsletter.audience.segments.segment_audience`), each once; without the readers
+    flagged by the sunset policy unless ``include_sunset``.
+
+    Each list and segment is a condition on the subscriber row (subqueries, no join), ORed:
+    one scan of the subscribers, so nobody appears twice and no DISTINCT is needed."""
     querysets = [audience(mailing_list) for mailing_list in mailing_lists]
+    querysets += [segment_audience(segment) for segment in segments]
     if not querysets:
         return Subscriber.objects.none()
     combined = querysets[0]
     for queryset in querysets[1:]:
         combined = combined | queryset
+    if not include_sunset:
+        combined = combined.filter(sunset_at__isnull=True)
     if len(combined.query.alias_map) > 1:  # a join could repeat someone: only then DISTINCT
         combined = combined.distinct()  # (filters alone never do, and DISTINCT sorts everyone)
     return combined.order_by("pk")
+
+
+def sunset_left_out(mailing_lists: Iterable[MailingList], segments: Iterable[Segment] = ()) -> int:
+    """How many of the audience of these lists and segments the sunset policy leaves out
+    (after suppression): what ticking ``include_sunset`` would add."""
+    everyone = audience_of(list(mailing_lists), list(segments), include_sunset=True)
+    return everyone.filter(sunset_at__isnull=False).count()
 
 
 def received_earlier(issue_id: int, send_id: int | None = None) -> Q | None:
@@ -129,14 +155,20 @@ class PreviousRecipients:
 
 
 def previous_recipients(
-    issue, mailing_lists: Iterable[MailingList], send_id: int | None = None
+    issue,
+    mailing_lists: Iterable[MailingList],
+    send_id: int | None = None,
+    *,
+    segments: Iterable[Segment] = (),
+    include_sunset: bool = False,
 ) -> PreviousRecipients:
-    """How many of the lists' audience (now) an earlier send of ``issue`` reached, and when
-    those sends started: what a new send leaves out unless told to include them."""
+    """How many of the lists' and segments' audience (now) an earlier send of ``issue``
+    reached, and when those sends started: what a new send leaves out unless told to include
+    them."""
     condition = received_earlier(issue.pk, send_id)
     if condition is None:
         return PreviousRecipients()
-    audience = audience_of(mailing_lists)
+    audience = audience_of(mailing_lists, segments, include_sunset=include_sunset)
     count = audience.filter(condition).count()
     if not count:
         return PreviousRecipients()
@@ -153,18 +185,21 @@ def create_send(
     issue,
     mailing_lists: Iterable[MailingList],
     *,
+    segments: Iterable[Segment] = (),
+    include_sunset: bool = False,
     user=None,
     scheduled_for: datetime.datetime | None = None,
 ) -> Dispatch:
-    """Snapshot the issue's published revision for sending to ``mailing_lists``.
+    """Snapshot the issue's published revision for sending to ``mailing_lists`` and
+    ``segments`` (readers flagged by the sunset policy only if ``include_sunset``).
 
-    Refused (:class:`SendError`) without a list, an unpublished issue, or a sender whose CASL
-    footer lacks a field (:meth:`SenderIdentity.missing_casl_fields`), before anything is
-    stored. Who is left out as having received the issue already is decided by the freeze
-    (``include_previous_recipients`` of :func:`freeze`)."""
-    mailing_lists = list(mailing_lists)
-    if not mailing_lists:
-        raise SendError("Choose at least one list.")
+    Refused (:class:`SendError`) without a list or segment, an unpublished issue, or a sender
+    whose CASL footer lacks a field (:meth:`SenderIdentity.missing_casl_fields`), before
+    anything is stored. Who is left out as having received the issue already is decided by the
+    freeze (``include_previous_recipients`` of :func:`freeze`)."""
+    mailing_lists, segments = list(mailing_lists), list(segments)
+    if not mailing_lists and not segments:
+        raise SendError(gettext("Choose at least one list or segment."))
     if not issue.live or issue.live_revision_id is None:
         raise SendError("Publish the issue before sending it: the published version is sent.")
     sender = sender_identity(issue.get_site())
@@ -185,16 +220,20 @@ def create_send(
         batch_size=provider.max_batch,
         scheduled_for=scheduled_for,
         created_by=user,
+        include_sunset=include_sunset,
     )
     send.mailing_lists.set(mailing_lists)
+    send.segments.set(segments)
     return send
 
 
 def freeze(send: Dispatch, *, include_previous_recipients: bool = False) -> int:
     """Write the batches and one delivery per recipient, then mark the send sending.
 
-    Everyone an earlier send of the same issue reached is left out (:func:`received_earlier`)
-    unless ``include_previous_recipients``. Sends of one issue freeze one at a time (each
+    The audience is the send's lists and segments (:func:`audience_of`), each person once,
+    without sunset-flagged readers unless the send includes them. Everyone an earlier send of
+    the same issue reached is left out (:func:`received_earlier`) unless
+    ``include_previous_recipients``. Sends of one issue freeze one at a time (each
     locks all the issue's sends), so two started at once cannot both reach someone.
 
     The deliveries are copied inside the database by one ``INSERT ... SELECT`` from the
@@ -235,7 +274,9 @@ def _freeze(send_id: int, one_snapshot: bool, include_previous_recipients: bool)
         if send.status not in NOT_STARTED:
             return send.total
         size = send.batch_size
-        audience = audience_of(send.mailing_lists.all())
+        audience = audience_of(
+            send.mailing_lists.all(), send.segments.all(), include_sunset=send.include_sunset
+        )
         earlier = None if include_previous_recipients else _reaching_deliveries(issue_id, send_id)
         if earlier is not None:
             audience = audience.filter(_none_among(earlier))
@@ -247,7 +288,9 @@ def _freeze(send_id: int, one_snapshot: bool, include_previous_recipients: bool)
                 for n in range((expected + size - 1) // size)
             ]
         )
-        total = sql.copy_audience(send.pk, recipients, size, [batch.pk for batch in batches])
+        # Nobody (no batch): nothing to copy, and a query Django knows is empty has no SQL.
+        batch_ids = [batch.pk for batch in batches]
+        total = sql.copy_audience(send.pk, recipients, size, batch_ids) if batch_ids else 0
         if total != expected:  # READ COMMITTED only: the audience changed since counting
             _count_batch_sizes(send)
         now = timezone.now()

@@ -14,6 +14,12 @@ message this site sent suppresses anyone: one for another message id (a provider
 shared with another application) is stored for the record and changes nothing else. Each
 event costs a fixed, small number of queries.
 
+A new event of a delivery also keeps the send's insight up to date: a click with a URL counts
+on its link's :class:`~newsletter.models.LinkClick` row (grouped by
+:func:`newsletter.insights.clicks.link_key`), an open or click clears the reader's sunset flag
+(they are reading again), and a complaint asks :func:`newsletter.insights.complaints.check_send`
+whether the send must pause. A repeated event does none of this, so nothing counts twice.
+
 An event that cannot be stored is not acknowledged: a database error reaches the webhook view,
 which answers 503 so that the provider posts the event again (see ``newsletter.webhook_urls``);
 the event and the suppression it causes are written in one transaction, so a retry finds
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import datetime
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 from anymail.signals import EventType
 from django.db import connections, router, transaction
@@ -32,7 +39,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from newsletter import conf
-from newsletter.models import Subscription, Suppression, normalise_email
+from newsletter.insights import complaints
+from newsletter.insights.clicks import URL_MAX, count_click_sql, link_key
+from newsletter.models import Subscriber, Subscription, Suppression, normalise_email
 from newsletter.models.dispatch import Batch, Delivery, TrackingEvent
 from newsletter.sending.bounces import SOFT, bounce_kind
 from newsletter.sending.providers import normalise_message_id
@@ -59,6 +68,19 @@ SUPPRESS = {
 }
 # Once one of these is set, "delivered" no longer changes anything.
 TERMINAL = ("bounced_at", "complained_at")
+# A reader who opens or clicks is no longer inactive (the sunset policy's flag is cleared).
+ENGAGED = {EventType.OPENED, EventType.CLICKED}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What a new event of a delivery does beyond its timeline: count a click on its link
+    (``link``: the link's key), clear the reader's sunset flag (``engaged``), check the send's
+    complaint rate (``complaint``)."""
+
+    link: str | None = None
+    engaged: bool = False
+    complaint: bool = False
 
 
 def _event_time(event) -> datetime.datetime:
@@ -78,11 +100,14 @@ def apply_event(
     timestamp: datetime.datetime,
     raw: dict | None = None,
     permanent_bounce: bool = True,
+    click_url: str | None = None,
 ) -> bool:
     """Store one event and update its delivery; return False if it was a repeat or unusable.
 
-    ``permanent_bounce=False`` makes a "bounced" event a soft bounce. Database errors are
-    raised, never swallowed: nothing of the event is kept, and the provider's retry applies it.
+    ``permanent_bounce=False`` makes a "bounced" event a soft bounce; ``click_url`` is the link
+    a click event followed (kept in the event's ``raw["url"]`` and counted per link). Database
+    errors are raised, never swallowed: nothing of the event is kept, and the provider's retry
+    applies it.
 
     One statement on PostgreSQL: the INSERT (``ON CONFLICT DO NOTHING``, the delivery looked
     up inside it) and the timeline UPDATE in one ``WITH``. Elsewhere the INSERT, then the
@@ -100,6 +125,14 @@ def apply_event(
         event_type = EventType.BOUNCED
     linked = bool(message_id and recipient)  # else no delivery to look up
     field = (SOFT_BOUNCE_FIELD if soft else TIMELINE_FIELDS.get(event_type)) if linked else None
+    clicked = event_type == EventType.CLICKED and bool(click_url)
+    if clicked:
+        raw = {**(raw or {}), "url": click_url[:URL_MAX]}
+    follow = FollowUp(
+        link=link_key(click_url) if clicked and linked else None,
+        engaged=linked and event_type in ENGAGED,
+        complaint=linked and reason == Suppression.Reason.COMPLAINT,
+    )
 
     connection = connections[router.db_for_write(TrackingEvent)]
     single = connection.vendor == "postgresql"  # data-modifying WITH: INSERT and UPDATE in one
@@ -113,24 +146,24 @@ def apply_event(
         "raw": raw or {},
         "received_at": timezone.now(),
     }
-    insert, params = _insert_sql(connection, event, (message_id, recipient) if linked else None)
+    returning = _returning(connection, follow, apart=not (field and single))
+    insert, params = _insert_sql(
+        connection, event, (message_id, recipient) if linked else None, returning
+    )
     when = _prep(connection, Delivery, field, timestamp) if field else None
     atomic = (linked and (reason or soft)) or (field and not single)
     with transaction.atomic(using=connection.alias) if atomic else nullcontext():
         with connection.cursor() as cursor:
             if field and single:
-                delivery = _column(connection, TrackingEvent, "delivery")
-                update = _update_sql(connection, field, f"(SELECT {delivery} FROM stored)")
-                cursor.execute(
-                    f"WITH stored AS ({insert}), moved AS ({update}) SELECT {delivery} FROM stored",
-                    [*params, when],
-                )
+                sql, more = _single_sql(connection, insert, field, follow, when)
+                cursor.execute(sql, [*params, when, *more])
                 row = cursor.fetchone()
             else:
                 cursor.execute(insert, params)
                 row = cursor.fetchone()
                 if row is not None and field and row[0] is not None:
                     cursor.execute(_update_sql(connection, field, "%s"), [when, row[0]])
+                    _follow_up_apart(cursor, connection, follow, row, when)
         if row is None:
             return False  # seen before: a provider retry or a duplicate post
         if row[0] is None:
@@ -140,7 +173,70 @@ def apply_event(
         elif soft and _soft_bounces_in_a_row(row[0], recipient, limit := _soft_bounce_limit()):
             note = gettext("%(count)d soft bounces in a row.") % {"count": limit}
             _suppress(recipient, Suppression.Reason.HARD_BOUNCE, note)
+        if follow.complaint:
+            complaints.check_send(row[1])
     return True
+
+
+def _delivery_sql(connection, column: str, delivery: str) -> str:
+    """A column of the delivery whose id is ``delivery`` (an SQL expression)."""
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {_column(connection, Delivery, column)} FROM {quote(Delivery._meta.db_table)}"
+        f" WHERE {quote(Delivery._meta.pk.column)} = {delivery}"
+    )
+
+
+def _returning(connection, follow: FollowUp, apart: bool) -> list[str]:
+    """What the INSERT returns beyond the delivery id (a subquery each, on the delivery found):
+    the send of a complaint; apart from a single statement, the reader of an open or click if
+    the sunset policy flagged them (else NULL)."""
+    quote = connection.ops.quote_name
+    delivery = (
+        f"{quote(TrackingEvent._meta.db_table)}.{_column(connection, TrackingEvent, 'delivery')}"
+    )
+    if follow.complaint:
+        return [f"({_delivery_sql(connection, 'dispatch', delivery)})"]
+    if follow.engaged and apart:
+        person = _delivery_sql(connection, "subscriber", delivery)
+        pk = quote(Subscriber._meta.pk.column)
+        return [
+            f"(SELECT {pk} FROM {quote(Subscriber._meta.db_table)} WHERE {pk} = ({person})"
+            f" AND {_column(connection, Subscriber, 'sunset_at')} IS NOT NULL)"
+        ]
+    return []
+
+
+def _single_sql(connection, insert: str, field: str, follow: FollowUp, when) -> tuple[str, list]:
+    """PostgreSQL: the INSERT, the timeline UPDATE and the :class:`FollowUp` in one ``WITH``;
+    the SQL and its parameters after the INSERT's and the time's."""
+    delivery = f"(SELECT {_column(connection, TrackingEvent, 'delivery')} FROM stored)"
+    parts = [f"stored AS ({insert})", f"moved AS ({_update_sql(connection, field, delivery)})"]
+    params: list = []
+    if follow.engaged:
+        quote = connection.ops.quote_name
+        sunset = _column(connection, Subscriber, "sunset_at")
+        parts.append(
+            f"woken AS (UPDATE {quote(Subscriber._meta.db_table)} SET {sunset} = NULL"
+            f" WHERE {quote(Subscriber._meta.pk.column)}"
+            f" = ({_delivery_sql(connection, 'subscriber', delivery)}) AND {sunset} IS NOT NULL)"
+        )
+    if follow.link:
+        parts.append(f"counted AS ({count_click_sql(connection).format(delivery=delivery)})")
+        params += [follow.link, when, when]
+    return f"WITH {', '.join(parts)} SELECT * FROM stored", params
+
+
+def _follow_up_apart(cursor, connection, follow: FollowUp, row: tuple, when) -> None:
+    """Elsewhere than PostgreSQL: count the click, clear the sunset flag of a flagged reader."""
+    if follow.link:
+        cursor.execute(
+            count_click_sql(connection).format(delivery="%s"), [follow.link, when, when, row[0]]
+        )
+    if follow.engaged and row[1] is not None:
+        Subscriber.objects.using(connection.alias).filter(
+            pk=row[1], sunset_at__isnull=False
+        ).update(sunset_at=None)
 
 
 def _soft_bounce_limit() -> int:
@@ -175,11 +271,13 @@ def _column(connection, model, name: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(name).column)
 
 
-def _insert_sql(connection, event: dict, delivery: tuple[str, str] | None) -> tuple[str, list]:
+def _insert_sql(
+    connection, event: dict, delivery: tuple[str, str] | None, returning: list[str] = ()
+) -> tuple[str, list]:
     """INSERT the event unless stored before, with its delivery (looked up in the same
     statement, see :func:`_lookup_sql`) if given as (message id, address); the statement
-    returns a row (the delivery id, or NULL) only when the event is new. The SQL and its
-    parameters."""
+    returns a row (the delivery id, or NULL, then the ``returning`` expressions) only when the
+    event is new. The SQL and its parameters."""
     quote = connection.ops.quote_name
     columns = [_column(connection, TrackingEvent, name) for name in [*event, "delivery"]]
     unique = [_column(connection, TrackingEvent, name) for name in ("provider", "event_id")]
@@ -187,7 +285,8 @@ def _insert_sql(connection, event: dict, delivery: tuple[str, str] | None) -> tu
         f"INSERT INTO {quote(TrackingEvent._meta.db_table)} ({', '.join(columns)})"
         f" VALUES ({', '.join(['%s'] * len(event))},"
         f" {_lookup_sql(connection) if delivery else 'NULL'})"
-        f" ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING {columns[-1]}"
+        f" ON CONFLICT ({', '.join(unique)}) DO NOTHING"
+        f" RETURNING {', '.join([columns[-1], *returning])}"
     )
     params = [_prep(connection, TrackingEvent, name, value) for name, value in event.items()]
     return sql, [*params, *(delivery * 2 if delivery else ())]
@@ -271,4 +370,5 @@ def record_event(sender, event, esp_name: str, **kwargs) -> None:
         timestamp=_event_time(event),
         raw=raw,
         permanent_bounce=kind != SOFT,
+        click_url=getattr(event, "click_url", None),
     )

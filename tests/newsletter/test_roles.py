@@ -16,7 +16,7 @@ from newsletter.roles import ROLE_MODELS_HOOK, setup_roles
 pytestmark = pytest.mark.django_db
 
 ROLE_NAMES = ["Comms editors", "Audience managers", "Newsletter senders"]
-SUBSCRIBER_MODELS = ["subscriber", "subscription", "mailinglist", "suppression"]
+SUBSCRIBER_MODELS = ["subscriber", "subscription", "mailinglist", "suppression", "segment"]
 
 
 def run(*args: str) -> str:

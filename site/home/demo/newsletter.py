@@ -6,6 +6,7 @@ import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from taggit.models import Tag
 from wagtail.models import Page, Site
 
 from advocacy.models import AdvocacySettings, DonationAppeal
@@ -25,6 +26,7 @@ from newsletter.models import (
     NewsletterArchivePage,
     NewsletterIssuePage,
     NewsletterSettings,
+    Segment,
     SubscribePage,
     Subscriber,
 )
@@ -161,6 +163,13 @@ DEMO_SUBSCRIBERS = [
     ("bilal@example.org", "Bilal"),
     ("chantal@example.org", "Chantal"),
 ]
+# Province and tags per demo subscriber, for the demo segment (a segment filters on them).
+DEMO_SUBSCRIBER_DETAILS = {
+    "amira@example.org": ("ON", ["donor"]),
+    "bilal@example.org": ("QC", ["volunteer"]),
+    "chantal@example.org": ("QC", ["donor", "volunteer"]),
+}
+DEMO_SEGMENT = "Donors"
 
 
 def load_subscribe_page(home: Page, mailing_list: MailingList, tally: Tally) -> SubscribePage:
@@ -192,7 +201,20 @@ def load_demo_subscribers(mailing_list: MailingList, tally: Tally) -> None:
         subscriptions.add_manually(
             email, mailing_list, consent, name=name, require_confirmation=False
         )
+        province, tags = DEMO_SUBSCRIBER_DETAILS[email]
+        subscriber = Subscriber.objects.get(email=email)
+        Subscriber.objects.filter(pk=subscriber.pk).update(province=province)
+        subscriber.tags.add(*tags)
         tally.add("demo_subscribers", CREATED)
+
+
+def load_demo_segment(mailing_list: MailingList, tally: Tally) -> Segment:
+    """A saved segment of the list: its readers tagged "donor"."""
+    segment, created = Segment.objects.get_or_create(name=DEMO_SEGMENT, mailing_list=mailing_list)
+    if created:
+        segment.tags.set([Tag.objects.get_or_create(name="donor", defaults={"slug": "donor"})[0]])
+    tally.add("demo_segment", CREATED if created else EXISTING)
+    return segment
 
 
 def load_newsletter_demo(
@@ -212,4 +234,5 @@ def load_newsletter_demo(
         tally.add("home_page", UPDATED)
     load_subscribe_page(home, mailing_list, tally)
     load_demo_subscribers(mailing_list, tally)
+    load_demo_segment(mailing_list, tally)
     return load_issue(home, letter, pages, tally)

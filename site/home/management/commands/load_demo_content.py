@@ -25,6 +25,7 @@ KINDS = [
     ("mailing_lists", "Mailing lists"),
     ("newsletter_pages", "Newsletter pages (archive, issue, subscribe)"),
     ("demo_subscribers", "Demo subscribers"),
+    ("demo_segment", "Demo segment (readers tagged donor)"),
     ("roles", "Roles (user groups)"),
 ]
 
