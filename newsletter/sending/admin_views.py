@@ -318,6 +318,7 @@ def send_detail(request: HttpRequest, send_id: int) -> HttpResponse:
             "send": send,
             "state": state,
             "lists": send.mailing_lists.all(),
+            "segments": send.segments.select_related("mailing_list"),
             "page_title": title % {"subject": send.subject, "status": state["status_label"]},
             # Above 0.1% of delivered: the warning the report page shows too.
             "complaint_warning": complaint_warning(send) if state["started"] else None,

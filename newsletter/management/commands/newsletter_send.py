@@ -11,7 +11,7 @@ from django_tasks import default_task_backend
 
 from newsletter.issues.blocks import RenderError
 from newsletter.issues.lookup import IssueNotFound, find_issue
-from newsletter.models import MailingList
+from newsletter.models import MailingList, Segment
 from newsletter.sending.control import start
 from newsletter.sending.freeze import (
     SendError,
@@ -83,14 +83,24 @@ class BatchTally:
 
 
 class Command(BaseCommand):
-    help = "Send a published newsletter issue to one or more lists (in batches, never twice)."
+    help = "Send a published newsletter issue to lists and/or segments (in batches, never twice)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("issue", help="Page id, slug, or 'latest'.")
         parser.add_argument(
-            "--list", dest="lists", action="append", required=True, metavar="SLUG",
+            "--list", dest="lists", action="append", default=[], metavar="SLUG",
             help="A mailing list to send to; repeat for several.",
         )  # fmt: skip
+        parser.add_argument(
+            "--segment", dest="segments", action="append", default=[], metavar="NAME",
+            help="A saved segment to send to (its name); repeat for several.",
+        )  # fmt: skip
+        parser.add_argument(
+            "--include-inactive",
+            action="store_true",
+            help="Also send to readers the sunset policy flagged as inactive (left out by "
+            "default).",
+        )
         parser.add_argument(
             "--wait",
             action="store_true",
@@ -110,16 +120,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        slugs = options["lists"]
-        lists = list(MailingList.objects.filter(slug__in=slugs))
-        missing = sorted(set(slugs) - {m.slug for m in lists})
-        if missing:
-            raise CommandError(f"No mailing list with slug: {', '.join(missing)}")
+        lists, segments = self.audience(options["lists"], options["segments"])
         include_previous = options["include_previous_recipients"]
+        include_sunset = options["include_inactive"]
         try:
             issue = find_issue(options["issue"])
-            self.check_previous(issue, lists, include_previous)
-            send = create_send(issue, lists)
+            self.check_previous(issue, lists, segments, include_previous, include_sunset)
+            send = create_send(issue, lists, segments=segments, include_sunset=include_sunset)
         except (IssueNotFound, RenderError, SendError) as error:
             raise CommandError(str(error)) from error
 
@@ -169,10 +176,30 @@ class Command(BaseCommand):
                 f"`manage.py newsletter_status {send.pk}` before re-sending them."
             )
 
-    def check_previous(self, issue, lists: list[MailingList], include_previous: bool) -> None:
+    def audience(self, slugs: list[str], names: list[str]) -> tuple[list, list]:
+        """The lists (by slug) and segments (by name) asked for; an error names any unknown."""
+        if not slugs and not names:
+            raise CommandError("Give at least one --list SLUG or --segment NAME.")
+        lists = list(MailingList.objects.filter(slug__in=slugs))
+        missing = sorted(set(slugs) - {m.slug for m in lists})
+        if missing:
+            raise CommandError(f"No mailing list with slug: {', '.join(missing)}")
+        segments = list(Segment.objects.filter(name__in=names))
+        unknown = sorted(set(names) - {s.name for s in segments})
+        if unknown:
+            raise CommandError(f"No segment named: {', '.join(unknown)}")
+        if len(segments) > len(set(names)):
+            raise CommandError("Several segments have that name: rename them in the admin.")
+        return lists, segments
+
+    def check_previous(
+        self, issue, lists: list, segments: list, include_previous: bool, include_sunset: bool
+    ) -> None:
         """Say who an earlier send of the issue already reached: left out (refused if that is
         everyone), or included again with ``--include-previous-recipients``."""
-        previous = previous_recipients(issue, lists)
+        previous = previous_recipients(
+            issue, lists, segments=segments, include_sunset=include_sunset
+        )
         if not previous.count:
             return
         if include_previous:
@@ -181,7 +208,7 @@ class Command(BaseCommand):
                 "they receive it again (--include-previous-recipients)."
             )
             return
-        if previous.count >= audience_of(lists).count():
+        if previous.count >= audience_of(lists, segments, include_sunset=include_sunset).count():
             raise SendError(
                 f"Nobody to send to: the issue was {previous.describe()}, everyone these lists "
                 "reach now. To send it to them again: --include-previous-recipients."

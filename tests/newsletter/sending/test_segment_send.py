@@ -4,8 +4,11 @@ sunset policy leaves flagged readers out unless the send includes them, and the 
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
@@ -215,3 +218,37 @@ def test_a_segment_nobody_matches_yet_freezes_an_empty_send(issue, supporters, l
 
     send.refresh_from_db()
     assert send.status == Dispatch.Status.SENT and mail.outbox == []
+
+
+def test_the_send_command_sends_to_a_segment_by_name(issue, people, locmem):
+    Subscriber.objects.filter(email="vol1@example.org").update(sunset_at=timezone.now())
+
+    call_command("newsletter_send", str(issue.pk), "--segment", "Qc", "--wait", stdout=StringIO())
+    assert outbox() == ["vol0@example.org"]  # vol1 is flagged inactive: left out by default
+
+    mail.outbox = []
+    call_command(
+        "newsletter_send", str(issue.pk), "--segment", "Qc", "--include-inactive", "--wait",
+        stdout=StringIO(),
+    )  # fmt: skip
+    assert outbox() == ["vol1@example.org"]  # vol0 already has the issue
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ([], "at least one --list SLUG or --segment NAME"),
+        (["--segment", "Nobody"], "No segment named: Nobody"),
+    ],
+)
+def test_the_send_command_names_what_is_missing(issue, people, arguments, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("newsletter_send", str(issue.pk), *arguments, stdout=StringIO())
+    assert not Dispatch.objects.exists()
+
+
+def test_the_send_page_names_its_segments(client, sender, issue, people, locmem):
+    send = create_send(issue, [], segments=[people], include_sunset=True)
+    client.force_login(sender)
+    page = client.get(reverse("newsletter_sending:detail", args=[send.pk])).content.decode()
+    assert "segment Qc of Volunteers (inactive readers included)" in page
