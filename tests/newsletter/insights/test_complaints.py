@@ -1,7 +1,6 @@
 """The complaint watch: a running send pauses itself at NEWSLETTER_COMPLAINT_PAUSE_RATE (not
 below it, not before NEWSLETTER_COMPLAINT_MIN_DELIVERED), and the 0.1% warning."""
 
-# ruff: noqa: F401, F811 (pytest fixtures imported from other conftests)
 from __future__ import annotations
 
 import datetime
@@ -15,14 +14,7 @@ from newsletter.insights.complaints import check_send, complaint_warning, window
 from newsletter.models import Delivery, Dispatch
 from newsletter.sending.control import set_paused
 from newsletter.sending.freeze import create_send, freeze
-from tests.newsletter.issues.conftest import (
-    appeal,
-    archive,
-    content,
-    issue,
-    newsletter_settings,
-)
-from tests.newsletter.sending.conftest import add_subscribers, sender
+from tests.newsletter.sending.conftest import add_subscribers
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,6 @@ event, grouped by the link of the issue; and what else a new event does (an open
 wakes a reader flagged by the sunset policy, a complaint asks whether the send must pause)."""
 
 # The fixtures imported below are used as test arguments, which ruff takes for redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -16,14 +15,6 @@ from django.utils import timezone
 from newsletter.insights import complaints
 from newsletter.insights.clicks import issue_links, link_key
 from newsletter.models import Delivery, LinkClick, Subscriber, TrackingEvent
-from tests.newsletter.issues.conftest import (  # noqa: F401 (fixtures)
-    appeal,
-    archive,
-    content,
-    issue,
-    newsletter_settings,
-)
-from tests.newsletter.sending.conftest import sent  # noqa: F401 (fixture)
 from tests.newsletter.sending.test_tracking import payload, post
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,6 @@ the donation appeal's as a figure of their own; the admin page, its chart and ta
 CSV exports with their permissions."""
 
 # The fixtures imported below are used as test arguments, which ruff takes for redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -18,14 +17,7 @@ from django.utils import timezone
 from newsletter.insights.report import send_report
 from newsletter.models import Delivery, Dispatch, LinkClick
 from newsletter.sending.freeze import create_send, freeze
-from tests.newsletter.issues.conftest import (  # noqa: F401 (fixtures)
-    appeal,
-    archive,
-    content,
-    issue,
-    newsletter_settings,
-)
-from tests.newsletter.sending.conftest import add_subscribers, sender, sent  # noqa: F401
+from tests.newsletter.sending.conftest import add_subscribers
 from tests.newsletter.sending.test_tracking import payload, post
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,6 @@
 """Trends: list growth per week, rates per send, the insights page (and who may open it), and
 the dashboard panel's list health."""
 
-# ruff: noqa: F401, F811 (pytest fixtures imported from other conftests)
 from __future__ import annotations
 
 import datetime
@@ -16,14 +15,7 @@ from newsletter.insights.trends import list_growth, send_rates
 from newsletter.models import Delivery, Dispatch, MailingList, Subscriber, Subscription
 from newsletter.models.audience import new_public_id
 from newsletter.sending.freeze import create_send, freeze
-from tests.newsletter.issues.conftest import (
-    appeal,
-    archive,
-    content,
-    issue,
-    newsletter_settings,
-)
-from tests.newsletter.sending.conftest import add_subscribers, sender
+from tests.newsletter.sending.conftest import add_subscribers
 
 pytestmark = pytest.mark.django_db
 
