@@ -38,29 +38,26 @@ from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from taggit.models import Tag
 
 from newsletter import conf
 from newsletter.audience.bulk_insert import insert_ignoring_conflicts
 from newsletter.audience.consent import implied_consent_cutoff
 from newsletter.audience.forms import MAX_NAME_LENGTH, clean_email, clean_text
+from newsletter.audience.import_labels import label_subscribers, parse_tags
 from newsletter.models import (
     ImportRun,
     MailingList,
     Subscriber,
     Subscription,
     Suppression,
-    TaggedSubscriber,
 )
 from newsletter.models.audience import new_public_id
 
 ConsentType = Subscription.ConsentType
 MAX_ISSUES_KEPT = 500
 MAX_PROVINCE_LENGTH = Subscriber._meta.get_field("province").max_length
-MAX_TAG_LENGTH = Tag._meta.get_field("name").max_length
 ALREADY_ON_LIST = "already on the list"
 
 
@@ -126,17 +123,6 @@ class _Row:
     consented_at: datetime.datetime | None
     province: str = ""
     tags: tuple[str, ...] = ()
-
-
-def parse_tags(value: str) -> tuple[str, ...]:
-    """Tag names from a ``tags`` cell: separated by ``;`` or ``,``, trimmed, each once
-    (ignoring case). ValidationError for a name too long or with control characters."""
-    names: dict[str, str] = {}
-    for part in value.replace(";", ",").split(","):
-        name = clean_text(part, MAX_TAG_LENGTH, "tag")
-        if name:
-            names.setdefault(name.lower(), name)
-    return tuple(names.values())
 
 
 def check_utf8(binary: BinaryIO, chunk_size: int = 1 << 20) -> None:
@@ -346,50 +332,11 @@ class _Importer:
                 ],
             )
             self.report.imported += len(accepted)
-            self.label(accepted + on_list, existing)
+            label_subscribers(
+                [(existing[row.email], row.province, row.tags) for row in accepted + on_list]
+            )
             self.report.tagged_already_on_list += sum(1 for row in on_list if row.tags)
         self.flush_issues()
-
-    def label(self, rows: list[_Row], ids: dict[str, int]) -> None:
-        """Set the rows' province where the subscriber has none, and add their tags (kept
-        ones stay): a few queries per batch, one per distinct province and new tag."""
-        by_province: dict[str, list[int]] = {}
-        for row in rows:
-            if row.province:
-                by_province.setdefault(row.province, []).append(ids[row.email])
-        for province, subscriber_ids in by_province.items():
-            Subscriber.objects.filter(pk__in=subscriber_ids, province="").update(province=province)
-        tagged = [row for row in rows if row.tags]
-        if not tagged:
-            return
-        tags = _tags_named({name for row in tagged for name in row.tags})
-        wanted = {(ids[row.email], tags[name.lower()]) for row in tagged for name in row.tags}
-        have = set(
-            TaggedSubscriber.objects.filter(
-                content_object_id__in={pk for pk, _tag in wanted},
-                tag_id__in={tag for _pk, tag in wanted},
-            ).values_list("content_object_id", "tag_id")
-        )
-        insert_ignoring_conflicts(
-            TaggedSubscriber,
-            {},
-            [{"content_object_id": pk, "tag_id": tag} for pk, tag in sorted(wanted - have)],
-        )
-
-
-def _tags_named(names: set[str]) -> dict[str, int]:
-    """Tag ids by lower-cased name: existing tags (whatever their capitals), the others
-    created (taggit makes each slug unique)."""
-    found: dict[str, int] = {}
-    slugs = {Tag().slugify(name) for name in names}
-    for pk, name in Tag.objects.filter(Q(name__in=names) | Q(slug__in=slugs)).values_list(
-        "pk", "name"
-    ):
-        found.setdefault(name.lower(), pk)
-    for name in sorted(names):
-        if name.lower() not in found:
-            found[name.lower()] = Tag.objects.create(name=name).pk
-    return found
 
 
 def import_subscribers(

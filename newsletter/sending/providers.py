@@ -24,17 +24,14 @@ broadcast message stream, an Amazon SES configuration set.
 from __future__ import annotations
 
 import email.utils
-import enum
 import smtplib
 import time
 from collections.abc import Callable
 from typing import Any
 
-import requests
 from anymail.exceptions import AnymailRecipientsRefused
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from newsletter import conf
 from newsletter.issues.messages import (
@@ -42,6 +39,12 @@ from newsletter.issues.messages import (
     batch_message,
     personal_message,
     template_message,
+)
+from newsletter.sending.provider_errors import (
+    ErrorKind,
+    connection_refused,
+    ses_entries_refused,
+    status_code_of,
 )
 
 # address -> (the provider's status for it, its message id)
@@ -79,16 +82,6 @@ MESSAGE_TRIES = 5
 MESSAGE_RETRY_WAIT = 0.25
 MESSAGE_RETRY_BUDGET = 20.0
 MESSAGE_REFUSALS_IN_A_ROW = 5  # then the provider is taken to be down for this pass
-# Amazon SES per-entry statuses that mean "not now" rather than "never".
-SES_TRANSIENT = frozenset({"TRANSIENT_FAILURE", "ACCOUNT_THROTTLED", "FAILED"})
-
-
-class ErrorKind(enum.StrEnum):
-    """What a failed call means for its batch."""
-
-    REFUSED = "refused"  # the provider certainly did not take it, for now: retry later
-    FAILED = "failed"  # refused for good (a bad request, bad credentials)
-    UNKNOWN = "unknown"  # it may have been taken: never re-send automatically
 
 
 class PartialSend(Exception):
@@ -100,54 +93,9 @@ class PartialSend(Exception):
         self.results, self.error = results, error
 
 
-def status_code_of(error: BaseException) -> int | None:
-    """The HTTP status of a provider error: Anymail's ``status_code``, or for boto3 (Amazon
-    SES) the status in the parsed error response."""
-    status_code = getattr(error, "status_code", None)
-    response = getattr(error, "response", None)
-    if status_code is None and isinstance(response, dict):
-        status_code = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return status_code
-
-
-def _ses_entries_refused(error: BaseException) -> ErrorKind | None:
-    """Amazon SES answered 200 but refused every entry of a bulk call (Anymail raises then):
-    refused for now if every status is transient, else failed for good."""
-    response = getattr(error, "response", None)
-    entries = response.get("BulkEmailEntryResults") if isinstance(response, dict) else None
-    if not entries:
-        return None
-    statuses = {entry.get("Status") for entry in entries}
-    return ErrorKind.REFUSED if statuses <= SES_TRANSIENT else ErrorKind.FAILED
-
-
 def normalise_message_id(message_id: str | None) -> str:
     """Provider message ids without the angle brackets some APIs add: '<a@b>' -> 'a@b'."""
     return "" if message_id is None else str(message_id).strip().strip("<>")
-
-
-def _connection_refused(error: BaseException) -> bool:
-    """Did the connection never open (nothing was sent)? Follows causes and wrapped errors."""
-    seen: set[int] = set()
-    pending: list[BaseException] = [error]
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(
-            current,
-            requests.exceptions.ConnectTimeout
-            | ConnectionRefusedError
-            | NewConnectionError
-            | smtplib.SMTPConnectError,
-        ):
-            return True
-        if isinstance(current, MaxRetryError) and current.reason is not None:
-            pending.append(current.reason)
-        pending += [arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException)]
-        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
-    return False
 
 
 class Provider:
@@ -222,9 +170,9 @@ class Provider:
             return ErrorKind.FAILED if status_code >= 400 else ErrorKind.UNKNOWN
         if isinstance(error, smtplib.SMTPResponseException) and 400 <= error.smtp_code < 600:
             return ErrorKind.REFUSED if error.smtp_code < 500 else ErrorKind.FAILED
-        if kind := _ses_entries_refused(error):
+        if kind := ses_entries_refused(error):
             return kind
-        return ErrorKind.REFUSED if _connection_refused(error) else ErrorKind.UNKNOWN
+        return ErrorKind.REFUSED if connection_refused(error) else ErrorKind.UNKNOWN
 
     def retry_after(self, error: BaseException) -> float:
         """Seconds the provider asked us to wait (its Retry-After header), else 0."""
