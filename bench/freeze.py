@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 
 from bench import harness
-from bench.harness import Result, check, log, skipped
+from bench.harness import Result, check, log
 
 ISSUE = "spring-2024-wins-and-the-open-letter"
 LIST = "bench-freeze"
@@ -214,9 +214,8 @@ def row(name: str, timings: tuple[list[float], list[float]], what: str) -> Resul
 
 
 def run() -> list[Result]:
-    if harness.postgres_server() is None:
-        reason = "needs PostgreSQL (DATABASE_URL)"
-        return [skipped(name, unit, op, target, reason) for name, unit, op, target in FIGURES]
+    if (skipped_all := harness.skipped_without_postgres(FIGURES)) is not None:
+        return skipped_all
     with harness.database(require_postgres=True) as url:
         harness.setup_django(url)
         from django.db import connection

@@ -77,6 +77,14 @@ def skipped(name: str, unit: str, op: str, target: float, reason: str) -> Result
     return Result(name, None, unit, f"{op} {target:g}", None, f"skipped: {reason}")
 
 
+def skipped_without_postgres(figures: list[tuple]) -> list[Result] | None:
+    """Every figure of ``figures`` skipped when no PostgreSQL server answers, else None."""
+    if postgres_server() is not None:
+        return None
+    reason = "needs PostgreSQL (DATABASE_URL)"
+    return [skipped(name, unit, op, target, reason) for name, unit, op, target in figures]
+
+
 def machine() -> str:
     cpu = ""
     with contextlib.suppress(OSError):
