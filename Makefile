@@ -11,7 +11,7 @@ BASE_URL ?= http://$(HOST):$(PORT)
 # Local development: DEBUG on unless set (it allows the development key when SECRET_KEY is unset).
 DEV_ENV := DEBUG=$${DEBUG:-1} BASE_URL=$(BASE_URL)
 
-.PHONY: demo test test-plugin test-postgres lint format serve worker bench clean
+.PHONY: demo test test-plugin test-postgres lint format serve worker bench clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -74,3 +74,19 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles test-artifacts
+
+## messages: update the French catalogues from the code and compile them: advocacy/locale and
+## newsletter/locale (each app's own strings, extracted from inside the app) and site/locale
+## (templates/ and site/). New strings arrive untranslated: translate every msgstr in the
+## .po files, then run it again so the .mo files (committed beside them) match.
+## tests/test_catalogues.py fails while a string is untranslated or a .mo is stale.
+MESSAGES_OPTIONS := -l fr -e html,txt,py,mjml --add-location=file --no-obsolete
+MESSAGES_IGNORE := -i 'advocacy/*' -i 'newsletter/*' -i 'tests/*' -i 'bench/*' -i 'docs/*' \
+	-i 'examples/*' -i 'media/*' -i 'static/*' -i 'staticfiles/*' -i 'test-artifacts/*' \
+	-i '*.egg-info/*'
+messages: $(STAMP)
+	cd advocacy && DEBUG=1 $(abspath $(PY)) ../manage.py makemessages $(MESSAGES_OPTIONS)
+	cd newsletter && DEBUG=1 $(abspath $(PY)) ../manage.py makemessages $(MESSAGES_OPTIONS)
+	DEBUG=1 $(PY) manage.py makemessages $(MESSAGES_OPTIONS) $(MESSAGES_IGNORE)
+	for po in advocacy/locale/fr/LC_MESSAGES/django.po newsletter/locale/fr/LC_MESSAGES/django.po \
+		site/locale/fr/LC_MESSAGES/django.po; do msgfmt --check -o "$${po%.po}.mo" "$$po" || exit 1; done

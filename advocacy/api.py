@@ -19,6 +19,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.utils import translation
 from rest_framework.request import Request
 from wagtail.api.v2.filters import FieldsFilter, SearchFilter
 from wagtail.api.v2.router import WagtailAPIRouter
@@ -26,10 +28,12 @@ from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
+from wagtail.models import Site
 from wagtail.search.backends import get_search_backend
 from wagtail.search.backends.base import FilterFieldError, OrderByFieldError
 
 from advocacy.search_terms import clean_search_query
+from newsletter.languages import i18n_enabled, localized
 
 SEARCH_OPERATORS = ("and", "or")
 
@@ -102,6 +106,26 @@ class CheckedQueryMixin(BaseAPIViewSet):
 
 class CheckedPagesAPIViewSet(CheckedQueryMixin, PagesAPIViewSet):
     filter_backends = _checked_backends(PagesAPIViewSet.filter_backends)
+
+    def find_object(self, queryset, request):
+        """``?html_path=`` as the site prints it: with a language prefix (``/fr/…``, from
+        ``i18n_patterns``) the path is looked up in that language's tree."""
+        path = request.GET.get("html_path", "")
+        language, _slash, rest = path.strip("/").partition("/")
+        if i18n_enabled() and language in dict(settings.LANGUAGES):
+            site = Site.find_for_request(request)
+            with translation.override(language):
+                root = localized(site.root_page) if site is not None else None
+            if root is None:
+                return None
+            try:
+                page, _args, _kwargs = root.specific.route(
+                    request, [c for c in rest.split("/") if c]
+                )
+            except Http404:
+                return None
+            return page if queryset.filter(id=page.id).exists() else None
+        return super().find_object(queryset, request)
 
 
 class CheckedImagesAPIViewSet(CheckedQueryMixin, ImagesAPIViewSet):

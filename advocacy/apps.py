@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 from newsletter.apps import REQUIRED_APPS as NEWSLETTER_REQUIRED_APPS
 from newsletter.apps import missing_apps
@@ -44,7 +45,7 @@ def missing_apps_message(registry) -> str:
 
 class AdvocacyConfig(AppConfig):
     name = "advocacy"
-    verbose_name = "Advocacy"
+    verbose_name = _("Advocacy")
     default_auto_field = "django.db.models.BigAutoField"
 
     def import_models(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
@@ -17,9 +18,9 @@ INLINE_FEATURES = ["bold", "italic", "link"]
 class HeadingBlock(blocks.StructBlock):
     text = blocks.CharBlock(max_length=200)
     level = blocks.ChoiceBlock(
-        choices=[("h2", "Section heading (h2)"), ("h3", "Sub-heading (h3)")],
+        choices=[("h2", _("Section heading (h2)")), ("h3", _("Sub-heading (h3)"))],
         default="h2",
-        help_text="Use section headings for main parts; the page title is the only h1.",
+        help_text=_("Use section headings for main parts; the page title is the only h1."),
     )
 
     class Meta:
@@ -29,7 +30,7 @@ class HeadingBlock(blocks.StructBlock):
 
 class QuoteBlock(blocks.StructBlock):
     quote = blocks.TextBlock()
-    attribution = blocks.CharBlock(required=False, help_text="Who said it, e.g. 'Jane Doe, MP'.")
+    attribution = blocks.CharBlock(required=False, help_text=_("Who said it, e.g. 'Jane Doe, MP'."))
 
     class Meta:
         icon = "openquote"
@@ -40,8 +41,10 @@ class ImageBlock(blocks.StructBlock):
     image = ImageChooserBlock()
     alt_text = blocks.CharBlock(
         required=False,
-        help_text="Describe the image for people who cannot see it. "
-        "Leave empty to use the image's own description.",
+        help_text=_(
+            "Describe the image for people who cannot see it. "
+            "Leave empty to use the image's own description."
+        ),
     )
     caption = blocks.CharBlock(required=False)
 
@@ -54,9 +57,9 @@ class CallToActionBlock(blocks.StructBlock):
     heading = blocks.CharBlock(max_length=120)
     text = blocks.TextBlock(required=False)
     button_label = blocks.CharBlock(max_length=40, default="Take action")
-    page = blocks.PageChooserBlock(required=False, help_text="Link to a page on this site …")
+    page = blocks.PageChooserBlock(required=False, help_text=_("Link to a page on this site …"))
     url = blocks.URLBlock(
-        required=False, help_text="… or to another website.", validators=[validate_http_url]
+        required=False, help_text=_("… or to another website."), validators=[validate_http_url]
     )
 
     class Meta:
@@ -78,7 +81,8 @@ class DemandsBlock(blocks.StructBlock):
     """A numbered list of demands, as in an open letter or a statement."""
 
     intro = blocks.CharBlock(
-        required=False, help_text="e.g. 'We, the undersigned organizations, call for Canada to:'"
+        required=False,
+        help_text=_("e.g. 'We, the undersigned organizations, call for Canada to:'"),
     )
     demands = blocks.ListBlock(blocks.RichTextBlock(features=INLINE_FEATURES), min_num=1)
 
@@ -94,9 +98,15 @@ class DonationAppealBlock(blocks.StructBlock):
         icon = "pick"
         template = "advocacy/blocks/donation_appeal.html"
 
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        appeal = value["appeal"]  # its translation in the page's language, where there is one
+        context["appeal"] = appeal.localized if appeal is not None else None
+        return context
+
     def get_api_representation(self, value, context=None):
         appeal = value["appeal"]
-        return appeal.as_dict() if appeal else None
+        return appeal.localized.as_dict() if appeal else None
 
 
 class LetterBodyBlock(blocks.StreamBlock):
@@ -115,7 +125,7 @@ class LetterBodyBlock(blocks.StreamBlock):
     heading = HeadingBlock()
     quote = QuoteBlock()
     image = ImageBlock()
-    embed = EmbedBlock(help_text="A YouTube, Vimeo or other oEmbed URL.", icon="media")
+    embed = EmbedBlock(help_text=_("A YouTube, Vimeo or other oEmbed URL."), icon="media")
     call_to_action = CallToActionBlock()
     donation_appeal = DonationAppealBlock()
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
+
+from newsletter.formats import format_date
 
 
 class DatePrecision(models.TextChoices):
@@ -26,19 +26,15 @@ class DatePrecision(models.TextChoices):
 
 
 def format_page_date(value: datetime.date | None, precision: str = DatePrecision.DAY) -> str:
-    """The date as readers see it: "1 March 2024", "March 2024", "2024", or "" when undated.
-
-    Day precision uses the translatable format "j F Y" (the order of day, month and year is
-    a translator's choice); month precision uses the active language's ``YEAR_MONTH_FORMAT``.
-    """
+    """The date as readers see it, in the active language: "1 March 2024" / "1 mars 2024",
+    "March 2024" / "mars 2024", "2024", or "" when undated (Babel, :mod:`newsletter.formats`)."""
     if value is None or precision == DatePrecision.UNDATED:
         return ""
     if precision == DatePrecision.YEAR:
-        return date_format(value, "Y")
+        return format_date(value, "year")
     if precision == DatePrecision.MONTH:
-        return date_format(value, "YEAR_MONTH_FORMAT")
-    # Translators: a date with its day, as PHP/Django date format characters (1 March 2024).
-    return date_format(value, pgettext("advocacy page date", "j F Y"))
+        return format_date(value, "month")
+    return format_date(value)
 
 
 def machine_page_date(value: datetime.date | None, precision: str = DatePrecision.DAY) -> str:

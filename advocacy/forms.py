@@ -12,6 +12,9 @@ Organisations are only created when the letter is saved, never when it is previe
 from __future__ import annotations
 
 from django import forms
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
 from advocacy.models.organisations import Organisation
@@ -50,18 +53,20 @@ class OpenLetterPageForm(WagtailAdminPageForm):
     """The letter's form, with ``paste_signatories`` and ``remove_signatories``."""
 
     paste_signatories = forms.CharField(
-        label="Paste signatories",
+        label=_("Paste signatories"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 8, "placeholder": "One organisation per line"}),
-        help_text="Paste one organisation per line (hundreds at once is fine). Blank lines and "
-        "duplicates are skipped and reported; organisations that already exist are reused, "
-        "the others are created. They are added at the end of the list when you save.",
+        widget=forms.Textarea(attrs={"rows": 8, "placeholder": _("One organisation per line")}),
+        help_text=_(
+            "Paste one organisation per line (hundreds at once is fine). Blank lines and "
+            "duplicates are skipped and reported; organisations that already exist are reused, "
+            "the others are created. They are added at the end of the list when you save."
+        ),
     )
     remove_signatories = forms.MultipleChoiceField(
-        label="Signatories",
+        label=_("Signatories"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="In signing order. Tick any to take them off the letter when you save.",
+        help_text=_("In signing order. Tick any to take them off the letter when you save."),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -74,9 +79,10 @@ class OpenLetterPageForm(WagtailAdminPageForm):
         ]
         count = len(self.current_signatories)
         field.label = (
-            f"Signed by {count:,} organisation{'' if count == 1 else 's'}"
+            ngettext("Signed by %(count)s organisation", "Signed by %(count)s organisations", count)
+            % {"count": number_format(count, force_grouping=True)}
             if count
-            else "No signatories yet"
+            else gettext("No signatories yet")
         )
 
     def _current_signatories(self) -> list[Organisation]:

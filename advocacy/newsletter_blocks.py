@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from advocacy.models import AdvocacySettings, DonationAppeal, NewsroomPage, Outcome
 from advocacy.models.wins import wins_by_outcome
+from newsletter.formats import format_money
 from newsletter.issues.blocks import (
     EmailBlock,
     EmailContext,
@@ -27,29 +29,46 @@ from newsletter.public import first_live_pages
 
 
 class WinsRoundupBlock(EmailBlock, blocks.StructBlock):
-    heading = blocks.CharBlock(default="Campaign wins", max_length=120)
-    intro = blocks.TextBlock(required=False)
-    start_date = blocks.DateBlock(required=False, help_text="Wins dated on or after this day.")
-    end_date = blocks.DateBlock(required=False, help_text="… and on or before this day.")
+    heading = blocks.CharBlock(
+        default="Campaign wins", max_length=120, label=gettext_lazy("Heading")
+    )
+    intro = blocks.TextBlock(required=False, label=gettext_lazy("Intro"))
+    start_date = blocks.DateBlock(
+        required=False,
+        label=gettext_lazy("Start date"),
+        help_text=gettext_lazy("Wins dated on or after this day."),
+    )
+    end_date = blocks.DateBlock(
+        required=False,
+        label=gettext_lazy("End date"),
+        help_text=gettext_lazy("… and on or before this day."),
+    )
     outcomes = blocks.MultipleChoiceBlock(
         choices=Outcome.choices,
         required=False,
-        help_text="Leave empty for every outcome.",
+        label=gettext_lazy("Outcomes"),
+        help_text=gettext_lazy("Leave empty for every outcome."),
     )
-    limit = blocks.IntegerBlock(default=12, min_value=1, max_value=50, help_text="At most.")
+    limit = blocks.IntegerBlock(
+        default=12,
+        min_value=1,
+        max_value=50,
+        label=gettext_lazy("Limit"),
+        help_text=gettext_lazy("At most."),
+    )
 
     email_template = "advocacy/email/blocks/wins_roundup"
 
     class Meta:
         icon = "success"
-        label = "Campaign wins roundup"
+        label = gettext_lazy("Campaign wins roundup")
 
     def clean(self, value):
         cleaned = super().clean(value)
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         if start and end and start > end:
             raise StructBlockValidationError(
-                block_errors={"end_date": ValidationError("The end date is before the start.")}
+                block_errors={"end_date": ValidationError(_("The end date is before the start."))}
             )
         return cleaned
 
@@ -91,21 +110,27 @@ def _newsroom_url(context: EmailContext) -> str:
 
 
 class OpenLetterBlock(EmailBlock, blocks.StructBlock):
-    letter = blocks.PageChooserBlock(page_type="advocacy.OpenLetterPage")
-    show_demands = blocks.BooleanBlock(default=True, required=False)
-    button_label = blocks.CharBlock(default="Read the letter", max_length=40)
+    letter = blocks.PageChooserBlock(
+        page_type="advocacy.OpenLetterPage", label=gettext_lazy("Letter")
+    )
+    show_demands = blocks.BooleanBlock(
+        default=True, required=False, label=gettext_lazy("Show demands")
+    )
+    button_label = blocks.CharBlock(
+        default="Read the letter", max_length=40, label=gettext_lazy("Button label")
+    )
 
     email_template = "advocacy/email/blocks/open_letter"
 
     class Meta:
         icon = "mail"
-        label = "Open letter"
+        label = gettext_lazy("Open letter")
 
     def section_heading(self, value) -> str:
         return _("Open letter")
 
     def email_context(self, value, context: EmailContext) -> dict:
-        letter = require(value["letter"], "open letter").specific
+        letter = require(value["letter"], _("open letter")).specific
         demands = [rich_text(child.value, context) for child in letter.demands]
         return {
             "letter": letter,
@@ -125,14 +150,15 @@ class DonationAppealBlock(EmailBlock, blocks.StructBlock):
     appeal = SnippetChooserBlock(
         "advocacy.DonationAppeal",
         required=False,
-        help_text="Leave empty to use the default appeal from the advocacy settings.",
+        label=gettext_lazy("Appeal"),
+        help_text=gettext_lazy("Leave empty to use the default appeal from the advocacy settings."),
     )
 
     email_template = "advocacy/email/blocks/donation_appeal"
 
     class Meta:
         icon = "pick"
-        label = "Donation appeal"
+        label = gettext_lazy("Donation appeal")
 
     def chosen_appeal(self, value, context: EmailContext) -> DonationAppeal:
         """The chosen appeal, else the site's default; RenderError when there is neither."""
@@ -141,9 +167,9 @@ class DonationAppealBlock(EmailBlock, blocks.StructBlock):
             appeal = AdvocacySettings.for_site(context.site).default_donation_appeal
         if appeal is None:
             raise RenderError(
-                "no donation appeal is chosen and the advocacy settings have no default"
+                _("no donation appeal is chosen and the advocacy settings have no default")
             )
-        return appeal
+        return appeal.localized  # its translation in the issue's language, where there is one
 
     def email_context(self, value, context: EmailContext) -> dict:
         appeal = self.chosen_appeal(value, context)
@@ -152,7 +178,7 @@ class DonationAppealBlock(EmailBlock, blocks.StructBlock):
             "message": rich_text(appeal.message, context),
             "amounts": [
                 {
-                    "label": amount_label(amount, appeal.monthly_emphasis),
+                    "label": amount_label(amount, appeal.monthly_emphasis, appeal.currency),
                     "url": appeal.amount_url(amount),
                 }
                 for amount in appeal.amounts
@@ -166,11 +192,12 @@ class DonationAppealBlock(EmailBlock, blocks.StructBlock):
         return str(default_appeal_id(context.site))
 
 
-def amount_label(amount: int, monthly: bool) -> str:
-    """A suggested amount as a button: "Give $10 monthly" or "Give $10"."""
+def amount_label(amount: int, monthly: bool, currency: str = "CAD") -> str:
+    """A suggested amount as a button: "Give $10 monthly" / « Donnez 10 $ par mois »."""
+    shown = format_money(amount, currency)
     if monthly:
-        return _("Give $%(amount)s monthly") % {"amount": amount}
-    return _("Give $%(amount)s") % {"amount": amount}
+        return _("Give %(amount)s monthly") % {"amount": shown}
+    return _("Give %(amount)s") % {"amount": shown}
 
 
 def newsletter_blocks() -> list[tuple[str, blocks.Block]]:

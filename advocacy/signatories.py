@@ -13,6 +13,8 @@ from html import escape
 
 from django.db.models import QuerySet
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from advocacy.models.organisations import (
     PROVINCES,
@@ -54,33 +56,65 @@ class PasteReport:
         """One readable paragraph for the editor."""
         parts = []
         if self.removed:
-            parts.append(f"Removed {self.removed} signator{'y' if self.removed == 1 else 'ies'}.")
-        if self.added or not self.removed:
             parts.append(
-                f"Added {self.added} signator{'y' if self.added == 1 else 'ies'} "
-                f"({self.created} new organisation{'' if self.created == 1 else 's'}, "
-                f"{self.reused} existing reused)."
+                ngettext("Removed %(n)s signatory.", "Removed %(n)s signatories.", self.removed)
+                % {"n": self.removed}
+            )
+        if self.added or not self.removed:
+            new = ngettext("%(n)s new organisation", "%(n)s new organisations", self.created) % {
+                "n": self.created
+            }
+            parts.append(
+                ngettext(
+                    "Added %(n)s signatory (%(new)s, %(reused)s existing reused).",
+                    "Added %(n)s signatories (%(new)s, %(reused)s existing reused).",
+                    self.added,
+                )
+                % {"n": self.added, "new": new, "reused": self.reused}
             )
         if self.blank_lines:
-            parts.append(f"Skipped {len(self.blank_lines)} blank line(s).")
+            n = len(self.blank_lines)
+            parts.append(
+                ngettext("Skipped %(n)s blank line(s).", "Skipped %(n)s blank line(s).", n)
+                % {"n": n}
+            )
         if self.repeated:
             shown = "; ".join(
-                f"line {line} “{name}” repeats line {first}"
+                _("line %(line)s “%(name)s” repeats line %(first)s")
+                % {"line": line, "name": name, "first": first}
                 for line, name, first in self.repeated[:10]
             )
-            more = f" and {len(self.repeated) - 10} more" if len(self.repeated) > 10 else ""
-            parts.append(f"Skipped {len(self.repeated)} duplicate(s) in the paste: {shown}{more}.")
-        if self.already_signed:
-            shown = "; ".join(f"line {line} “{name}”" for line, name in self.already_signed[:10])
-            more = (
-                f" and {len(self.already_signed) - 10} more"
-                if len(self.already_signed) > 10
-                else ""
-            )
+            n = len(self.repeated)
             parts.append(
-                f"Skipped {len(self.already_signed)} already on the letter: {shown}{more}."
+                ngettext(
+                    "Skipped %(n)s duplicate(s) in the paste: %(lines)s.",
+                    "Skipped %(n)s duplicate(s) in the paste: %(lines)s.",
+                    n,
+                )
+                % {"n": n, "lines": shown + _and_more(n - 10)}
+            )
+        if self.already_signed:
+            shown = "; ".join(
+                _("line %(line)s “%(name)s”") % {"line": line, "name": name}
+                for line, name in self.already_signed[:10]
+            )
+            n = len(self.already_signed)
+            parts.append(
+                ngettext(
+                    "Skipped %(n)s already on the letter: %(lines)s.",
+                    "Skipped %(n)s already on the letter: %(lines)s.",
+                    n,
+                )
+                % {"n": n, "lines": shown + _and_more(n - 10)}
             )
         return " ".join(parts)
+
+
+def _and_more(more: int) -> str:
+    """The " and 3 more" after a list cut short; nothing when nothing was left out."""
+    if more <= 0:
+        return ""
+    return " " + ngettext("and %(n)s more", "and %(n)s more", more) % {"n": more}
 
 
 def parse_pasted_names(text: str, already_signed_keys: Iterable[str] = ()) -> PasteReport:
@@ -95,8 +129,11 @@ def parse_pasted_names(text: str, already_signed_keys: Iterable[str] = ()) -> Pa
             continue
         if len(name) > MAX_NAME_LENGTH:
             report.errors.append(
-                f"Line {number} is {len(name)} characters long; a name can have at most "
-                f"{MAX_NAME_LENGTH}. Is it several names on one line?"
+                _(
+                    "Line %(line)s is %(length)s characters long; a name can have at most "
+                    "%(max)s. Is it several names on one line?"
+                )
+                % {"line": number, "length": len(name), "max": MAX_NAME_LENGTH}
             )
             continue
         key = organisation_key(name)

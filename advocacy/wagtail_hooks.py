@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import JsonResponse
 from django.templatetags.static import static
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.snippets.models import register_snippet
@@ -34,7 +35,7 @@ class OrganisationFilterSet(WagtailFilterSet):
 class OrganisationViewSet(SnippetViewSet):
     model = Organisation
     icon = "group"
-    menu_label = "Organisations"
+    menu_label = _("Organisations")
     list_display = ["name", "city", "province", "website"]
     list_per_page = 50
     # Searched in the database (name or city containing the words typed), not through the
@@ -49,14 +50,14 @@ class OrganisationViewSet(SnippetViewSet):
 class DonationAppealViewSet(SnippetViewSet):
     model = DonationAppeal
     icon = "pick"
-    menu_label = "Donation appeals"
+    menu_label = _("Donation appeals")
     list_display = ["name", "headline", "suggested_amounts"]
 
 
 class AdvocacySnippets(SnippetViewSetGroup):
     items = (OrganisationViewSet, DonationAppealViewSet)
     menu_icon = "folder-open-inverse"
-    menu_label = "Advocacy"
+    menu_label = _("Advocacy")
     menu_name = "advocacy"
 
 
@@ -69,7 +70,7 @@ def signatory_list_css() -> str:
     return format_html('<link rel="stylesheet" href="{}">', static("advocacy/admin.css"))
 
 
-AUTOSAVE_PAUSED = (
+AUTOSAVE_PAUSED = _(
     "Autosave is paused: pasted and ticked signatories are applied when you save a draft or "
     "publish."
 )
@@ -99,7 +100,7 @@ def pause_autosave_or_allow_creating_organisations(request):
             {
                 "success": False,
                 "error_code": "validation_error",
-                "error_message": AUTOSAVE_PAUSED,
+                "error_message": str(AUTOSAVE_PAUSED),
             },
             status=400,
         )

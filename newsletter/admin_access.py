@@ -12,8 +12,9 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
-AUDIENCE_MESSAGE = (
+AUDIENCE_MESSAGE = _(
     "You do not have permission to see subscriber data. Ask an administrator to add you to "
     "the “Audience managers” group if you need it."
 )
@@ -24,7 +25,7 @@ def forbidden(request: HttpRequest, message: str = AUDIENCE_MESSAGE) -> HttpResp
     return TemplateResponse(
         request,
         "newsletter/admin/forbidden.html",
-        {"page_title": "Permission denied", "header_icon": "warning", "message": message},
+        {"page_title": _("Permission denied"), "header_icon": "warning", "message": message},
         status=403,
     )
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig, apps
+from django.utils.translation import gettext_lazy as _
 
 # The apps the newsletter needs beside it in INSTALLED_APPS, with what breaks without each.
 # `manage.py check` names the missing ones (newsletter.E001, in newsletter/checks.py).
@@ -19,7 +20,7 @@ def missing_apps(required: dict[str, str], registry=apps) -> list[str]:
 
 class NewsletterConfig(AppConfig):
     name = "newsletter"
-    verbose_name = "Newsletter"
+    verbose_name = _("Newsletter")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
@@ -36,6 +37,7 @@ class NewsletterConfig(AppConfig):
         # every command.
         checks.register(newsletter_checks.check_required_apps, "newsletter")
         checks.register(newsletter_checks.check_base_url_set, "newsletter")
+        checks.register(newsletter_checks.check_languages, "newsletter")
         checks.register(newsletter_checks.check_base_template, "newsletter", checks.Tags.templates)
         for check in (newsletter_checks.check_public_urls, newsletter_checks.check_webhook_urls):
             checks.register(check, "newsletter", checks.Tags.urls)

@@ -1,6 +1,6 @@
 """System checks that refuse a missing or unsafe newsletter configuration, loudly.
 
-Errors (E001-E005) name what a host site must add for the newsletter to work at all: the apps
+Errors (E001-E006) name what a host site must add for the newsletter to work at all: the apps
 beside it in ``INSTALLED_APPS``, its two URL includes (before Wagtail's catch-all), ``BASE_URL``
 and a base template for the public pages; they run with every ``manage.py`` command.
 ``manage.py check --deploy`` runs the warnings too; the one public address check (``BASE_URL``
@@ -305,3 +305,35 @@ def check_base_template(app_configs: Any = None, **kwargs: Any) -> Messages:
         "every one of them fails",
         "newsletter.E005",
     )
+
+
+LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
+
+
+def check_languages(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """E006: with translated pages (``WAGTAIL_I18N_ENABLED``), the language of a request comes
+    from ``LocaleMiddleware``, the languages from ``WAGTAIL_CONTENT_LANGUAGES``, and
+    ``wagtail.locales`` lets editors add them; without them French readers see English."""
+    if not getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+        return []
+    errors = []
+    if LOCALE_MIDDLEWARE not in settings.MIDDLEWARE:
+        errors.append(
+            checks.Error(
+                "WAGTAIL_I18N_ENABLED is on but MIDDLEWARE lacks LocaleMiddleware: every page "
+                "and newsletter page would be served in LANGUAGE_CODE whatever the address.",
+                hint=f'Add "{LOCALE_MIDDLEWARE}" to MIDDLEWARE, after SessionMiddleware and '
+                "before CommonMiddleware.",
+                id="newsletter.E006",
+            )
+        )
+    if not getattr(settings, "WAGTAIL_CONTENT_LANGUAGES", None):
+        errors.append(
+            checks.Error(
+                "WAGTAIL_I18N_ENABLED is on but WAGTAIL_CONTENT_LANGUAGES is not set.",
+                hint='Set WAGTAIL_CONTENT_LANGUAGES = LANGUAGES = [("en", "English"), '
+                '("fr", "Français")].',
+                id="newsletter.E006",
+            )
+        )
+    return errors

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils import translation
 from wagtail.models import Page, Site
 
 from newsletter import conf
+from newsletter.languages import localized
 
 
 def base_template() -> str:
@@ -16,23 +18,35 @@ def base_template() -> str:
 
 
 def render_public(
-    request: HttpRequest, template: str, context: dict | None = None, *, status: int | None = None
+    request: HttpRequest,
+    template: str,
+    context: dict | None = None,
+    *,
+    status: int | None = None,
+    language: str = "",
 ) -> TemplateResponse:
-    """A public page's response, with ``base_template`` in its context."""
-    return TemplateResponse(
+    """A public page's response, with ``base_template`` in its context; in ``language`` when
+    given (a reader's own, on the pages their emails link to), else the request's."""
+    response = TemplateResponse(
         request, template, {"base_template": base_template(), **(context or {})}, status=status
     )
+    if language:
+        with translation.override(language):
+            response.render()
+        response["Content-Language"] = language
+    return response
 
 
 def first_live_pages(site: Site | None, models: dict[str, type[Page]]) -> dict[str, Page | None]:
-    """The first live, public page of each of ``models`` (by key) in ``site``'s tree (the
-    whole tree without a site), in tree order; ``None`` for a type the site does not have.
+    """The first live, public page of each of ``models`` (by key) in ``site``'s tree in the
+    active language (the whole tree without a site), in tree order; ``None`` for a type the
+    site does not have.
     One query, whatever the number of models: the navigation asks on every page view."""
     content_types = ContentType.objects.get_for_models(*models.values())
     key_of = {content_types[model].pk: key for key, model in models.items()}
     candidates = Page.objects.live().public().filter(content_type__in=key_of)
     if site is not None:
-        candidates = candidates.descendant_of(site.root_page, inclusive=True)
+        candidates = candidates.descendant_of(localized(site.root_page), inclusive=True)
     pages: dict[str, Page | None] = dict.fromkeys(models)
     for page in candidates.order_by("path"):
         key = key_of[page.content_type_id]

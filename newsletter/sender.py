@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from email.utils import formataddr
 
 from django.conf import settings as django_settings
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from newsletter import conf
@@ -76,13 +78,18 @@ def sender_identity(site=None, *, saved: NewsletterSettings | None = None) -> Se
         or getattr(django_settings, "WAGTAIL_SITE_NAME", "")
         or UNNAMED_ORGANISATION
     )
+    reason = saved.reason
+    if (translation.get_language() or "").startswith("fr"):  # the French footer, where set
+        organisation = saved.organisation_name_fr or organisation
+        default = NewsletterSettings._meta.get_field("reason").default
+        reason = saved.reason_fr or (gettext(default) if reason == default else reason)
     default_from = django_settings.DEFAULT_FROM_EMAIL
     return SenderIdentity(
         organisation=organisation,
         postal_address=saved.mailing_address or conf.get("NEWSLETTER_POSTAL_ADDRESS"),
         contact_email=saved.contact_email or conf.get("NEWSLETTER_CONTACT_EMAIL") or default_from,
         website_url=saved.website_url or conf.base_url(),
-        reason=saved.reason,
+        reason=reason,
         from_name=saved.sender_name or organisation,
         from_email=saved.sender_email or default_from,
         reply_to=saved.reply_to,

@@ -101,8 +101,23 @@ def newsletter_dashboard_panel(request: HttpRequest, panels: list) -> None:
 
 @hooks.register("register_log_actions")
 def register_newsletter_log_actions(actions) -> None:
-    actions.register_action("newsletter.test_send", "Send test", "Test email sent")
-    actions.register_action("newsletter.send", "Send", "Sending started")
+    actions.register_action("newsletter.test_send", _("Send test"), _("Test email sent"))
+    actions.register_action("newsletter.send", _("Send"), _("Sending started"))
     for action in sending_admin.ACTIONS:
-        label = action.replace("_", " ").capitalize()
-        actions.register_action(f"newsletter.{action}", label, f"Send: {label.lower()}")
+        label, message = ACTION_LOG_LABELS.get(action) or _log_labels(action)
+        actions.register_action(f"newsletter.{action}", label, message)
+
+
+# The history labels of a send's actions (sending_admin.ACTIONS): (label, log message).
+ACTION_LOG_LABELS = {
+    "pause": (_("Pause"), _("Send: pause")),
+    "resume": (_("Resume"), _("Send: resume")),
+    "cancel": (_("Cancel"), _("Send: cancel")),
+    "resend_unknown": (_("Resend unknown"), _("Send: resend unknown")),
+}
+
+
+def _log_labels(action: str) -> tuple[str, str]:
+    """Labels made from the action's name, for an action without translated labels."""
+    label = action.replace("_", " ").capitalize()
+    return label, f"Send: {label.lower()}"

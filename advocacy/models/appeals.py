@@ -9,6 +9,7 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
+from wagtail.models import TranslatableMixin
 from wagtail.search import index
 
 from newsletter.validators import validate_http_url
@@ -31,11 +32,12 @@ def parse_amounts(text: str) -> list[int]:
     return amounts
 
 
-class DonationAppeal(index.Indexed, models.Model):
-    """An ask for money, with suggested amounts and other ways to give."""
+class DonationAppeal(TranslatableMixin, index.Indexed, models.Model):
+    """An ask for money, with suggested amounts and other ways to give; translatable (each
+    language's version is its own row, linked by ``translation_key``)."""
 
     name = models.CharField(
-        max_length=120, help_text="For editors only, e.g. 'Ramadan 2024 appeal'.", unique=True
+        max_length=120, help_text="For editors only, e.g. 'Ramadan 2024 appeal'."
     )
     headline = models.CharField(max_length=160)
     message = RichTextField(features=["bold", "italic", "link"])
@@ -96,8 +98,11 @@ class DonationAppeal(index.Indexed, models.Model):
     ]
     search_fields = [index.SearchField("name"), index.SearchField("headline")]
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "locale"], name="unique_appeal_name_locale")
+        ]
 
     def __str__(self) -> str:
         return self.name

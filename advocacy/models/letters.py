@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import ngettext
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -16,6 +17,7 @@ from advocacy.forms import OpenLetterPageForm
 from advocacy.models.base import AdvocacyPage
 from advocacy.panels import SignatoryListPanel
 from advocacy.serializers import DemandListField, OrganisationField, OrganisationListField
+from newsletter.formats import format_number
 
 
 class OpenLetterPage(AdvocacyPage):
@@ -138,7 +140,9 @@ class OpenLetterPage(AdvocacyPage):
         count = self.signatory_count
         if not count:
             return ""
-        return f"Signed by {count:,} organisation{'' if count == 1 else 's'}"
+        return ngettext(
+            "Signed by %(count)s organisation", "Signed by %(count)s organisations", count
+        ) % {"count": format_number(count)}
 
     def signatory_list(self) -> list[LetterSignatory]:
         """The signatories in order with their organisations, in one query."""

@@ -6,6 +6,8 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
 
@@ -45,11 +47,23 @@ class Organisation(index.Indexed, models.Model):
 
     name = models.CharField(max_length=255)
     name_key = models.CharField(max_length=255, unique=True, editable=False)
+    name_fr = models.CharField(
+        _("name in French"),
+        max_length=255,
+        blank=True,
+        help_text=_("Only where it differs, e.g. “Mosquée Al-Salam” for “Al-Salam Mosque”."),
+    )
     city = models.CharField(max_length=120, blank=True)
     province = models.CharField(max_length=2, choices=PROVINCES, blank=True)
     website = models.URLField(blank=True, validators=[validate_http_url])
 
-    panels = [FieldPanel("name"), FieldPanel("city"), FieldPanel("province"), FieldPanel("website")]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("name_fr"),
+        FieldPanel("city"),
+        FieldPanel("province"),
+        FieldPanel("website"),
+    ]
     search_fields = [
         index.SearchField("name"),
         index.AutocompleteField("name"),
@@ -83,3 +97,10 @@ class Organisation(index.Indexed, models.Model):
     def place(self) -> str:
         """'City, Province' as far as known."""
         return ", ".join(part for part in (self.city, self.province) if part)
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: the French name on French pages, where set."""
+        if self.name_fr and (translation.get_language() or "").startswith("fr"):
+            return self.name_fr
+        return self.name

@@ -12,6 +12,7 @@ from wagtail.search import index
 
 from advocacy.blocks import BodyBlock
 from advocacy.models.base import AdvocacyPage
+from newsletter.formats import format_number
 
 
 class Outcome(models.TextChoices):
@@ -109,7 +110,7 @@ class CampaignWinPage(AdvocacyPage):
         """'13,000 emails sent', or '' when no count is recorded."""
         if not self.supporter_count:
             return ""
-        return f"{self.supporter_count:,} {self.get_supporter_action_display()}"
+        return f"{format_number(self.supporter_count)} {self.get_supporter_action_display()}"
 
     def teaser_facts(self) -> str:
         return self.supporter_summary

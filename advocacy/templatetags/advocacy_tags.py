@@ -16,11 +16,10 @@ from wagtail.models import Page, Site
 
 from advocacy.models import AdvocacyPage, AdvocacySettings, NewsroomPage, TimelinePage
 from advocacy.signatories import SignatoryList, signatory_list
+from newsletter.formats import format_money
 from newsletter.public import first_live_pages
 
 register = template.Library()
-
-CURRENCY_SYMBOLS = {"CAD": "$", "USD": "$", "AUD": "$", "NZD": "$", "EUR": "€", "GBP": "£"}
 
 
 @register.simple_tag
@@ -31,15 +30,9 @@ def amount_url(appeal, amount) -> str:
 
 @register.filter
 def money(amount, currency: str = "") -> str:
-    """``50|money:"CAD"`` → ``$50``; unknown currencies show their code: ``50 XOF``."""
-    try:
-        number = f"{int(amount):,}"
-    except (TypeError, ValueError):
-        return str(amount)
-    symbol = CURRENCY_SYMBOLS.get((currency or "").upper())
-    if symbol:
-        return f"{symbol}{number}"
-    return f"{number} {currency}".strip()
+    """``50|money:"CAD"`` → "$50" in English, "50 $" in French (the active language; see
+    :func:`newsletter.formats.format_money`); a code Babel does not know follows the number."""
+    return format_money(amount, currency)
 
 
 @register.filter
@@ -314,4 +307,6 @@ def page_call_to_action(context, page) -> dict:
             .first()
         )
         appeal = settings_row.default_donation_appeal if settings_row else None
+    if appeal is not None:
+        appeal = appeal.localized  # in the page's language, where translated
     return {"appeal": appeal, "subscribe_url": subscribe_url(request)}

@@ -22,7 +22,7 @@ from newsletter.models import MailingList, Segment, Subscriber, Suppression
 
 class SubscriberAdmin(Forbidden403Mixin, ModelAdmin):
     model = Subscriber
-    menu_label = "Subscribers"
+    menu_label = _("Subscribers")
     menu_icon = "user"
     list_display = ("email", "name", "language", "province", "tag_list", "created_at")
     list_filter = SUBSCRIBER_FILTERS
@@ -48,7 +48,7 @@ class SubscriberAdmin(Forbidden403Mixin, ModelAdmin):
 
 class MailingListAdmin(Forbidden403Mixin, ModelAdmin):
     model = MailingList
-    menu_label = "Lists"
+    menu_label = _("Lists")
     menu_icon = "list-ul"
     list_display = ("name", "slug", "is_public", "audience")
     search_fields = ("name", "slug")
@@ -104,7 +104,7 @@ class SegmentAdmin(Forbidden403Mixin, ModelAdmin):
 
 class SuppressionAdmin(Forbidden403Mixin, ModelAdmin):
     model = Suppression
-    menu_label = "Suppressions"
+    menu_label = _("Suppressions")
     menu_icon = "cross"
     list_display = ("email", "reason", "created_at")
     list_filter = ("reason",)
@@ -112,7 +112,7 @@ class SuppressionAdmin(Forbidden403Mixin, ModelAdmin):
 
 
 class AudienceGroup(ModelAdminGroup):
-    menu_label = "Audience"
+    menu_label = _("Audience")
     menu_icon = "group"
     menu_order = 300
     items = (SubscriberAdmin, MailingListAdmin, SegmentAdmin, SuppressionAdmin)

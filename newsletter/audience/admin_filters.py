@@ -35,7 +35,7 @@ class _SubscriptionFilter(SimpleListFilter):
 
 
 class StatusFilter(_SubscriptionFilter):
-    title = "subscription status"
+    title = _("subscription status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
@@ -43,7 +43,7 @@ class StatusFilter(_SubscriptionFilter):
 
 
 class ListFilter(_SubscriptionFilter):
-    title = "list"
+    title = _("list")
     parameter_name = "list"
 
     def lookups(self, request, model_admin):
@@ -51,7 +51,7 @@ class ListFilter(_SubscriptionFilter):
 
 
 class ConsentFilter(_SubscriptionFilter):
-    title = "consent type"
+    title = _("consent type")
     parameter_name = "consent"
 
     def lookups(self, request, model_admin):

@@ -20,6 +20,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
@@ -45,19 +46,24 @@ IMPORT_PERMISSION = "newsletter.import_subscribers"
 class SubscriberAddForm(WagtailAdminModelForm):
     """Add someone by hand: the address, the list and a note of how they consented."""
 
-    mailing_list = forms.ModelChoiceField(queryset=MailingList.objects.all(), label="List")
+    mailing_list = forms.ModelChoiceField(queryset=MailingList.objects.all(), label=_("List"))
     consent_type = forms.ChoiceField(
-        choices=Subscription.ConsentType.choices, initial=Subscription.ConsentType.EXPRESS
+        label=_("Consent type"),
+        choices=Subscription.ConsentType.choices,
+        initial=Subscription.ConsentType.EXPRESS,
     )
     consent_note = forms.CharField(
+        label=_("Consent note"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="How and when they agreed, e.g. 'Signed the sign-up sheet at the 12 May rally'.",
+        help_text=_(
+            "How and when they agreed, e.g. 'Signed the sign-up sheet at the 12 May rally'."
+        ),
     )
     require_confirmation = forms.BooleanField(
         required=False,
         initial=True,
-        label="Ask them to confirm by email first (double opt-in)",
-        help_text="Untick only when you hold their written consent.",
+        label=_("Ask them to confirm by email first (double opt-in)"),
+        help_text=_("Untick only when you hold their written consent."),
     )
 
     class Meta:
@@ -102,17 +108,19 @@ class SubscriberCreateView(CreateView):
         )
         outcomes = subscriptions.Outcome
         text = {
-            outcomes.PENDING: "Confirmation email sent to {email}.",
-            outcomes.RESENT: "Confirmation email sent to {email} again.",
-            outcomes.THROTTLED: "{email} was sent a confirmation email minutes ago.",
+            outcomes.PENDING: gettext("Confirmation email sent to %(email)s."),
+            outcomes.RESENT: gettext("Confirmation email sent to %(email)s again."),
+            outcomes.THROTTLED: gettext("%(email)s was sent a confirmation email minutes ago."),
             outcomes.LIMITED: gettext(
-                "{email} has had today's confirmation emails: none was sent. Try again tomorrow."
+                "%(email)s has had today's confirmation emails: none was sent. Try again tomorrow."
             ),
-            outcomes.ACTIVE: "{email} is now subscribed to {list}.",
-            outcomes.ALREADY_ACTIVE: "{email} was already subscribed to {list}.",
-            outcomes.SUPPRESSED: "{email} is suppressed: nothing was added. Remove the "
-            "suppression first if they asked to receive emails again.",
-        }[outcome].format(email=data["email"], list=data["mailing_list"])
+            outcomes.ACTIVE: gettext("%(email)s is now subscribed to %(list)s."),
+            outcomes.ALREADY_ACTIVE: gettext("%(email)s was already subscribed to %(list)s."),
+            outcomes.SUPPRESSED: gettext(
+                "%(email)s is suppressed: nothing was added. Remove the "
+                "suppression first if they asked to receive emails again."
+            ),
+        }[outcome] % {"email": data["email"], "list": data["mailing_list"]}
         if subscriber is None:
             messages.error(self.request, text)
             return redirect(self.index_url)
@@ -243,30 +251,41 @@ def export_consent_records(request: HttpRequest) -> HttpResponse:
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8 CSV with a header row: email (required), name, language (en/fr), "
-        "consented_at (optional date).",
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8 CSV with a header row: email (required), name, language (en/fr), "
+            "consented_at (optional date)."
+        ),
     )
-    mailing_list = forms.ModelChoiceField(queryset=MailingList.objects.all(), label="Into list")
+    mailing_list = forms.ModelChoiceField(queryset=MailingList.objects.all(), label=_("Into list"))
     consent = forms.ChoiceField(
+        label=_("Consent"),
         choices=Subscription.ConsentType.choices,
         widget=forms.RadioSelect,
-        help_text="Express: they asked for these emails. Implied: e.g. donors or volunteers; "
-        "it lapses two years after consented_at.",
+        help_text=_(
+            "Express: they asked for these emails. Implied: e.g. donors or volunteers; "
+            "it lapses two years after consented_at."
+        ),
     )
     source = forms.CharField(
-        max_length=255, help_text="Where the addresses come from, e.g. 'Petition, May 2026'."
+        label=_("Source"),
+        max_length=255,
+        help_text=_("Where the addresses come from, e.g. 'Petition, May 2026'."),
     )
-    dry_run = forms.BooleanField(required=False, label="Dry run: check and report, import nothing")
+    dry_run = forms.BooleanField(
+        required=False, label=_("Dry run: check and report, import nothing")
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         limit = conf.get("NEWSLETTER_IMPORT_MAX_UPLOAD_SIZE")
         if upload.size > limit:
             raise forms.ValidationError(
-                f"The file is {filesizeformat(upload.size)}; the limit is "
-                f"{filesizeformat(limit)}. Split it, or use the "
-                "newsletter_import_subscribers command."
+                gettext(
+                    "The file is %(size)s; the limit is %(limit)s. Split it, or use the "
+                    "newsletter_import_subscribers command."
+                )
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
             )
         return upload
 
@@ -279,7 +298,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
     limit = conf.get("NEWSLETTER_IMPORT_MAX_UPLOAD_SIZE")
     context: dict = {
         "limit": filesizeformat(limit),
-        "page_title": "Import subscribers",
+        "page_title": gettext("Import subscribers"),
         "header_icon": "upload",
     }
     if request.method == "POST":
@@ -287,8 +306,11 @@ def import_view(request: HttpRequest) -> HttpResponse:
             form = ImportForm()
             form.errors["file"] = form.error_class(
                 [
-                    f"The file is larger than the {filesizeformat(limit)} limit. Split it, "
-                    "or use the newsletter_import_subscribers command."
+                    gettext(
+                        "The file is larger than the %(limit)s limit. Split it, "
+                        "or use the newsletter_import_subscribers command."
+                    )
+                    % {"limit": filesizeformat(limit)}
                 ]
             )
             return TemplateResponse(

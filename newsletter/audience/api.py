@@ -62,14 +62,14 @@ def _string(payload: dict, key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationError("Must be a string.")
+        raise ValidationError(_("Must be a string."))
     return value
 
 
 def validate(payload: object) -> tuple[dict, dict[str, list[str]]]:
     """Check a decoded JSON body; return (clean values, errors by field)."""
     if not isinstance(payload, dict):
-        return {}, {"__all__": ["Send a JSON object."]}
+        return {}, {"__all__": [_("Send a JSON object.")]}
     errors: dict[str, list[str]] = {}
     clean: dict = {}
 
@@ -80,12 +80,14 @@ def validate(payload: object) -> tuple[dict, dict[str, list[str]]]:
             errors[field] = list(exc.messages)
 
     check("email", lambda: clean_email(_string(payload, "email")))
-    check("name", lambda: clean_text(_string(payload, "name"), MAX_NAME_LENGTH, "name"))
+    check("name", lambda: clean_text(_string(payload, "name"), MAX_NAME_LENGTH, _("name")))
 
     def language() -> str:
         value = _string(payload, "language") or "en"
         if value not in SUPPORTED:
-            raise ValidationError(f"Choose one of: {', '.join(SUPPORTED)}.")
+            raise ValidationError(
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(SUPPORTED)}
+            )
         return value
 
     check("language", language)
@@ -93,12 +95,12 @@ def validate(payload: object) -> tuple[dict, dict[str, list[str]]]:
     def mailing_list() -> MailingList:
         found = public_list(payload.get("list"))
         if found is None:
-            raise ValidationError("Choose a list.")
+            raise ValidationError(_("Choose a list."))
         return found
 
     check("list", mailing_list)
     if payload.get("consent") is not True:
-        errors["consent"] = ["Consent must be true: show the consent text and a checkbox."]
+        errors["consent"] = [_("Consent must be true: show the consent text and a checkbox.")]
 
     def wording():
         version = _string(payload, "consent_version")
@@ -106,7 +108,7 @@ def validate(payload: object) -> tuple[dict, dict[str, list[str]]]:
             return current_consent(clean.get("language", "en"))
         found = consent_by_version(version)
         if found is None:
-            raise ValidationError("Unknown consent_version: fetch the current wording (GET).")
+            raise ValidationError(_("Unknown consent_version: fetch the current wording (GET)."))
         return found
 
     check("consent_version", wording)
@@ -138,7 +140,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     try:
         payload = json.loads(request.body)
     except (ValueError, RecursionError):
-        return bad_request({"__all__": ["Send a JSON object."]})
+        return bad_request({"__all__": [_("Send a JSON object.")]})
     if isinstance(payload, dict) and payload.get(HONEYPOT_FIELD):
         return accepted()
     clean, errors = validate(payload)

@@ -11,22 +11,21 @@ from __future__ import annotations
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from newsletter import conf
+from newsletter.audience.consent import wording_language
 from newsletter.audience.tokens import confirm_url
 from newsletter.models import Subscription
 from newsletter.sender import sender_identity
 
-SUBJECTS = {
-    "en": "Please confirm your subscription to {list}",
-    "fr": "Veuillez confirmer votre abonnement à {list}",
-}
-
 
 def confirmation_message(subscription: Subscription) -> EmailMultiAlternatives:
-    """The message asking the subscriber to confirm, with a signed link that expires."""
+    """The message asking the subscriber to confirm, with a signed link that expires, in the
+    subscriber's language (English when we do not write in theirs)."""
     subscriber = subscription.subscriber
-    language = subscriber.language if subscriber.language in SUBJECTS else "en"
+    language = wording_language(subscriber.language)
     max_age = conf.get("NEWSLETTER_CONFIRM_MAX_AGE")
     sender = sender_identity()
     context = {
@@ -39,15 +38,16 @@ def confirmation_message(subscription: Subscription) -> EmailMultiAlternatives:
         "contact_email": sender.contact_email,
         "language": language,
     }
+    with translation.override(language):
+        subject = _("Please confirm your subscription to %(list)s") % {
+            "list": subscription.mailing_list.name
+        }
+        text = render_to_string("newsletter/email/confirm.txt", context)
+        html = render_to_string("newsletter/email/confirm.html", context)
     message = EmailMultiAlternatives(
-        subject=SUBJECTS[language].format(list=subscription.mailing_list.name),
-        body=render_to_string("newsletter/email/confirm.txt", context),
-        from_email=sender.from_address(),
-        to=[subscriber.email],
+        subject=subject, body=text, from_email=sender.from_address(), to=[subscriber.email]
     )
-    message.attach_alternative(
-        render_to_string("newsletter/email/confirm.html", context), "text/html"
-    )
+    message.attach_alternative(html, "text/html")
     return message
 
 

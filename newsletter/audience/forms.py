@@ -38,7 +38,7 @@ def clean_text(value: str, max_length: int, label: str) -> str:
 
 def clean_email(value: str) -> str:
     """The normalised address, or ValidationError with a message for people."""
-    value = normalise_email(clean_text(value, MAX_EMAIL_LENGTH, "email address"))
+    value = normalise_email(clean_text(value, MAX_EMAIL_LENGTH, _("email address")))
     if not value:
         raise ValidationError(_("Enter your email address."))
     try:
@@ -117,7 +117,7 @@ class SubscribeForm(forms.Form):
         return True
 
     def clean_name(self) -> str:
-        return clean_text(self.cleaned_data.get("name", ""), MAX_NAME_LENGTH, "name")
+        return clean_text(self.cleaned_data.get("name", ""), MAX_NAME_LENGTH, _("name"))
 
     def clean_list(self) -> MailingList:
         mailing_list = public_list(self.cleaned_data["list"])

@@ -4,6 +4,7 @@ subscribers a batch of rows names, in a few bulk statements."""
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from newsletter.audience.bulk_insert import insert_ignoring_conflicts
@@ -18,7 +19,7 @@ def parse_tags(value: str) -> tuple[str, ...]:
     (ignoring case). ValidationError for a name too long or with control characters."""
     names: dict[str, str] = {}
     for part in value.replace(";", ",").split(","):
-        name = clean_text(part, MAX_TAG_LENGTH, "tag")
+        name = clean_text(part, MAX_TAG_LENGTH, _("tag"))
         if name:
             names.setdefault(name.lower(), name)
     return tuple(names.values())

@@ -40,6 +40,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from newsletter import conf
 from newsletter.audience.bulk_insert import insert_ignoring_conflicts
@@ -58,7 +60,7 @@ from newsletter.models.audience import new_public_id
 ConsentType = Subscription.ConsentType
 MAX_ISSUES_KEPT = 500
 MAX_PROVINCE_LENGTH = Subscriber._meta.get_field("province").max_length
-ALREADY_ON_LIST = "already on the list"
+ALREADY_ON_LIST = gettext_noop("already on the list")
 
 
 class ImportFileError(Exception):
@@ -74,7 +76,11 @@ class RowIssue:
 
     def __str__(self) -> str:
         who = f" {self.email}" if self.email else ""
-        return f"line {self.line}:{who} — {self.reason}"
+        return _("line %(line)s:%(who)s — %(reason)s") % {
+            "line": self.line,
+            "who": who,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -103,15 +109,28 @@ class ImportReport:
             self.issues_not_kept += 1
 
     def summary(self) -> str:
-        verb = "would be imported" if self.dry_run else "imported"
-        text = (
-            f"{self.rows} rows: {self.imported} {verb}, {self.skipped} skipped, "
-            f"{self.invalid} invalid."
-        )
+        figures = {
+            "rows": self.rows,
+            "imported": self.imported,
+            "skipped": self.skipped,
+            "invalid": self.invalid,
+            "tagged": self.tagged_already_on_list,
+        }
+        if self.dry_run:
+            text = _(
+                "%(rows)s rows: %(imported)s would be imported, %(skipped)s skipped, "
+                "%(invalid)s invalid."
+            )
+        else:
+            text = _(
+                "%(rows)s rows: %(imported)s imported, %(skipped)s skipped, %(invalid)s invalid."
+            )
         if self.tagged_already_on_list:
-            added = "would be added" if self.dry_run else "added"
-            text += f" Tags {added} to {self.tagged_already_on_list} already on the list."
-        return text
+            if self.dry_run:
+                text += " " + _("Tags would be added to %(tagged)s already on the list.")
+            else:
+                text += " " + _("Tags added to %(tagged)s already on the list.")
+        return text % figures
 
 
 @dataclass
@@ -136,8 +155,11 @@ def check_utf8(binary: BinaryIO, chunk_size: int = 1 << 20) -> None:
             except UnicodeDecodeError as exc:
                 line += chunk.count(b"\n", 0, exc.start)
                 raise ImportFileError(
-                    f"Line {line}: the file is not UTF-8 text. Save it as “CSV UTF-8” and "
-                    "upload it again. Nothing was imported."
+                    _(
+                        "Line %(line)s: the file is not UTF-8 text. Save it as “CSV UTF-8” and "
+                        "upload it again. Nothing was imported."
+                    )
+                    % {"line": line}
                 ) from exc
             line += chunk.count(b"\n")
         decoder.decode(b"", final=True)
@@ -158,15 +180,16 @@ def _parse_consented_at(value: str, consent_type: str, now: datetime.datetime):
     if moment is None:
         day = parse_date(value)
         if day is None:
-            raise ValidationError("consented_at must be a date like 2025-03-31")
+            raise ValidationError(_("consented_at must be a date like 2025-03-31"))
         moment = datetime.datetime.combine(day, datetime.time(12))
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     if moment > now:
-        raise ValidationError("consented_at is in the future")
+        raise ValidationError(_("consented_at is in the future"))
     if consent_type == ConsentType.IMPLIED and moment < implied_consent_cutoff(now):
         raise ValidationError(
-            f"implied consent from {moment:%Y-%m-%d} has lapsed (older than two years)"
+            _("implied consent from %(date)s has lapsed (older than two years)")
+            % {"date": f"{moment:%Y-%m-%d}"}
         )
     return moment
 
@@ -196,12 +219,13 @@ class _Importer:
         iterator = iter(rows)
         header = next(iterator, None)
         if header is None:
-            raise ImportFileError("The file is empty.")
+            raise ImportFileError(_("The file is empty."))
         columns = {name.strip().lower(): i for i, name in enumerate(header)}
         if "email" not in columns:
+            found = ", ".join(h.strip() for h in header)[:200] or _("nothing")
             raise ImportFileError(
-                "The first row must name the columns, including “email” "
-                f"(found: {', '.join(h.strip() for h in header)[:200] or 'nothing'})."
+                _("The first row must name the columns, including “email” (found: %(found)s).")
+                % {"found": found}
             )
         batch: list[_Row] = []
         rows_in_batch = 0
@@ -226,21 +250,21 @@ class _Importer:
         raw_email = value("email").strip()
         try:
             email = clean_email(raw_email)
-            name = clean_text(value("name"), MAX_NAME_LENGTH, "name")
+            name = clean_text(value("name"), MAX_NAME_LENGTH, _("name"))
             language = value("language").strip().lower() or "en"
             if language not in ("en", "fr"):
-                raise ValidationError("language must be en or fr")
+                raise ValidationError(_("language must be en or fr"))
             consented_at = _parse_consented_at(
                 value("consented_at"), self.run.consent_type, self.now
             )
-            province = clean_text(value("province"), MAX_PROVINCE_LENGTH, "province")
+            province = clean_text(value("province"), MAX_PROVINCE_LENGTH, _("province"))
             tags = parse_tags(value("tags"))
         except ValidationError as exc:
             reason = exc.messages[0]
             if not raw_email:
-                reason = "no email address"
-            elif reason.startswith("Enter a valid"):
-                reason = "invalid email address"
+                reason = _("no email address")
+            elif reason == _("Enter a valid email address, like name@example.org."):
+                reason = _("invalid email address")
             self.issue(line, raw_email[:254], reason, invalid=True)
             return None
         return _Row(line, email, name, language, consented_at, province, tags)
@@ -271,18 +295,20 @@ class _Importer:
             on_list: list[_Row] = []  # skipped as already on the list: their tags still added
             for row in batch:
                 if row.email in first_line:
-                    reason = f"duplicate: same address as line {first_line[row.email]}"
+                    reason = _("duplicate: same address as line %(line)s") % {
+                        "line": first_line[row.email]
+                    }
                 elif row.email in suppressed:
                     label = Suppression.Reason(suppressed[row.email]).label.lower()
-                    reason = f"suppressed: {label}"
+                    reason = _("suppressed: %(reason)s") % {"reason": label}
                 elif existing.get(row.email) in open_runs:
                     if open_runs[existing[row.email]] == self.run.pk:
-                        reason = "duplicate: same address as an earlier line"
+                        reason = _("duplicate: same address as an earlier line")
                     else:
-                        reason = ALREADY_ON_LIST
+                        reason = _(ALREADY_ON_LIST)
                         on_list.append(row)
                 elif existing.get(row.email) in left:
-                    reason = "unsubscribed: left this list before, not re-added"
+                    reason = _("unsubscribed: left this list before, not re-added")
                 else:
                     first_line[row.email] = row.line
                     accepted.append(row)
@@ -356,9 +382,11 @@ def import_subscribers(
     Raises :class:`ImportFileError` when the file as a whole is unusable.
     """
     if consent_type not in ConsentType.values:
-        raise ImportFileError(f"Consent must be one of: {', '.join(ConsentType.values)}.")
+        raise ImportFileError(
+            _("Consent must be one of: %(choices)s.") % {"choices": ", ".join(ConsentType.values)}
+        )
     if not source.strip():
-        raise ImportFileError("Say where these addresses come from (the source).")
+        raise ImportFileError(_("Say where these addresses come from (the source)."))
     report = ImportReport(dry_run=dry_run)
     reader = csv.reader(text)
     batch_size = batch_size or conf.get("NEWSLETTER_IMPORT_BATCH_SIZE")
@@ -377,12 +405,16 @@ def import_subscribers(
                 importer.run_rows(reader, lambda: reader.line_num)
             except csv.Error as exc:
                 raise ImportFileError(
-                    f"Line {reader.line_num}: not a readable CSV file ({exc})."
+                    _("Line %(line)s: not a readable CSV file (%(error)s).")
+                    % {"line": reader.line_num, "error": exc}
                 ) from exc
             except UnicodeDecodeError as exc:
                 raise ImportFileError(
-                    f"Line {reader.line_num + 1}: the file is not UTF-8 text. Save it as "
-                    "“CSV UTF-8” and try again."
+                    _(
+                        "Line %(line)s: the file is not UTF-8 text. Save it as "
+                        "“CSV UTF-8” and try again."
+                    )
+                    % {"line": reader.line_num + 1}
                 ) from exc
         except ImportFileError:
             if report.imported == 0:

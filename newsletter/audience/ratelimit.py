@@ -24,6 +24,7 @@ import time
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import ngettext
 
 from newsletter import conf
 from newsletter.audience.client_address import client_ip
@@ -98,8 +99,11 @@ def retry_after(request: HttpRequest, scope: str = "subscribe") -> int | None:
 
 def message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
-    wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return f"Too many sign-up attempts from your network. Please try again in {wait}."
+    return ngettext(
+        "Too many sign-up attempts from your network. Please try again in %(minutes)s minute.",
+        "Too many sign-up attempts from your network. Please try again in %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def too_many_requests(request: HttpRequest, seconds: int, *, as_json: bool) -> HttpResponse:

@@ -18,6 +18,8 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -38,7 +40,7 @@ from newsletter.audience.tokens import (
 from newsletter.models import MailingList, SubscribePage, Subscriber, Subscription
 from newsletter.public import render_public
 
-INVALID_LINK = "This link is not valid"
+INVALID_LINK = gettext_lazy("This link is not valid")
 
 
 def invalid_link(request: HttpRequest, *, expired: bool = False) -> HttpResponse:
@@ -46,7 +48,7 @@ def invalid_link(request: HttpRequest, *, expired: bool = False) -> HttpResponse
     return render_public(
         request,
         "newsletter/invalid_link.html",
-        {"expired": expired, "title": "This link has expired" if expired else INVALID_LINK},
+        {"expired": expired, "title": _("This link has expired") if expired else INVALID_LINK},
         status=400,
     )
 
@@ -151,12 +153,13 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if subscription.status == Subscription.Status.UNSUBSCRIBED:
         return invalid_link(request)
     context = {"subscription": subscription, "mailing_list": subscription.mailing_list}
+    language = subscription.subscriber.language
     if request.method == "GET" and subscription.status == Subscription.Status.PENDING:
-        return render_public(request, "newsletter/confirm.html", context)
+        return render_public(request, "newsletter/confirm.html", context, language=language)
     if request.method == "POST":
         subscriptions.confirm(subscription, **client_details(request))
     context["preferences_token"] = subscriber_token(subscription.subscriber)
-    return render_public(request, "newsletter/confirmed.html", context)
+    return render_public(request, "newsletter/confirmed.html", context, language=language)
 
 
 def _subscriber_for(token: str) -> Subscriber:
@@ -188,8 +191,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         else:
             how = Subscription.EndedHow.EVERYTHING
         subscriptions.unsubscribe(subscriber, mailing_list, how=how)
-        return render_public(request, "newsletter/unsubscribed.html", context)
-    return render_public(request, "newsletter/unsubscribe.html", context)
+        return render_public(
+            request, "newsletter/unsubscribed.html", context, language=subscriber.language
+        )
+    return render_public(
+        request, "newsletter/unsubscribe.html", context, language=subscriber.language
+    )
 
 
 @never_cache
@@ -238,4 +245,6 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         "saved": request.GET.get("saved") == "1",
         "awaiting": request.GET.get("confirm", "").isdigit(),
     }
-    return render_public(request, "newsletter/preferences.html", context)
+    return render_public(
+        request, "newsletter/preferences.html", context, language=subscriber.language
+    )

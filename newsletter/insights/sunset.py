@@ -40,11 +40,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from newsletter import conf
+from newsletter.audience.consent import wording_language
 from newsletter.audience.tokens import (
     ExpiredToken,
     InvalidToken,
@@ -60,10 +62,6 @@ logger = logging.getLogger(__name__)
 
 # Before any open, click or re-permission email: the clock of a reader who never engaged.
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-SUBJECTS = {
-    "en": "Do you still want our newsletter?",
-    "fr": "Voulez-vous toujours recevoir notre infolettre?",
-}
 
 
 def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
@@ -162,7 +160,7 @@ def awaiting_repermission() -> QuerySet[Subscriber]:
 
 def email_language(subscriber: Subscriber) -> str:
     """The language of the reader's emails: theirs if we write in it, else English."""
-    return subscriber.language if subscriber.language in SUBJECTS else "en"
+    return wording_language(subscriber.language)
 
 
 def repermission_message(subscriber: Subscriber, connection=None) -> EmailMultiAlternatives:
@@ -183,18 +181,20 @@ def repermission_message(subscriber: Subscriber, connection=None) -> EmailMultiA
         "contact_email": sender.contact_email,
         "language": language,
     }
+    with translation.override(language):
+        subject = _("Do you still want our newsletter?")
+        text = render_to_string("newsletter/email/repermission.txt", context)
+        html = render_to_string("newsletter/email/repermission.html", context)
     message = EmailMultiAlternatives(
-        subject=SUBJECTS[language],
-        body=render_to_string("newsletter/email/repermission.txt", context),
+        subject=subject,
+        body=text,
         from_email=sender.from_address(),
         to=[subscriber.email],
         reply_to=[sender.reply_to] if sender.reply_to else None,
         headers=list_unsubscribe_headers(leave_url),
         connection=connection,
     )
-    message.attach_alternative(
-        render_to_string("newsletter/email/repermission.html", context), "text/html"
-    )
+    message.attach_alternative(html, "text/html")
     return message
 
 
@@ -277,4 +277,6 @@ def keep_subscribed(request: HttpRequest, token: str) -> HttpResponse:
         Subscriber.objects.filter(pk=subscriber.pk).update(sunset_at=None)
         subscriber.sunset_at = None
     context = {"subscriber": subscriber, "done": subscriber.sunset_at is None}
-    return render_public(request, "newsletter/still_subscribed.html", context)
+    return render_public(
+        request, "newsletter/still_subscribed.html", context, language=subscriber.language
+    )

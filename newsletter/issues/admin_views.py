@@ -27,7 +27,7 @@ CANNOT_TEST = gettext_lazy(
     "Sending a test needs the “Can send newsletters” permission (given by the “Newsletter "
     "senders” group) and permission to edit this issue."
 )
-CANNOT_ADD = "Starting an issue needs permission to add pages below this archive."
+CANNOT_ADD = gettext_lazy("Starting an issue needs permission to add pages below this archive.")
 
 
 def test_send_view(request: HttpRequest, page_id: int) -> HttpResponse:
@@ -51,7 +51,7 @@ def test_send_view(request: HttpRequest, page_id: int) -> HttpResponse:
         {
             "issue": issue,
             "form": form,
-            "page_title": f"Send a test of “{issue.title}”",
+            "page_title": gettext("Send a test of “%(title)s”") % {"title": issue.title},
             "tests_per_hour": conf.get("NEWSLETTER_TEST_SENDS_PER_HOUR"),
         },
     )
@@ -100,11 +100,15 @@ def start_issue_view(request: HttpRequest, archive_id: int) -> HttpResponse:
                 "archive": archive,
                 "pages": recent_pages_since(since),
                 "since": since,
-                "page_title": "Start an issue from recent content",
+                "page_title": gettext("Start an issue from recent content"),
             },
         )
     issue = start_issue(archive, request.user)
-    messages.success(request, f"Draft “{issue.title}” created; edit it, preview it, test it.")
+    messages.success(
+        request,
+        gettext("Draft “%(title)s” created; edit it, preview it, test it.")
+        % {"title": issue.title},
+    )
     return redirect("wagtailadmin_pages:edit", issue.pk)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import blocks, hooks
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.fields import StreamField
@@ -49,7 +50,9 @@ class EmailContext:
 def require(value: Any, what: str) -> Any:
     """``value``, or a RenderError saying the chosen ``what`` is gone."""
     if value is None:
-        raise RenderError(f"the chosen {what} no longer exists or is not set; choose another")
+        raise RenderError(
+            _("the chosen %(what)s no longer exists or is not set; choose another") % {"what": what}
+        )
     return value
 
 
@@ -64,7 +67,7 @@ def email_image(image, alt_text: str = "", spec: str = "width-1200") -> dict | N
 
 def teaser_card(page, title: str = "", summary: str = "", image=None) -> dict:
     """A page as an email card, from its teaser; ``title``/``summary``/``image`` override it."""
-    teaser = get_teaser(require(page, "page"))
+    teaser = get_teaser(require(page, _("page")))
     return {
         "title": title or teaser.title,
         "summary": summary or teaser.summary,
@@ -95,7 +98,7 @@ def require_page_or_url(value) -> None:
     """A link block needs a page on this site or a URL: say so on the URL field."""
     if not value.get("page") and not value.get("url"):
         raise StructBlockValidationError(
-            block_errors={"url": ValidationError("Choose a page or enter a URL.")}
+            block_errors={"url": ValidationError(_("Choose a page or enter a URL."))}
         )
 
 
@@ -157,21 +160,39 @@ class DividerBlock(EmailBlock, blocks.StaticBlock):
 
 
 class FeaturedPageBlock(EmailBlock, blocks.StructBlock):
-    page = blocks.PageChooserBlock(help_text="Any page: a statement, letter, win, or other.")
-    title = blocks.CharBlock(required=False, help_text="Leave empty to use the page's title.")
-    summary = blocks.TextBlock(required=False, help_text="Leave empty to use the page's summary.")
-    image = ImageChooserBlock(required=False, help_text="Leave empty to use the page's image.")
+    page = blocks.PageChooserBlock(
+        label=gettext_lazy("Page"),
+        help_text=gettext_lazy("Any page: a statement, letter, win, or other."),
+    )
+    title = blocks.CharBlock(
+        required=False,
+        label=gettext_lazy("Title"),
+        help_text=gettext_lazy("Leave empty to use the page's title."),
+    )
+    summary = blocks.TextBlock(
+        required=False,
+        label=gettext_lazy("Summary"),
+        help_text=gettext_lazy("Leave empty to use the page's summary."),
+    )
+    image = ImageChooserBlock(
+        required=False,
+        label=gettext_lazy("Image"),
+        help_text=gettext_lazy("Leave empty to use the page's image."),
+    )
     button_label = blocks.CharBlock(
         required=False,
         max_length=40,
-        help_text="Leave empty for a label naming the page's kind, e.g. 'Read the statement'.",
+        label=gettext_lazy("Button label"),
+        help_text=gettext_lazy(
+            "Leave empty for a label naming the page's kind, e.g. 'Read the statement'."
+        ),
     )
 
     email_template = "newsletter/email/blocks/featured_page"
 
     class Meta:
         icon = "doc-full"
-        label = "Featured page"
+        label = gettext_lazy("Featured page")
 
     def email_context(self, value, context: EmailContext) -> dict:
         card = teaser_card(value["page"], value["title"], value["summary"], value["image"])
@@ -182,32 +203,36 @@ class FeaturedPageBlock(EmailBlock, blocks.StructBlock):
 
 
 class EmailImageBlock(EmailBlock, blocks.StructBlock):
-    image = ImageChooserBlock()
+    image = ImageChooserBlock(label=gettext_lazy("Image"))
     alt_text = blocks.CharBlock(
-        required=False, help_text="Describe the image; leave empty to use its own description."
+        required=False,
+        label=gettext_lazy("Alt text"),
+        help_text=gettext_lazy("Describe the image; leave empty to use its own description."),
     )
-    link = blocks.URLBlock(required=False, validators=[validate_http_url])
+    link = blocks.URLBlock(
+        required=False, label=gettext_lazy("Link"), validators=[validate_http_url]
+    )
 
     email_template = "newsletter/email/blocks/image"
 
     class Meta:
         icon = "image"
-        label = "Image"
+        label = gettext_lazy("Image")
 
     def email_context(self, value, context: EmailContext) -> dict:
         return {"image": email_image(value["image"], value["alt_text"]), "link": value["link"]}
 
 
 class ButtonBlock(EmailBlock, blocks.StructBlock):
-    label = blocks.CharBlock(max_length=40)
-    page = blocks.PageChooserBlock(required=False)
-    url = blocks.URLBlock(required=False, validators=[validate_http_url])
+    label = blocks.CharBlock(max_length=40, label=gettext_lazy("Label"))
+    page = blocks.PageChooserBlock(required=False, label=gettext_lazy("Page"))
+    url = blocks.URLBlock(required=False, label=gettext_lazy("URL"), validators=[validate_http_url])
 
     email_template = "newsletter/email/blocks/button"
 
     class Meta:
         icon = "link"
-        label = "Button"
+        label = gettext_lazy("Button")
 
     def clean(self, value):
         cleaned = super().clean(value)
@@ -238,15 +263,30 @@ class IssueBodyBlock(blocks.StreamBlock):
     def __init__(self, local_blocks=None, **kwargs) -> None:
         own_first = [
             ("intro", EmailRichTextBlock("newsletter/email/blocks/intro", icon="pilcrow",
-                                         label="Intro")),
+                                         label=gettext_lazy("Intro"))),
             ("featured_page", FeaturedPageBlock()),
         ]  # fmt: skip
         own_last = [
-            ("heading", EmailHeadingBlock(max_length=160, icon="title")),
-            ("text", EmailRichTextBlock("newsletter/email/blocks/text", icon="pilcrow")),
+            (
+                "heading",
+                EmailHeadingBlock(max_length=160, icon="title", label=gettext_lazy("Heading")),
+            ),
+            (
+                "text",
+                EmailRichTextBlock(
+                    "newsletter/email/blocks/text", icon="pilcrow", label=gettext_lazy("Text")
+                ),
+            ),
             ("image", EmailImageBlock()),
             ("button", ButtonBlock()),
-            ("divider", DividerBlock(icon="horizontalrule", admin_text="A horizontal line.")),
+            (
+                "divider",
+                DividerBlock(
+                    icon="horizontalrule",
+                    label=gettext_lazy("Divider"),
+                    admin_text=gettext_lazy("A horizontal line."),
+                ),
+            ),
         ]
         children = [*own_first, *registered_blocks(), *own_last, *(local_blocks or [])]
         super().__init__(children, **kwargs)

@@ -41,20 +41,41 @@ class Content:
     text: str
     send_id: int | None = None  # the send (Dispatch) it belongs to; None for a test
     lists: tuple[tuple[str, str], ...] = ()  # the send's lists, (slug, name), by name
+    version: str = ""  # the send's version in another language ("": the send's own content)
 
     @classmethod
     def of_send(cls, send: Dispatch) -> Content:
         """The frozen content of a send (a Dispatch), with its id and its lists."""
-        lists = send.mailing_lists.order_by("name", "slug").values_list("slug", "name")
-        return cls(
-            send.subject,
-            send.from_email,
-            send.reply_to,
-            send.html,
-            send.text,
-            send_id=send.pk,
-            lists=tuple(lists),
-        )
+        return cls.versions_of_send(send)[""]
+
+    @classmethod
+    def versions_of_send(cls, send: Dispatch) -> dict[str, Content]:
+        """Every version of a send's content by language: ``""`` its own, plus one per
+        translation frozen with it (:class:`~newsletter.models.DispatchVersion`)."""
+        lists = tuple(send.mailing_lists.order_by("name", "slug").values_list("slug", "name"))
+        contents = {
+            "": cls(
+                send.subject,
+                send.from_email,
+                send.reply_to,
+                send.html,
+                send.text,
+                send_id=send.pk,
+                lists=lists,
+            )
+        }
+        for version in send.versions.all():
+            contents[version.language] = cls(
+                version.subject,
+                version.from_email,
+                version.reply_to,
+                version.html,
+                version.text,
+                send_id=send.pk,
+                lists=lists,
+                version=version.language,
+            )
+        return contents
 
     @classmethod
     def of_rendered(

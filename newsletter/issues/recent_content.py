@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from wagtail import hooks
 from wagtail.models import Page
 
@@ -58,19 +63,17 @@ def start_issue(archive: NewsletterArchivePage, user=None) -> NewsletterIssuePag
     """Create a draft issue with the pages published since the last issue, and the blocks
     registered apps add to a new issue (``newsletter_new_issue_blocks`` hook)."""
     pages = recent_pages_since(last_issue_time(archive))
-    today = timezone.localdate()
-    body: list[tuple[str, object]] = [
-        ("intro", "<p>Here is what we have been working on since our last newsletter.</p>")
-    ]
+    organisation = sender_identity(archive.get_site()).organisation
+    with translation.override(_archive_language(archive)):
+        words = _draft_words(len(pages), organisation)
+    body: list[tuple[str, object]] = [("intro", words["intro"])]
     body += [("featured_page", {"page": page, "button_label": ""}) for page in pages]
     for extra_blocks in hooks.get_hooks(NEW_ISSUE_BLOCKS_HOOK):
         body += extra_blocks(archive.get_site())
-    title = f"Newsletter, {today:%B %-d, %Y}"
-    organisation = sender_identity(archive.get_site()).organisation
     issue = NewsletterIssuePage(
-        title=title,
-        subject=title,
-        preheader=f"{len(pages)} updates from {organisation}" if pages else "",
+        title=words["title"],
+        subject=words["title"],
+        preheader=words["preheader"] if pages else "",
         body=body,
         live=False,
         owner=user,
@@ -79,3 +82,27 @@ def start_issue(archive: NewsletterArchivePage, user=None) -> NewsletterIssuePag
         archive.add_child(instance=issue)
         issue.save_revision(user=user, log_action=True)
     return issue
+
+
+def _archive_language(archive: NewsletterArchivePage) -> str:
+    """The language the archive's issues are written in: its Wagtail locale's."""
+    code = archive.locale.language_code if archive.locale_id else ""
+    return code or settings.LANGUAGE_CODE
+
+
+def _draft_words(count: int, organisation: str) -> dict[str, str]:
+    """A new draft's title, intro and preheader, in the active language."""
+    # Translators: the date in a new issue's title, as Django date format characters.
+    day = date_format(timezone.localdate(), pgettext("new issue title date", "F j, Y"))
+    return {
+        "title": _("Newsletter, %(date)s") % {"date": day},
+        "intro": format_html(
+            "<p>{}</p>", _("Here is what we have been working on since our last newsletter.")
+        ),
+        "preheader": ngettext(
+            "%(count)s update from %(organisation)s",
+            "%(count)s updates from %(organisation)s",
+            count,
+        )
+        % {"count": count, "organisation": organisation},
+    }

@@ -37,6 +37,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from wagtail.models import Site
 
 from newsletter import conf
@@ -236,7 +237,8 @@ def _cache_key(
         f"{sender!r}|{outside}|{brand}|{context.base_url}|{hosts}|{TEMPLATE_VERSION}".encode()
     ).hexdigest()[:16]
     kind = "web" if web else "email"
-    return f"newsletter:render:{issue.pk}:{revision_id}:{kind}:{fingerprint}"
+    language = translation.get_language() or ""
+    return f"newsletter:render:{issue.pk}:{revision_id}:{kind}:{language}:{fingerprint}"
 
 
 class RenderCache:
@@ -276,11 +278,17 @@ render_cache = RenderCache()
 
 
 def render_issue(issue, *, revision_id: int | None = None, web: bool = False) -> RenderedIssue:
-    """Render ``issue`` (a NewsletterIssuePage, saved or not) to a :class:`RenderedIssue`.
+    """Render ``issue`` (a NewsletterIssuePage, saved or not) to a :class:`RenderedIssue`, in
+    the issue's language (its locale's: the footer, labels, dates and money too).
 
     With ``revision_id`` (the revision ``issue`` was loaded from) the result is cached. With
     ``web`` it is the web version: no preheader and no personal links, a Subscribe link instead.
     """
+    with translation.override(issue_language(issue)):
+        return _render_issue(issue, revision_id, web)
+
+
+def _render_issue(issue, revision_id: int | None, web: bool) -> RenderedIssue:
     site = (issue.get_site() if issue.pk else None) or Site.objects.filter(
         is_default_site=True
     ).first()

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db.models import Q
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from wagtail.log_actions import log
 from wagtail.models import Page
 
@@ -116,7 +116,9 @@ class TestSendForm(forms.Form):
     """Addresses for a test: only allowed ones (:func:`allowed_test_addresses`); suppressed
     ones are left out (:attr:`suppressed`) of ``cleaned_data["recipients"]``."""
 
-    recipients = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    recipients = forms.CharField(
+        label=gettext_lazy("Recipients"), widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     def __init__(self, *args, site=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -10,7 +10,13 @@ from newsletter.models.audience import (
     TaggedSubscriber,
     normalise_email,
 )
-from newsletter.models.dispatch import Batch, Delivery, Dispatch, TrackingEvent
+from newsletter.models.dispatch import (
+    Batch,
+    Delivery,
+    Dispatch,
+    DispatchVersion,
+    TrackingEvent,
+)
 from newsletter.models.insights import LinkClick, Segment
 from newsletter.models.issues import NewsletterArchivePage, NewsletterIssuePage
 from newsletter.models.pages import SubscribePage
@@ -21,6 +27,7 @@ __all__ = [
     "ConsentText",
     "Delivery",
     "Dispatch",
+    "DispatchVersion",
     "ImportRun",
     "LinkClick",
     "MailingList",

@@ -66,6 +66,15 @@ class Dispatch(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     total = models.PositiveIntegerField(default=0, help_text="Recipients frozen at the start.")
     last_error = models.TextField(blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=7,
+        blank=True,
+        help_text=_(
+            "The language of the issue sent; readers of another language get its "
+            "translation (see the send's versions) where there is one, else this."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -75,8 +84,40 @@ class Dispatch(models.Model):
         return f"{self.subject or self.issue} ({self.get_status_display()})"
 
 
+class DispatchVersion(models.Model):
+    """A send's content in another language: a translation of its issue, frozen with the
+    send. Readers of that language get it; everyone else gets the send's own content."""
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="versions")
+    language = models.CharField(_("language"), max_length=7)
+    issue = models.ForeignKey(
+        "newsletter.NewsletterIssuePage", on_delete=models.PROTECT, related_name="+"
+    )
+    revision = models.ForeignKey(
+        "wagtailcore.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(max_length=255)
+    from_email = models.CharField(max_length=320)
+    reply_to = models.CharField(max_length=254, blank=True)
+    html = models.TextField()
+    text = models.TextField()
+    provider_template = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispatch", "language"], name="one_version_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispatch_id} ({self.language})"
+
+
 class Batch(models.Model):
-    """Up to one provider call's worth of deliveries; claimed by one worker at a time."""
+    """Up to one provider call's worth of deliveries; claimed by one worker at a time.
+    All its readers share one language: ``language`` names the send's version they get
+    (empty: the send's own content)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -104,6 +145,7 @@ class Batch(models.Model):
         max_length=255, blank=True, help_text="The provider's id for the whole call (inline merge)."
     )
     last_error = models.TextField(blank=True)
+    language = models.CharField(max_length=7, blank=True)
 
     class Meta:
         ordering = ["dispatch", "number"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Site
@@ -36,8 +38,24 @@ class NewsletterSettings(BaseSiteSetting):
     reply_to = models.EmailField(blank=True, help_text="Default Reply-To address.")
     reason = models.CharField(
         max_length=300,
-        default="You are receiving this email because you subscribed to our newsletter.",
+        default=gettext_noop(
+            "You are receiving this email because you subscribed to our newsletter."
+        ),
         help_text="Why the reader gets this email; shown in the footer.",
+    )
+    # The footer in French (CASL asks the sender to be identified in the reader's language);
+    # empty: the English text is used.
+    organisation_name_fr = models.CharField(
+        _("organisation name in French"),
+        max_length=200,
+        blank=True,
+        help_text=_("Only where it differs from the English name."),
+    )
+    reason_fr = models.CharField(
+        _("reason in French"),
+        max_length=300,
+        blank=True,
+        help_text=_("Why the reader gets this email, in French; shown in French emails."),
     )
     test_addresses = models.TextField(
         blank=True, help_text="Addresses that receive test sends, one per line."
@@ -70,6 +88,10 @@ class NewsletterSettings(BaseSiteSetting):
                 FieldPanel("reason"),
             ],
             heading="Footer (CASL: identify the sender)",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("organisation_name_fr"), FieldPanel("reason_fr")],
+            heading=_("Footer in French"),
         ),
         MultiFieldPanel(
             [FieldPanel("sender_name"), FieldPanel("sender_email"), FieldPanel("reply_to")],

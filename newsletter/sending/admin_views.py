@@ -28,10 +28,12 @@ from newsletter.sending.freeze import (
     audience_of,
     create_send,
     previous_recipients,
+    received_earlier,
     sunset_left_out,
 )
 from newsletter.sending.progress import funnel, progress
 from newsletter.sending.tasks import start_scheduled
+from newsletter.sending.versions import language_counts
 
 SEND_PERMISSION = "newsletter.send_newsletter"
 URL_NAMESPACE = "newsletter_sending"
@@ -117,10 +119,13 @@ def _review(issue, lists: list, segments: list, include_sunset: bool, include_pr
     people who already received the issue, sunset-flagged readers left out)."""
     previous = previous_recipients(issue, lists, segments=segments, include_sunset=include_sunset)
     include_previous = bool(previous.count and include_previous)
-    reached = audience_of(lists, segments, include_sunset=include_sunset).count()
+    people = audience_of(lists, segments, include_sunset=include_sunset)
+    reached = people.count()
     audience = reached - (0 if include_previous else previous.count)
     left_out = 0 if include_sunset else sunset_left_out(lists, segments)
-    return audience, previous, left_out
+    earlier = None if include_previous else received_earlier(issue.pk)
+    languages = language_counts(people if earlier is None else people.exclude(earlier), issue)
+    return audience, previous, left_out, languages
 
 
 @send_permission_required
@@ -143,7 +148,7 @@ def send_view(request: HttpRequest, page_id: int) -> HttpResponse:
         lists = list(form.cleaned_data["lists"])
         segments = list(form.cleaned_data["segments"])
         include_sunset = form.cleaned_data["include_sunset"]
-        audience, previous, sunset_out = _review(
+        audience, previous, sunset_out, languages = _review(
             issue, lists, segments, include_sunset, form.cleaned_data["include_previous_recipients"]
         )
         include_previous = bool(previous.count and form.cleaned_data["include_previous_recipients"])
@@ -155,6 +160,8 @@ def send_view(request: HttpRequest, page_id: int) -> HttpResponse:
             segments=segments,
             previous=previous,
             sunset_left_out=sunset_out,
+            languages=languages,
+            falling_back=[group for group in languages if group.falls_back],
         )
         if "confirm" not in request.POST:
             return TemplateResponse(request, "newsletter/admin/send.html", context)

@@ -110,13 +110,14 @@ def claim_batch(send_id: int) -> Batch | None:
     row = sql.claim_next_batch(send_id, token, now)
     if row is None:
         return None
-    pk, number, size, attempts = row
+    pk, number, size, attempts, language = row
     return Batch(
         pk=pk,
         dispatch_id=send_id,
         number=number,
         size=size,
         attempts=attempts,
+        language=language,
         status=Batch.Status.CLAIMED,
         claim_token=token,
         claimed_at=now,

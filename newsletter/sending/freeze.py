@@ -33,11 +33,13 @@ from django.utils.translation import gettext, ngettext
 
 from newsletter.audience.segments import segment_audience
 from newsletter.audience.subscriptions import audience
-from newsletter.issues.rendering import render_revision
+from newsletter.formats import format_number
+from newsletter.issues.rendering import issue_language, render_revision
 from newsletter.models import Batch, Delivery, Dispatch, MailingList, Segment, Subscriber
 from newsletter.sender import sender_identity
 from newsletter.sending import sql
 from newsletter.sending.providers import provider_for
+from newsletter.sending.versions import freeze_versions, language_groups, same_issue_ids
 
 NOT_STARTED = (Dispatch.Status.DRAFT, Dispatch.Status.SCHEDULED)
 # An earlier send is still going: its queued deliveries are about to be sent.
@@ -101,7 +103,7 @@ def received_earlier(issue_id: int, send_id: int | None = None) -> Q | None:
 def _reaching_deliveries(issue_id: int, send_id: int | None) -> QuerySet[Delivery] | None:
     """Deliveries of the issue's other sends that reached someone or are about to (see
     :func:`received_earlier`); None when the issue has no other send."""
-    others = Dispatch.objects.filter(issue_id=issue_id).exclude(pk=send_id)
+    others = Dispatch.objects.filter(issue_id__in=same_issue_ids(issue_id)).exclude(pk=send_id)
     rows = list(others.values_list("pk", "status"))
     if not rows:
         return None
@@ -148,7 +150,7 @@ class PreviousRecipients:
         text = ngettext(
             "already received by %(count)s person", "already received by %(count)s people",
             self.count,
-        ) % {"count": f"{self.count:,}"}  # fmt: skip
+        ) % {"count": format_number(self.count)}  # fmt: skip
         if days:
             text += " " + gettext("on %(dates)s") % {"dates": get_text_list(days, gettext("and"))}
         return text
@@ -207,8 +209,18 @@ def create_send(
         raise SendError(refusal)
     rendered = render_revision(issue, latest=False)
     provider = provider_for(get_connection())
-    send = Dispatch.objects.create(
+    with transaction.atomic():
+        send = _create(issue, rendered, sender, provider, user, scheduled_for, include_sunset)
+        send.mailing_lists.set(mailing_lists)
+        send.segments.set(segments)
+        freeze_versions(send, issue)
+    return send
+
+
+def _create(issue, rendered, sender, provider, user, scheduled_for, include_sunset) -> Dispatch:
+    return Dispatch.objects.create(
         issue=issue,
+        language=issue_language(issue),
         revision_id=issue.live_revision_id,
         status=Dispatch.Status.SCHEDULED if scheduled_for else Dispatch.Status.DRAFT,
         subject=rendered.subject,
@@ -222,9 +234,6 @@ def create_send(
         created_by=user,
         include_sunset=include_sunset,
     )
-    send.mailing_lists.set(mailing_lists)
-    send.segments.set(segments)
-    return send
 
 
 def freeze(send: Dispatch, *, include_previous_recipients: bool = False) -> int:
@@ -268,8 +277,10 @@ def _freeze(send_id: int, one_snapshot: bool, include_previous_recipients: bool)
             with db_connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         issue_id = Dispatch.objects.values_list("issue_id", flat=True).get(pk=send_id)
-        # Every send of the issue, in one order (no deadlock): another send's freeze waits.
-        list(Dispatch.objects.select_for_update().filter(issue_id=issue_id).order_by("pk"))
+        # Every send of the issue (in any language), in one order (no deadlock): another
+        # send's freeze waits.
+        sends_of_issue = Dispatch.objects.filter(issue_id__in=same_issue_ids(issue_id))
+        list(sends_of_issue.select_for_update().order_by("pk"))
         send = Dispatch.objects.get(pk=send_id)
         if send.status not in NOT_STARTED:
             return send.total
@@ -280,17 +291,28 @@ def _freeze(send_id: int, one_snapshot: bool, include_previous_recipients: bool)
         earlier = None if include_previous_recipients else _reaching_deliveries(issue_id, send_id)
         if earlier is not None:
             audience = audience.filter(_none_among(earlier))
-        recipients = audience.values(recipient_id=F("pk"), recipient_email=F("email"))
-        expected = recipients.count()
-        batches = Batch.objects.bulk_create(
-            [
-                Batch(dispatch=send, number=n, size=min(size, expected - n * size))
-                for n in range((expected + size - 1) // size)
-            ]
-        )
-        # Nobody (no batch): nothing to copy, and a query Django knows is empty has no SQL.
-        batch_ids = [batch.pk for batch in batches]
-        total = sql.copy_audience(send.pk, recipients, size, batch_ids) if batch_ids else 0
+        total = expected = numbered = 0
+        for version, readers in language_groups(send):  # each batch in one language
+            group = audience if readers is None else audience.filter(readers)
+            recipients = group.values(recipient_id=F("pk"), recipient_email=F("email"))
+            count = recipients.count()
+            batches = Batch.objects.bulk_create(
+                [
+                    Batch(
+                        dispatch=send,
+                        number=numbered + n,
+                        size=min(size, count - n * size),
+                        language=version,
+                    )
+                    for n in range((count + size - 1) // size)
+                ]
+            )
+            # Nobody (no batch): nothing to copy, and a query Django knows is empty has no SQL.
+            batch_ids = [batch.pk for batch in batches]
+            if batch_ids:
+                total += sql.copy_audience(send.pk, recipients, size, batch_ids, numbered)
+            expected += count
+            numbered += len(batches)
         if total != expected:  # READ COMMITTED only: the audience changed since counting
             _count_batch_sizes(send)
         now = timezone.now()

@@ -96,10 +96,8 @@ def record_outcome(
         if not _mark_batch_sent(batch, message_ids.pop() or "", now):
             return BatchOutcome()  # no longer ours: whoever holds it records it
         return outcome
-    with transaction.atomic():
-        if not finish_batch(batch, Batch.Status.SENT, sent_at=now):
-            return BatchOutcome()  # no longer ours: whoever holds it records it
-        _mark_each(batch, prepared.delivery_ids, accepted, rejected, now)
+    if not _mark_batch_and_each(batch, prepared.delivery_ids, accepted, rejected, now):
+        return BatchOutcome()  # no longer ours: whoever holds it records it
     return outcome
 
 
@@ -125,6 +123,28 @@ def _split_results(results: Results) -> tuple[dict[str, str], list[str]]:
         if status not in REJECTED
     }
     return accepted, [address for address in results if address not in accepted]
+
+
+def _mark_batch_and_each(
+    batch: Batch,
+    delivery_ids: dict[str, int],
+    accepted: dict[str, str],
+    rejected: list[str],
+    now: datetime.datetime,
+) -> bool:
+    """Mark the batch sent and each recipient's delivery: accepted ones sent with their
+    message id, rejected ones failed; only if this worker still holds the batch (returns
+    whether it did). ONE statement on PostgreSQL (the next batch's call waits for it), else a
+    transaction."""
+    if db_connection.vendor == "postgresql":
+        pairs = [(delivery_ids[a], message_id or "") for a, message_id in accepted.items()]
+        failed = [delivery_ids[a] for a in rejected]
+        return sql.mark_batch_and_each_delivery(batch, pairs, failed, now, RECORDABLE, UNDECIDED)
+    with transaction.atomic():
+        if not finish_batch(batch, Batch.Status.SENT, sent_at=now):
+            return False
+        _mark_each(batch, delivery_ids, accepted, rejected, now)
+    return True
 
 
 def _mark_each(

@@ -232,13 +232,21 @@ class TemplateBatchProvider(Provider):
 
     def __init__(self, name: str | None = None) -> None:
         super().__init__(name)
-        self.template_id = ""
+        self.template_ids: dict[str, str] = {}  # by the content's version (language)
+
+    @property
+    def template_id(self) -> str:
+        """The template of the send's own content."""
+        return self.template_ids.get("", "")
 
     def ready(self, send_id: int, content: Content, connection) -> None:
-        """Store the send's template at the provider, or find the one stored already."""
+        """Store the template of this version of the send at the provider, or find the one
+        stored already (called once per version: each language has its own template)."""
         from newsletter.sending.stored_templates import ensure_template
 
-        self.template_id = ensure_template(send_id, self.name, content, connection)
+        self.template_ids[content.version] = ensure_template(
+            send_id, self.name, content, connection
+        )
 
     def send(self, content: Content, recipients: dict[str, dict], connection) -> Results:
         return self._send_part(content, recipients, connection, [MAX_SPLIT_CALLS])
@@ -276,10 +284,11 @@ class TemplateBatchProvider(Provider):
         from newsletter.sending.stored_templates import SYNTAX, merge_values
 
         syntax = SYNTAX[self.name]
+        template_id = self.template_ids[content.version]
         message = template_message(
             content,
             {address: merge_values(syntax, values) for address, values in recipients.items()},
-            int(self.template_id) if self.name == "brevo" else self.template_id,  # Brevo: a number
+            int(template_id) if self.name == "brevo" else template_id,  # Brevo: a number
             connection,
             extras=self.extras(content),
         )

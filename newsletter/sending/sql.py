@@ -18,14 +18,17 @@ def _adapt(moment: datetime.datetime):
     return connection.ops.adapt_datetimefield_value(moment)
 
 
-def copy_audience(send_id: int, audience: QuerySet, size: int, batch_ids: list[int]) -> int:
+def copy_audience(
+    send_id: int, audience: QuerySet, size: int, batch_ids: list[int], first_number: int = 0
+) -> int:
     """INSERT one queued delivery per audience row, in audience order, ``size`` per batch.
 
     ``audience`` yields ``recipient_id`` and ``recipient_email``. Row ``rn`` (from 0) goes to
-    batch number ``rn / size``. When the batches' ids are consecutive (the usual case) that is
-    arithmetic on the first id; otherwise (another freeze took ids in between) a join to the
-    batch rows. Rows beyond the batches counted a moment before (people who joined in between)
-    are left for the next send either way. Returns the number of rows written.
+    batch number ``first_number + rn / size`` (the batches of ``batch_ids``). When the batches'
+    ids are consecutive (the usual case) that is arithmetic on the first id; otherwise (another
+    freeze took ids in between) a join to the batch rows. Rows beyond the batches counted a
+    moment before (people who joined in between) are left for the next send either way.
+    Returns the number of rows written.
     """
     select_sql, select_params = audience.query.sql_with_params()
     deliveries, batches = Delivery._meta.db_table, Batch._meta.db_table
@@ -47,9 +50,10 @@ def copy_audience(send_id: int, audience: QuerySet, size: int, batch_ids: list[i
     else:
         sql = (
             f"{insert}SELECT %s, b.id, a.recipient_id, a.recipient_email, %s, '', 0, '' "
-            f"FROM {numbered} JOIN {batches} b ON b.dispatch_id = %s AND b.number = a.rn / %s"
+            f"FROM {numbered} JOIN {batches} b "
+            f"ON b.dispatch_id = %s AND b.number = %s + a.rn / %s"
         )
-        params = [send_id, queued, *select_params, send_id, size]
+        params = [send_id, queued, *select_params, send_id, first_number, size]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -57,8 +61,9 @@ def copy_audience(send_id: int, audience: QuerySet, size: int, batch_ids: list[i
 
 def claim_next_batch(
     send_id: int, token: str, now: datetime.datetime
-) -> tuple[int, int, int, int] | None:
-    """Mark the send's next queued batch claimed with ``token``: (id, number, size, attempts).
+) -> tuple[int, int, int, int, str] | None:
+    """Mark the send's next queued batch claimed with ``token``: (id, number, size, attempts,
+    language).
 
     ``UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING``: on PostgreSQL the subquery locks
     the row with ``FOR UPDATE SKIP LOCKED`` so concurrent workers take different batches without
@@ -73,7 +78,7 @@ def claim_next_batch(
         f"SELECT b.id FROM {batches} b JOIN {sends} d ON d.id = b.dispatch_id "
         f"WHERE b.dispatch_id = %s AND d.status = %s AND b.status = %s "
         f"AND (b.not_before IS NULL OR b.not_before <= %s) ORDER BY b.number LIMIT 1{lock}) "
-        f"RETURNING id, number, size, attempts"
+        f"RETURNING id, number, size, attempts, language"
     )
     params = [
         Batch.Status.CLAIMED, token, _adapt(now), Batch.Status.QUEUED,
@@ -129,3 +134,50 @@ def mark_sent_with_ids(pairs: list[tuple[int, str]], now: datetime.datetime, att
             f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
             params,
         )
+
+
+def mark_batch_and_each_delivery(
+    batch: Batch,
+    pairs: list[tuple[int, str]],
+    rejected: list[int],
+    now: datetime.datetime,
+    held: tuple[str, ...],
+    undecided: tuple[str, ...],
+) -> bool:
+    """PostgreSQL: the batch sent, each accepted delivery sent under its own message id
+    (``(delivery id, message id)`` pairs) and each rejected one failed, in ONE statement (data-
+    modifying ``WITH``s), only if the batch is still held with its claim token in one of
+    ``held``. Returns whether it was. (The same as :func:`newsletter.sending.batches.finish_batch`
+    plus :func:`mark_sent_with_ids` in a transaction, in one round trip instead of four.)"""
+    deliveries, batches = Delivery._meta.db_table, Batch._meta.db_table
+    params: list = [
+        Batch.Status.SENT, now, batch.pk, batch.claim_token, *held,
+    ]  # fmt: skip
+    parts = [
+        f"WITH held AS (UPDATE {batches} SET status = %s, last_error = '', sent_at = %s "
+        f"WHERE id = %s AND claim_token = %s AND status IN (%s, %s) RETURNING id)"
+    ]
+    if pairs:
+        values = ", ".join(["(%s::bigint, %s)"] * len(pairs))
+        parts.append(
+            f"sent AS (UPDATE {deliveries} SET status = %s, sent_at = %s, attempts = %s, "
+            f"provider_message_id = v.column2 FROM (VALUES {values}) AS v "
+            f"WHERE {deliveries}.id = v.column1 AND {deliveries}.batch_id IN (SELECT id FROM held) "
+            f"RETURNING 1)"
+        )
+        params += [Delivery.Status.SENT, now, batch.attempts]
+        for pk, message_id in pairs:
+            params += [pk, message_id]
+    if rejected:
+        parts.append(
+            f"failed AS (UPDATE {deliveries} SET status = %s, attempts = %s, last_error = %s "
+            f"WHERE id = ANY(%s) AND batch_id IN (SELECT id FROM held) AND status IN (%s, %s) "
+            f"RETURNING 1)"
+        )
+        params += [
+            Delivery.Status.FAILED, batch.attempts, "Rejected by the provider", rejected,
+            *undecided,
+        ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(", ".join(parts) + " SELECT count(*) FROM held", params)
+        return cursor.fetchone()[0] > 0

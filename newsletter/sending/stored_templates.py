@@ -263,9 +263,7 @@ def ensure_template(send_id: int, provider: str, content, connection) -> str:
     """The id of the send's stored template: the one recorded on the send, else uploaded now
     and recorded. Two workers starting together may both upload; the first to record wins and
     the other removes its own copy (Postmark and SES find the same name and reuse it)."""
-    from newsletter.models import Dispatch
-
-    sends = Dispatch.objects.filter(pk=send_id)
+    sends = _template_row(send_id, content.version)
     stored = sends.values_list("provider_template", flat=True).first()
     if stored:
         return stored
@@ -280,22 +278,42 @@ def ensure_template(send_id: int, provider: str, content, connection) -> str:
     return winner
 
 
+def _template_row(send_id: int, version: str):
+    """The row that records the template of one version of a send: the send's own (``""``)
+    or its version in that language."""
+    from newsletter.models import Dispatch, DispatchVersion
+
+    if not version:
+        return Dispatch.objects.filter(pk=send_id)
+    return DispatchVersion.objects.filter(dispatch_id=send_id, language=version)
+
+
 def release_template(send_id: int) -> bool:
-    """Remove a finished send's stored template (unless ``NEWSLETTER_KEEP_PROVIDER_TEMPLATES``);
-    returns whether one was removed. A failure to remove is logged, not raised: a template left
-    at the provider loses nothing, and a re-send stores it again if it is gone."""
+    """Remove a finished send's stored templates, one per version (unless
+    ``NEWSLETTER_KEEP_PROVIDER_TEMPLATES``); returns whether one was removed. A failure to
+    remove is logged, not raised: a template left at the provider loses nothing, and a
+    re-send stores it again if it is gone."""
+    from newsletter import conf
+    from newsletter.models import Dispatch, DispatchVersion
+
+    provider = Dispatch.objects.values_list("provider", flat=True).get(pk=send_id)
+    if provider not in SYNTAX or conf.get("NEWSLETTER_KEEP_PROVIDER_TEMPLATES"):
+        return False
+    versions = DispatchVersion.objects.filter(dispatch_id=send_id)
+    languages = ["", *versions.values_list("language", flat=True)]
+    removed = [_release_one(send_id, provider, language) for language in languages]
+    return any(removed)
+
+
+def _release_one(send_id: int, provider: str, version: str) -> bool:
+    """Remove the stored template of one version of a send, if it has one."""
     import logging
 
     from django.core.mail import get_connection
 
-    from newsletter import conf
-    from newsletter.models import Dispatch
-
-    row = Dispatch.objects.filter(pk=send_id).values_list("provider", "provider_template").get()
-    provider, template_id = row
-    if not template_id or provider not in SYNTAX or conf.get("NEWSLETTER_KEEP_PROVIDER_TEMPLATES"):
-        return False
-    if not Dispatch.objects.filter(pk=send_id, provider_template=template_id).update(
+    rows = _template_row(send_id, version)
+    template_id = rows.values_list("provider_template", flat=True).first()
+    if not template_id or not rows.filter(provider_template=template_id).update(
         provider_template=""
     ):
         return False

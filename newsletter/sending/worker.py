@@ -10,6 +10,7 @@ import contextlib
 import datetime
 import gc
 import logging
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -161,7 +162,8 @@ class _Worker:
 
     def __init__(self, send: Dispatch, report: Callable[[BatchOutcome], None], poster) -> None:
         self.send_id = send.pk
-        self.content = Content.of_send(send)
+        # The send's content by version (language): each batch is in one of them.
+        self.contents = Content.versions_of_send(send)
         self.provider = provider_named(send.provider)
         self.connection = self.provider.connection()
         # Calls may be handed over early (see :meth:`hand_over`)?
@@ -172,6 +174,10 @@ class _Worker:
         self.poster = poster
         self.in_the_air: _InTheAir | None = None
         self.trouble = TroubleWatch(send.pk)  # pauses the send on repeated throttling
+
+    def content_of(self, prepared: PreparedBatch) -> Content:
+        """What the batch's readers get: the send's version in their language, else its own."""
+        return self.contents.get(prepared.batch.language, self.contents[""])
 
     def claim(self) -> Batch | None:
         """The next batch to send, or None (also when the worker was asked to stop)."""
@@ -191,7 +197,12 @@ class _Worker:
             return None
         gate = _Gate()
         call = self.poster.submit(
-            _call, gate, self.provider, self.content, prepared.recipients, self.connection
+            _call,
+            gate,
+            self.provider,
+            self.content_of(prepared),
+            prepared.recipients,
+            self.connection,
         )
         return _Handed(gate, call)
 
@@ -206,7 +217,12 @@ class _Worker:
         elif start_posting(prepared.batch):
             if handed is None:
                 call = self.poster.submit(
-                    _call, None, self.provider, self.content, prepared.recipients, self.connection
+                    _call,
+                    None,
+                    self.provider,
+                    self.content_of(prepared),
+                    prepared.recipients,
+                    self.connection,
                 )
             else:
                 handed.gate.decide(True)
@@ -251,7 +267,8 @@ def _get_ready(worker: _Worker, sleep: Callable[[float], object]) -> bool:
     reason (nobody was sent anything) and return False."""
     for attempt in range(1, READY_TRIES + 1):
         try:
-            worker.provider.ready(worker.send_id, worker.content, worker.connection)
+            for content in worker.contents.values():
+                worker.provider.ready(worker.send_id, content, worker.connection)
             return True
         except Exception as error:
             kind = worker.provider.classify(error)
@@ -278,8 +295,26 @@ def run_send(
     the worker claims no new batch, records the call in the air, puts a batch claimed but not
     posted back in the queue and returns, leaving the send ``sending`` for another worker.
     """
-    with stop_on_signals(), _older_objects_set_aside():
+    with stop_on_signals(), _older_objects_set_aside(), _quick_thread_switches():
         _send_until_done(send_id, on_progress, sleep)
+
+
+# While a worker sends, the poster thread builds requests (CPU) as this thread talks to the
+# database (waits): each time a query returns, this thread needs the interpreter lock back, and
+# Python's default switch interval (5 ms) could keep it waiting that long, once per statement.
+SWITCH_INTERVAL_SECONDS = 0.0005
+
+
+@contextlib.contextmanager
+def _quick_thread_switches() -> Iterator[None]:
+    """Let a thread that waited on the database or the network run again within 0.5 ms
+    (instead of 5) while the other thread computes; the interval is restored afterwards."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, SWITCH_INTERVAL_SECONDS))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 @contextlib.contextmanager

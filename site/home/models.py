@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField
@@ -23,7 +24,7 @@ class HomePage(Page):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Shown large at the top, e.g. your newest open letter.",
+        help_text=_("Shown large at the top, e.g. your newest open letter."),
     )
     donation_appeal = models.ForeignKey(
         "advocacy.DonationAppeal",
@@ -39,17 +40,17 @@ class HomePage(Page):
         on_delete=models.SET_NULL,
         related_name="+",
         limit_choices_to={"is_public": True},
-        help_text="Show a newsletter signup form for this public list.",
+        help_text=_("Show a newsletter signup form for this public list."),
     )
     latest_count = models.PositiveSmallIntegerField(
-        default=6, help_text="How many of the latest statements, letters and wins to list."
+        default=6, help_text=_("How many of the latest statements, letters and wins to list.")
     )
 
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
     content_panels = [
         *Page.content_panels,
-        MultiFieldPanel([FieldPanel("hero_heading"), FieldPanel("intro")], heading="Welcome"),
+        MultiFieldPanel([FieldPanel("hero_heading"), FieldPanel("intro")], heading=_("Welcome")),
         FieldPanel("featured_page"),
         FieldPanel("latest_count"),
         FieldPanel("donation_appeal"),
@@ -62,7 +63,7 @@ class HomePage(Page):
     ]
 
     class Meta:
-        verbose_name = "home page"
+        verbose_name = _("home page")
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)

@@ -1,6 +1,7 @@
 """URLs of the host site."""
 
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
@@ -20,9 +21,9 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
     path("anymail/", include("newsletter.webhook_urls")),
-    path("search/", search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
-    path("", include("advocacy.urls")),
+    # Unprefixed: links in sent emails (confirm, unsubscribe, preferences) and the JSON
+    # subscribe endpoint; each page speaks the reader's language (theirs, or the browser's).
     path("", include("newsletter.urls")),
 ]
 
@@ -39,4 +40,10 @@ if settings.DEBUG:
         path("dev/inbox/<str:message_id>/", inbox.inbox_message, name="dev_inbox_message"),
     ]
 
-urlpatterns += [path("", include(wagtail_urls))]
+# The public site in each language: /en/..., /fr/... (an address without the prefix, e.g. a
+# link from before, redirects to the reader's language).
+urlpatterns += i18n_patterns(
+    path("search/", search, name="search"),
+    path("", include("advocacy.urls")),
+    path("", include(wagtail_urls)),
+)

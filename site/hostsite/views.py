@@ -9,6 +9,7 @@ from wagtail.contrib.search_promotions.models import Query
 from wagtail.models import Page
 
 from advocacy.search_terms import clean_search_query
+from newsletter.languages import in_active_language
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -20,7 +21,8 @@ def search(request: HttpRequest) -> HttpResponse:
     query = clean_search_query(request.GET.get("q", ""))
     results = Page.objects.none()
     if query:
-        results = Page.objects.live().public().specific().search(query)
+        pages = in_active_language(Page.objects.live().public())  # /fr/search/: French pages
+        results = pages.specific().search(query)
         Query.get(query).add_hit()
     page_obj = Paginator(results, 10).get_page(request.GET.get("page"))
     return TemplateResponse(request, "search.html", {"search_query": query, "page_obj": page_obj})

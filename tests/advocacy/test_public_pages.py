@@ -6,8 +6,10 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from advocacy.models import CampaignWinPage, TimelinePage
 
@@ -31,7 +33,9 @@ def test_letter_page_queries_do_not_grow_with_signatories(client, letter_factory
     big_queries, html = count_queries(client, big.url)
 
     assert big_queries == small_queries
-    assert big_queries <= 19
+    # With translated pages: the active locale (Wagtail's lookup and ours), the page's
+    # translations and their view restrictions, for the language links.
+    assert big_queries <= (22 if settings.WAGTAIL_I18N_ENABLED else 19)
     assert "450" in html and "big Org 449" in html and "big Org 0" in html
 
 
@@ -94,7 +98,7 @@ def test_timeline_groups_actions_by_month(client, newsroom, statement, win):
 
 
 def test_feed_lists_the_latest_pages_newest_first(client, statement, win):
-    response = client.get("/feed/")
+    response = client.get(reverse("advocacy:feed"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/rss+xml")
     items = ET.fromstring(response.content).findall("./channel/item")

@@ -158,3 +158,17 @@ def test_warnings_fail_a_strict_deploy_check(safe):
         call_command(
             "check", deploy=True, tags=["newsletter"], fail_level="WARNING", stderr=StringIO()
         )
+
+
+def test_translated_pages_without_locale_middleware_are_named(settings):
+    from newsletter.checks import LOCALE_MIDDLEWARE, check_languages
+
+    settings.WAGTAIL_I18N_ENABLED = True
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != LOCALE_MIDDLEWARE]
+
+    errors = check_languages()
+
+    assert [e.id for e in errors] == ["newsletter.E006"]
+    assert LOCALE_MIDDLEWARE in errors[0].hint
+    settings.WAGTAIL_I18N_ENABLED = False
+    assert check_languages() == []

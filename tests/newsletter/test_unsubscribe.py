@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 
 from newsletter.audience import subscriptions
 from newsletter.audience.tokens import preferences_url, subscriber_token, unsubscribe_url
@@ -145,8 +147,11 @@ def test_preferences_change_language_and_lists(client, ada, supporters):
     response = client.post(url, {"lists": [actions.pk], "language": "fr"})
     assert response.status_code == 302
     follow = client.get(response["Location"])
-    assert "Your preferences are saved" in follow.content.decode()
-    assert "emailed you a link to confirm" in follow.content.decode()
+    html = follow.content.decode()
+    assert follow["Content-Language"] == "fr"  # the page now speaks the reader's language
+    with translation.override("fr"):
+        assert gettext("Your preferences are saved.") in html
+        assert gettext("We have emailed you a link to confirm the lists you added.") in html
 
     ada.refresh_from_db()
     assert ada.language == "fr"

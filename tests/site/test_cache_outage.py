@@ -84,11 +84,11 @@ def test_with_redis_down_every_part_of_the_site_answers(
     MailingList.objects.create(name="Supporters", slug="supporters")
     caplog.set_level(logging.WARNING)
     pages = {
-        "/": "<h1",
+        "/en/": "<h1",
         newsroom.url: statement.title,
         statement.url: statement.title,
         "/api/v2/pages/": statement.title,
-        "/search/?q=statement": statement.title,
+        "/en/search/?q=statement": statement.title,
         "/admin/login/": "password",
         issue.url: issue.subject,
         "/newsletter/subscribe/": "<form",

@@ -70,6 +70,13 @@ def texts(value: Any, where: str) -> tuple[str, ...]:
     return tuple(text(item, f"{where} item {n}") for n, item in enumerate(value, 1))
 
 
+def text_table(value: Any, where: str) -> dict[str, str]:
+    """A table of text by name, e.g. ``"Arms embargo" = "Embargo sur les armes"``."""
+    if not isinstance(value, dict):
+        raise DemoContentError(f"{where}: expected a table of names, not {value!r}")
+    return {name: text(item, f"{where}, {name}") for name, item in value.items()}
+
+
 def choice(choices: type[TextChoices]) -> Reader:
     """A reader for one of the values of ``choices``, written as its string value."""
 

@@ -5,8 +5,9 @@ creates nothing, and only saves (and publishes a new revision of) what differs f
 content. The whole load runs in one transaction. The work is split by concern:
 :mod:`~home.demo.upsert` (create-or-update and the tally), :mod:`~home.demo.organisations`
 (signatories and partners), :mod:`~home.demo.pages` (pages and appeals),
-:mod:`~home.demo.newsletter` (the newsletter half) and, once the pages exist, the newsletter's
-roles (:func:`newsletter.roles.setup_roles`, Comms editors scoped to the home page).
+:mod:`~home.demo.newsletter` (the newsletter half), :mod:`~home.demo.french` (the French
+translations, after the English content) and, once the pages exist, the newsletter's roles
+(:func:`newsletter.roles.setup_roles`, Comms editors scoped to the home pages).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from home.demo import DemoContentError
 from home.demo.content import SIGNATORIES_FILE
+from home.demo.french import load_french
 from home.demo.newsletter import load_newsletter_demo
 from home.demo.organisations import load_signatory_organisations
 from home.demo.pages import (
@@ -74,10 +76,12 @@ def load_demo_content(stdout: Writer | None = None) -> dict[str, dict[str, int]]
         letter = load_letter(newsroom, appeals, organisations, tally)
         pages: dict[str, Page] = {letter.slug: letter}
         pages.update(load_statements(newsroom, appeals, tally))
-        load_wins(newsroom, appeals, pages, tally)
+        wins = load_wins(newsroom, appeals, pages, tally)
         update_home(home, pages, appeals, tally)
-        load_newsletter_demo(home, letter, pages, appeals, tally)
-        load_roles(home, tally)
+        issue = load_newsletter_demo(home, letter, pages, appeals, tally)
+        english = {"newsroom": newsroom, **pages, **wins}
+        french_home = load_french(home, english, appeals, issue, tally)
+        load_roles([home, french_home] if french_home else [home], tally)
         for obj in tally.saved:
             if ReferenceIndex.is_indexed(type(obj)):
                 # Fresh from the database: what was published, child rows included.
@@ -85,10 +89,10 @@ def load_demo_content(stdout: Writer | None = None) -> dict[str, dict[str, int]]
     return tally.as_dict()
 
 
-def load_roles(home: HomePage, tally: Tally) -> None:
-    """The newsletter's roles, with Comms editors publishing at and below the demo's home page
-    (what ``manage.py newsletter_setup_roles --pages <home id>`` does)."""
-    for report in setup_roles([home]):
+def load_roles(homes: list[HomePage], tally: Tally) -> None:
+    """The newsletter's roles, with Comms editors publishing at and below the demo's home pages,
+    English and French (what ``manage.py newsletter_setup_roles --pages <ids>`` does)."""
+    for report in setup_roles(homes):
         status = CREATED if report.created else UPDATED if report.changed else EXISTING
         tally.add("roles", status, label=report.role.name)
 

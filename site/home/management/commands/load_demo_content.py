@@ -26,6 +26,8 @@ KINDS = [
     ("newsletter_pages", "Newsletter pages (archive, issue, subscribe)"),
     ("demo_subscribers", "Demo subscribers"),
     ("demo_segment", "Demo segment (readers tagged donor)"),
+    ("locales", "Languages (Wagtail locales)"),
+    ("translations", "French translations"),
     ("roles", "Roles (user groups)"),
 ]
 
@@ -33,7 +35,8 @@ KINDS = [
 class Command(BaseCommand):
     help = (
         "Create the demo newsroom: an open letter with its signatories, statements, campaign "
-        "wins and donation appeals. Running it again creates no duplicates."
+        "wins and donation appeals, in English and French. Running it again creates no "
+        "duplicates."
     )
 
     def add_arguments(self, parser) -> None:
