@@ -18,6 +18,7 @@ from advocacy.models.base import AdvocacyPage, AdvocacyPageTopic, base_template
 from advocacy.models.letters import OpenLetterPage
 from advocacy.models.statements import StatementPage
 from advocacy.models.wins import CampaignWinPage, Outcome
+from newsletter.languages import localized
 
 KINDS = {
     "statement": StatementPage,
@@ -175,7 +176,8 @@ class TimelinePage(Page):
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
-        root = self.get_site().root_page if self.get_site() else self.get_parent()
+        site = self.get_site()
+        root = localized(site.root_page) if site else self.get_parent()  # this language's home
         pages = for_cards(advocacy_pages_under(root).order_by("date", "pk"))
         context["timeline_items"] = pages
         context["timeline_groups"] = timeline_groups(pages)

@@ -13,6 +13,7 @@ from wagtail.search import index
 from advocacy.blocks import BodyBlock
 from advocacy.models.base import AdvocacyPage
 from newsletter.formats import format_number
+from newsletter.languages import in_active_language
 
 
 class Outcome(models.TextChoices):
@@ -121,12 +122,13 @@ def wins_by_outcome(
     end: datetime.date | None = None,
     outcomes: list[str] | None = None,
 ) -> list[tuple[str, str, list[CampaignWinPage]]]:
-    """Live wins dated between ``start`` and ``end`` (inclusive), grouped by outcome.
+    """Live wins in the active language (an issue's, when it renders) dated between
+    ``start`` and ``end`` (inclusive), grouped by outcome.
 
     Returns ``[(outcome, label, [pages, newest first]), ...]`` in the order of
     :class:`Outcome` (wins first), leaving out outcomes with no pages.
     """
-    pages = CampaignWinPage.objects.live().public().select_related("image")
+    pages = in_active_language(CampaignWinPage.objects.live().public().select_related("image"))
     if start:
         pages = pages.filter(date__gte=start)
     if end:

@@ -17,6 +17,7 @@ from wagtail.models import Page, Site
 from advocacy.models import AdvocacyPage, AdvocacySettings, NewsroomPage, TimelinePage
 from advocacy.signatories import SignatoryList, signatory_list
 from newsletter.formats import format_money
+from newsletter.languages import localized
 from newsletter.public import first_live_pages
 
 register = template.Library()
@@ -171,8 +172,8 @@ def _site_pages(request):
     """Live, public advocacy pages of the request's site."""
     pages = AdvocacyPage.objects.live().public()
     site = Site.find_for_request(request) if request is not None else None
-    if site is not None:
-        pages = pages.descendant_of(site.root_page, inclusive=True)
+    if site is not None:  # in the page's language: the tree of the site's home in it
+        pages = pages.descendant_of(localized(site.root_page), inclusive=True)
     return pages
 
 

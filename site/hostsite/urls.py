@@ -11,6 +11,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from advocacy.api import register_api_endpoints
+from hostsite.sitemaps import LanguagesSitemap
 from hostsite.views import search
 
 api_router = register_api_endpoints(WagtailAPIRouter("wagtailapi"))
@@ -21,7 +22,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
     path("anymail/", include("newsletter.webhook_urls")),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"wagtail": LanguagesSitemap}}, name="sitemap"),
     # Unprefixed: links in sent emails (confirm, unsubscribe, preferences) and the JSON
     # subscribe endpoint; each page speaks the reader's language (theirs, or the browser's).
     path("", include("newsletter.urls")),
