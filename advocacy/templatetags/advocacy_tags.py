@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Max, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
@@ -93,7 +94,9 @@ def site_nav(context) -> list[dict]:
         return []
     pages = _nav_pages(request)
     items = []
-    for key, title in (("newsroom", _("Newsroom")), ("timeline", _("Timeline"))):
+    # (A context: Wagtail's admin has its own "Timeline", which ours must not translate.)
+    nav = (("newsroom", _("Newsroom")), ("timeline", pgettext("site navigation", "Timeline")))
+    for key, title in nav:
         page = pages[key]
         if page is not None:
             items.append({"title": title, "url": page.get_url(request=request)})
