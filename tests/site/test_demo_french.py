@@ -171,3 +171,24 @@ def test_french_subscriber_is_confirmed_on_the_supporters_list(demo):
     assert camille.name == "Camille Tremblay"
     subscription = camille.subscriptions.get(mailing_list__slug="supporters")
     assert subscription.status == Subscription.Status.ACTIVE
+
+
+def test_sending_the_demo_issue_gives_camille_the_french_issue(demo, settings):
+    from django.core import mail
+
+    from newsletter.models import MailingList
+    from newsletter.sending.control import start
+    from newsletter.sending.freeze import create_send
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    english = in_language(NewsletterIssuePage, "en")
+    french = in_language(NewsletterIssuePage, "fr")
+
+    start(create_send(english, [MailingList.objects.get(slug="supporters")]))
+
+    subjects = {message.to[0]: message.subject for message in mail.outbox}
+    assert subjects.pop("camille@example.org") == french.subject
+    assert subjects and set(subjects.values()) == {english.subject}
+    camille = next(m for m in mail.outbox if m.to == ["camille@example.org"])
+    html = camille.alternatives[0][0]
+    assert '<html lang="fr"' in html and "Salle de presse militante (démo)" in html
