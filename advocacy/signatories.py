@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -195,24 +196,30 @@ class SignatoryList:
 
 
 def _signatory_rows(page) -> list[tuple[str, str, str, str]]:
-    """(name, city, province, website) of each signatory in order, in one query.
+    """(name, city, province, website) of each signatory in order, in one query; the name in
+    the active language (an organisation's French name on French pages, where it has one).
 
     A preview of an unsaved revision holds its signatories in memory (modelcluster's
-    FakeQuerySet); they are read as objects. A saved page reads just the four columns.
+    FakeQuerySet); they are read as objects. A saved page reads just the five columns.
     """
     rows = page.signatories.all()
     if isinstance(rows, QuerySet):
-        return list(
-            rows.order_by("sort_order", "pk").values_list(
+        french = (translation.get_language() or "").startswith("fr")
+        return [
+            ((name_fr if french and name_fr else name), city, province, website)
+            for name, name_fr, city, province, website in rows.order_by(
+                "sort_order", "pk"
+            ).values_list(
                 "organisation__name",
+                "organisation__name_fr",
                 "organisation__city",
                 "organisation__province",
                 "organisation__website",
             )
-        )
+        ]
     signed = sorted(rows, key=lambda row: (row.sort_order or 0, row.pk or 0))
     organisations = [_organisation_of(row) for row in signed]
-    return [(o.name, o.city, o.province, o.website) for o in organisations if o is not None]
+    return [(o.display_name, o.city, o.province, o.website) for o in organisations if o is not None]
 
 
 def _organisation_of(row) -> Organisation | None:
@@ -233,7 +240,7 @@ def signatory_list(page) -> SignatoryList:
     parts = []
     provinces: dict[str, int] = {}
     for name, city, province, website in rows:
-        province_name = PROVINCE_NAMES.get(province, "")
+        province_name = _(PROVINCE_NAMES[province]) if province in PROVINCE_NAMES else ""
         if province_name:
             provinces[province] = provinces.get(province, 0) + 1
         name_html = escape(name)
@@ -248,9 +255,9 @@ def signatory_list(page) -> SignatoryList:
         parts.append(
             f'<li class="org" data-province="{escape(province)}">{name_html}{place_html}</li>'
         )
-    by_name = sorted(provinces.items(), key=lambda item: PROVINCE_NAMES[item[0]])
+    named = [(code, _(PROVINCE_NAMES[code]), n) for code, n in provinces.items()]
     return SignatoryList(
         count=len(rows),
         rows_html=mark_safe("\n".join(parts)),  # every value is escaped above
-        provinces=[(code, PROVINCE_NAMES[code], n) for code, n in by_name],
+        provinces=sorted(named, key=lambda item: item[1]),  # by name, in the page's language
     )

@@ -6,6 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
@@ -25,9 +27,13 @@ def parse_amounts(text: str) -> list[int]:
         try:
             value = Decimal(item)
         except InvalidOperation:
-            raise ValueError(f"“{raw.strip()}” is not an amount") from None
+            raise ValueError(
+                gettext("“%(item)s” is not an amount") % {"item": raw.strip()}
+            ) from None
         if value <= 0 or value != value.to_integral_value():
-            raise ValueError(f"“{raw.strip()}” must be a whole amount above zero")
+            raise ValueError(
+                gettext("“%(item)s” must be a whole amount above zero") % {"item": raw.strip()}
+            )
         amounts.append(int(value))
     return amounts
 
@@ -37,37 +43,39 @@ class DonationAppeal(TranslatableMixin, index.Indexed, models.Model):
     language's version is its own row, linked by ``translation_key``)."""
 
     name = models.CharField(
-        max_length=120, help_text="For editors only, e.g. 'Ramadan 2024 appeal'."
+        max_length=120, help_text=_("For editors only, e.g. 'Ramadan 2024 appeal'.")
     )
     headline = models.CharField(max_length=160)
     message = RichTextField(features=["bold", "italic", "link"])
     button_label = models.CharField(max_length=40, default="Donate now")
-    button_url = models.URLField(help_text="Your donation page.", validators=[validate_http_url])
+    button_url = models.URLField(help_text=_("Your donation page."), validators=[validate_http_url])
     suggested_amounts = models.CharField(
         max_length=120,
         blank=True,
-        help_text="Whole amounts separated by commas, e.g. '25, 50, 100, 250'.",
+        help_text=_("Whole amounts separated by commas, e.g. '25, 50, 100, 250'."),
     )
     currency = models.CharField(max_length=3, default="CAD")
     monthly_emphasis = models.BooleanField(
-        default=False, help_text="Encourage monthly gifts (they sustain ongoing work)."
+        default=False, help_text=_("Encourage monthly gifts (they sustain ongoing work).")
     )
     eligibility_note = models.CharField(
         max_length=200,
         blank=True,
-        help_text="e.g. 'Zakat eligible' or 'Tax receipts issued for gifts over $20'.",
+        help_text=_("e.g. 'Zakat eligible' or 'Tax receipts issued for gifts over $20'."),
     )
     beneficiary = models.CharField(
         max_length=160,
         blank=True,
-        help_text="Whose work the gifts fund, when it is not the organisation sending the "
-        "newsletter, e.g. 'Canadians for Justice and Peace in the Middle East (CJPME)'. "
-        "Shown as 'Your gift supports …'.",
+        help_text=_(
+            "Whose work the gifts fund, when it is not the organisation sending the "
+            "newsletter, e.g. 'Canadians for Justice and Peace in the Middle East (CJPME)'. "
+            "Shown as 'Your gift supports …'."
+        ),
     )
-    etransfer_email = models.EmailField(blank=True, help_text="Address for Interac e-Transfer.")
-    phone = models.CharField(max_length=40, blank=True, help_text="Donate by phone.")
+    etransfer_email = models.EmailField(blank=True, help_text=_("Address for Interac e-Transfer."))
+    phone = models.CharField(max_length=40, blank=True, help_text=_("Donate by phone."))
     mail_in_url = models.URLField(
-        blank=True, help_text="A printable form to give by mail.", validators=[validate_http_url]
+        blank=True, help_text=_("A printable form to give by mail."), validators=[validate_http_url]
     )
 
     panels = [
@@ -79,7 +87,7 @@ class DonationAppeal(TranslatableMixin, index.Indexed, models.Model):
                 FieldPanel("beneficiary"),
                 FieldPanel("eligibility_note"),
             ],
-            heading="The ask",
+            heading=_("The ask"),
         ),
         MultiFieldPanel(
             [
@@ -89,11 +97,11 @@ class DonationAppeal(TranslatableMixin, index.Indexed, models.Model):
                 FieldPanel("currency"),
                 FieldPanel("monthly_emphasis"),
             ],
-            heading="Giving online",
+            heading=_("Giving online"),
         ),
         MultiFieldPanel(
             [FieldPanel("etransfer_email"), FieldPanel("phone"), FieldPanel("mail_in_url")],
-            heading="Other ways to give",
+            heading=_("Other ways to give"),
         ),
     ]
     search_fields = [index.SearchField("name"), index.SearchField("headline")]
@@ -155,11 +163,13 @@ class AdvocacySettings(BaseSiteSetting):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Used by a newsletter's donation appeal block when it names no appeal, and "
-        "added to issues started from recent content.",
+        help_text=_(
+            "Used by a newsletter's donation appeal block when it names no appeal, and "
+            "added to issues started from recent content."
+        ),
     )
 
     panels = [FieldPanel("default_donation_appeal")]
 
     class Meta:
-        verbose_name = "advocacy settings"
+        verbose_name = _("advocacy settings")

@@ -7,6 +7,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
@@ -45,8 +46,10 @@ class AdvocacyPage(Page):
 
     date = models.DateField(
         default=datetime.date.today,
-        help_text="The date the statement, letter or decision was made public. It orders "
-        "the page in listings; 'Date precision' says how much of it readers see.",
+        help_text=_(
+            "The date the statement, letter or decision was made public. It orders "
+            "the page in listings; 'Date precision' says how much of it readers see."
+        ),
     )
     date_precision = models.CharField(
         _("date precision"),
@@ -61,7 +64,7 @@ class AdvocacyPage(Page):
     summary = models.TextField(
         max_length=400,
         blank=True,
-        help_text="One or two sentences for listings, search results, social cards and emails.",
+        help_text=_("One or two sentences for listings, search results, social cards and emails."),
     )
     image = models.ForeignKey(
         "wagtailimages.Image",
@@ -69,14 +72,17 @@ class AdvocacyPage(Page):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Shown on cards, social shares and in newsletters.",
+        help_text=_("Shown on cards, social shares and in newsletters."),
     )
     topics = ClusterTaggableManager(
-        through=AdvocacyPageTopic, blank=True, help_text="e.g. Palestine, free expression, UNRWA."
+        through=AdvocacyPageTopic,
+        blank=True,
+        help_text=_("e.g. Palestine, free expression, UNRWA."),
     )
 
     is_creatable = False
-    kind_label = "Update"  # overridden by each page type; shown on cards and in emails
+    # Overridden by each page type; shown on cards and in emails (a noun: "an update").
+    kind_label = pgettext_lazy("advocacy page kind", "Update")
 
     search_fields = [
         *Page.search_fields,
@@ -105,9 +111,9 @@ class AdvocacyPage(Page):
         ordering = ["-date"]
 
     @classmethod
-    def summary_panel(cls, heading: str = "Listing and sharing") -> MultiFieldPanel:
+    def summary_panel(cls, heading: str | None = None) -> MultiFieldPanel:
         """The panel with the fields every kind shares, for the subclass's content panels."""
-        return MultiFieldPanel(cls.meta_panels, heading=heading)
+        return MultiFieldPanel(cls.meta_panels, heading=heading or _("Listing and sharing"))
 
     def get_context(self, request, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
@@ -132,7 +138,7 @@ class AdvocacyPage(Page):
     @property
     def label(self) -> str:
         """The short label readers see on cards and in emails, e.g. 'Open letter'."""
-        return self.kind_label
+        return str(self.kind_label)
 
     def get_teaser(self, request=None) -> Teaser:
         """The page as a card: see :mod:`newsletter.teasers`."""

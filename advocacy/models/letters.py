@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
@@ -24,30 +25,30 @@ class OpenLetterPage(AdvocacyPage):
     """A letter to a decision maker, signed by organisations."""
 
     addressee = models.CharField(
-        max_length=200, help_text="Who the letter is to, e.g. 'Prime Minister Mark Carney'."
+        max_length=200, help_text=_("Who the letter is to, e.g. 'Prime Minister Mark Carney'.")
     )
     salutation = models.CharField(
-        max_length=200, blank=True, help_text="e.g. 'Dear Prime Minister Carney,'"
+        max_length=200, blank=True, help_text=_("e.g. 'Dear Prime Minister Carney,'")
     )
     body = StreamField(
         LetterBodyBlock(),
         blank=True,
-        help_text="The letter, before the demands. The demands go in the Demands section below.",
+        help_text=_("The letter, before the demands. The demands go in the Demands section below."),
     )
     demands_intro = models.CharField(
         max_length=300,
         blank=True,
-        help_text="e.g. 'We, the undersigned organizations, call for Canada to:'",
+        help_text=_("e.g. 'We, the undersigned organizations, call for Canada to:'"),
     )
     demands = StreamField(
         [("demand", blocks.RichTextBlock(features=INLINE_FEATURES, icon="list-ol"))],
         blank=True,
-        help_text="One block per demand; they are numbered in this order.",
+        help_text=_("One block per demand; they are numbered in this order."),
     )
     after_demands = StreamField(
         LetterBodyBlock(),
         blank=True,
-        help_text="Anything after the demands, before the closing.",
+        help_text=_("Anything after the demands, before the closing."),
     )
     closing = models.CharField(max_length=100, default="Respectfully,")
     lead_signatory = models.ForeignKey(
@@ -56,13 +57,13 @@ class OpenLetterPage(AdvocacyPage):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The organisation that leads the letter; shown first.",
+        help_text=_("The organisation that leads the letter; shown first."),
     )
 
     base_form_class = OpenLetterPageForm
     parent_page_types = ["advocacy.NewsroomPage"]
     subpage_types: list[str] = []
-    kind_label = "Open letter"
+    kind_label = _("Open letter")
 
     content_panels = [
         *AdvocacyPage.content_panels,
@@ -72,11 +73,11 @@ class OpenLetterPage(AdvocacyPage):
                 FieldRowPanel([FieldPanel("addressee"), FieldPanel("salutation")]),
                 FieldPanel("body"),
             ],
-            heading="Letter",
+            heading=_("Letter"),
         ),
         MultiFieldPanel(
             [FieldPanel("demands_intro"), FieldPanel("demands"), FieldPanel("after_demands")],
-            heading="Demands",
+            heading=_("Demands"),
         ),
         MultiFieldPanel(
             [
@@ -85,7 +86,7 @@ class OpenLetterPage(AdvocacyPage):
                 FieldPanel("paste_signatories"),
                 SignatoryListPanel("remove_signatories"),
             ],
-            heading="Closing and signatories",
+            heading=_("Closing and signatories"),
         ),
     ]
     search_fields = [
@@ -109,7 +110,7 @@ class OpenLetterPage(AdvocacyPage):
     ]
 
     class Meta:
-        verbose_name = "open letter"
+        verbose_name = _("open letter")
 
     def save(self, *args, **kwargs):
         """Save the letter with its signatories, then update Wagtail's reference index once.
@@ -158,8 +159,8 @@ class LetterSignatory(Orderable):
     )
 
     class Meta(Orderable.Meta):
-        verbose_name = "signatory"
-        verbose_name_plural = "signatories"
+        verbose_name = _("signatory")
+        verbose_name_plural = _("signatories")
 
     def __str__(self) -> str:
         return str(self.organisation)

@@ -25,7 +25,11 @@ KINDS = {
     "letter": OpenLetterPage,
     "win": CampaignWinPage,
 }
-KIND_LABELS = {"statement": "Statements", "letter": "Open letters", "win": "Campaign wins"}
+KIND_LABELS = {
+    "statement": _("Statements"),
+    "letter": _("Open letters"),
+    "win": _("Campaign wins"),
+}
 MAX_TOPIC_SLUG_LENGTH = 100  # taggit's Tag.slug
 
 
@@ -95,7 +99,7 @@ class NewsroomPage(Page):
     """Every statement, letter and win, with filters by kind, outcome, topic and year."""
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
-    page_size = models.PositiveSmallIntegerField(default=12, help_text="Items per page.")
+    page_size = models.PositiveSmallIntegerField(default=12, help_text=_("Items per page."))
 
     subpage_types = [
         "advocacy.StatementPage",
@@ -106,7 +110,7 @@ class NewsroomPage(Page):
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("page_size")]
 
     class Meta:
-        verbose_name = "newsroom"
+        verbose_name = _("newsroom")
 
     def filtered_pages(self, params) -> tuple[models.QuerySet[AdvocacyPage], dict]:
         """Apply the ``kind``, ``outcome``, ``topic`` and ``year`` filters; ignore bad values
@@ -172,7 +176,7 @@ class TimelinePage(Page):
     content_panels = [*Page.content_panels, FieldPanel("intro")]
 
     class Meta:
-        verbose_name = "advocacy timeline"
+        verbose_name = _("advocacy timeline")
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)

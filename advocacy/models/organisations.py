@@ -7,27 +7,31 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
 
 from newsletter.validators import validate_http_url
 
+# English names (plain strings: other modules join them); shown translated through
+# PROVINCE_CHOICES or gettext(name).
 PROVINCES = [
-    ("AB", "Alberta"),
-    ("BC", "British Columbia"),
-    ("MB", "Manitoba"),
-    ("NB", "New Brunswick"),
-    ("NL", "Newfoundland and Labrador"),
-    ("NS", "Nova Scotia"),
-    ("NT", "Northwest Territories"),
-    ("NU", "Nunavut"),
-    ("ON", "Ontario"),
-    ("PE", "Prince Edward Island"),
-    ("QC", "Quebec"),
-    ("SK", "Saskatchewan"),
-    ("YT", "Yukon"),
+    ("AB", gettext_noop("Alberta")),
+    ("BC", gettext_noop("British Columbia")),
+    ("MB", gettext_noop("Manitoba")),
+    ("NB", gettext_noop("New Brunswick")),
+    ("NL", gettext_noop("Newfoundland and Labrador")),
+    ("NS", gettext_noop("Nova Scotia")),
+    ("NT", gettext_noop("Northwest Territories")),
+    ("NU", gettext_noop("Nunavut")),
+    ("ON", gettext_noop("Ontario")),
+    ("PE", gettext_noop("Prince Edward Island")),
+    ("QC", gettext_noop("Quebec")),
+    ("SK", gettext_noop("Saskatchewan")),
+    ("YT", gettext_noop("Yukon")),
 ]
+PROVINCE_CHOICES = [(code, _(name)) for code, name in PROVINCES]  # in the active language
 
 _SPACES = re.compile(r"\s+")
 
@@ -54,7 +58,7 @@ class Organisation(index.Indexed, models.Model):
         help_text=_("Only where it differs, e.g. “Mosquée Al-Salam” for “Al-Salam Mosque”."),
     )
     city = models.CharField(max_length=120, blank=True)
-    province = models.CharField(max_length=2, choices=PROVINCES, blank=True)
+    province = models.CharField(max_length=2, choices=PROVINCE_CHOICES, blank=True)
     website = models.URLField(blank=True, validators=[validate_http_url])
 
     panels = [
@@ -85,12 +89,15 @@ class Organisation(index.Indexed, models.Model):
     def clean(self) -> None:
         self.name = clean_organisation_name(self.name)
         if not self.name:
-            raise ValidationError({"name": "Enter the organisation's name."})
+            raise ValidationError({"name": gettext("Enter the organisation's name.")})
         key = organisation_key(self.name)
         clash = Organisation.objects.filter(name_key=key).exclude(pk=self.pk).first()
         if clash:
             raise ValidationError(
-                {"name": f"“{clash.name}” already exists (names ignore case and spacing)."}
+                {
+                    "name": gettext("“%(name)s” already exists (names ignore case and spacing).")
+                    % {"name": clash.name}
+                }
             )
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
@@ -19,18 +20,18 @@ class StatementPage(AdvocacyPage):
     """A public statement, optionally made jointly with partner organisations."""
 
     class Kind(models.TextChoices):
-        STATEMENT = "statement", "Statement"
-        JOINT_STATEMENT = "joint_statement", "Joint statement"
-        ENDORSEMENT = "endorsement", "Endorsement"
-        CAMPAIGN = "campaign", "Campaign"
-        COALITION = "coalition", "Coalition"
-        EVENT = "event", "Event"
+        STATEMENT = "statement", _("Statement")
+        JOINT_STATEMENT = "joint_statement", _("Joint statement")
+        ENDORSEMENT = "endorsement", _("Endorsement")
+        CAMPAIGN = "campaign", _("Campaign")
+        COALITION = "coalition", _("Coalition")
+        EVENT = "event", _("Event")
 
     kind = models.CharField(
         max_length=20,
         choices=Kind.choices,
         default=Kind.STATEMENT,
-        help_text="Shown as the label on cards, the timeline and in emails.",
+        help_text=_("Shown as the label on cards, the timeline and in emails."),
     )
     body = StreamField(BodyBlock(), blank=True)
 
@@ -43,9 +44,9 @@ class StatementPage(AdvocacyPage):
         AdvocacyPage.summary_panel(),
         FieldPanel("body"),
         MultiFieldPanel(
-            [InlinePanel("partners", label="Partner organisation")],
-            heading="Partner organisations",
-            help_text="For joint statements: the organisations that made it with you.",
+            [InlinePanel("partners", label=_("Partner organisation"))],
+            heading=_("Partner organisations"),
+            help_text=_("For joint statements: the organisations that made it with you."),
         ),
     ]
     search_fields = [*AdvocacyPage.search_fields, index.SearchField("body")]
@@ -57,7 +58,7 @@ class StatementPage(AdvocacyPage):
     ]
 
     class Meta:
-        verbose_name = "statement"
+        verbose_name = _("statement")
 
     @property
     def label(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import StreamField
@@ -19,32 +20,32 @@ from newsletter.languages import in_active_language
 class Outcome(models.TextChoices):
     """Where a campaign stands; the label is what the site and emails show."""
 
-    WIN = "win", "Big new win"
-    POSITIVE_MOVEMENT = "positive_movement", "Positive movement"
-    PENDING = "pending", "Pending"
-    UPDATE = "update", "New update on win"
+    WIN = "win", _("Big new win")
+    POSITIVE_MOVEMENT = "positive_movement", _("Positive movement")
+    PENDING = "pending", _("Pending")
+    UPDATE = "update", _("New update on win")
 
 
 class SupporterAction(models.TextChoices):
     """What supporters did, worded to follow a number: '13,000 emails sent'."""
 
-    EMAILS = "emails", "emails sent"
-    SIGNATURES = "signatures", "petition signatures"
-    LETTERS = "letters", "letters sent"
-    SUPPORTERS = "supporters", "supporters"
-    PARTICIPANTS = "participants", "participants"
+    EMAILS = "emails", _("emails sent")
+    SIGNATURES = "signatures", _("petition signatures")
+    LETTERS = "letters", _("letters sent")
+    SUPPORTERS = "supporters", _("supporters")
+    PARTICIPANTS = "participants", _("participants")
 
 
 class CampaignWinPage(AdvocacyPage):
     """A campaign result: a win, positive movement, a pending demand, or an update on a win."""
 
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.WIN)
-    decision_date = models.DateField(null=True, blank=True, help_text="When the decision came.")
+    decision_date = models.DateField(null=True, blank=True, help_text=_("When the decision came."))
     decision_maker = models.CharField(
-        max_length=200, blank=True, help_text="e.g. 'Foreign Affairs Minister Mélanie Joly'."
+        max_length=200, blank=True, help_text=_("e.g. 'Foreign Affairs Minister Mélanie Joly'.")
     )
     supporter_count = models.PositiveIntegerField(
-        null=True, blank=True, help_text="How many supporters took part, e.g. 13000."
+        null=True, blank=True, help_text=_("How many supporters took part, e.g. 13000.")
     )
     supporter_action = models.CharField(
         max_length=20, choices=SupporterAction.choices, default=SupporterAction.SUPPORTERS
@@ -55,7 +56,7 @@ class CampaignWinPage(AdvocacyPage):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The campaign, letter or statement this result came from.",
+        help_text=_("The campaign, letter or statement this result came from."),
     )
     body = StreamField(BodyBlock(), blank=True)
 
@@ -71,7 +72,7 @@ class CampaignWinPage(AdvocacyPage):
                 FieldRowPanel([FieldPanel("supporter_count"), FieldPanel("supporter_action")]),
                 FieldPanel("related_page"),
             ],
-            heading="Outcome",
+            heading=_("Outcome"),
         ),
         AdvocacyPage.summary_panel(),
         FieldPanel("body"),
@@ -96,7 +97,7 @@ class CampaignWinPage(AdvocacyPage):
     ]
 
     class Meta:
-        verbose_name = "campaign win"
+        verbose_name = _("campaign win")
 
     @property
     def outcome_label(self) -> str:
@@ -138,4 +139,6 @@ def wins_by_outcome(
     grouped: dict[str, list[CampaignWinPage]] = {value: [] for value in Outcome.values}
     for page in pages.order_by("-date", "pk"):
         grouped[page.outcome].append(page)
-    return [(value, label, grouped[value]) for value, label in Outcome.choices if grouped[value]]
+    return [
+        (value, str(label), grouped[value]) for value, label in Outcome.choices if grouped[value]
+    ]

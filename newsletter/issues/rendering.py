@@ -38,6 +38,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from wagtail.models import Site
 
 from newsletter import conf
@@ -111,9 +112,15 @@ def _render_block(position: int, child, context: EmailContext) -> tuple[str, str
     try:
         return child.block.render_email(child.value, context)
     except RenderError as error:
-        raise RenderError(f"Block {position} ({label}): {error}.") from None
+        raise RenderError(
+            gettext("Block %(position)d (%(label)s): %(error)s.")
+            % {"position": position, "label": label, "error": error}
+        ) from None
     except Exception as error:  # a template or data problem: name the block, keep the cause
-        raise RenderError(f"Block {position} ({label}) could not be rendered: {error}") from error
+        raise RenderError(
+            gettext("Block %(position)d (%(label)s) could not be rendered: %(error)s")
+            % {"position": position, "label": label, "error": error}
+        ) from error
 
 
 SECTION_HEADING = EmailHeadingBlock()

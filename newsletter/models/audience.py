@@ -38,14 +38,18 @@ class MailingList(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(
-        max_length=80, unique=True, help_text="Used in forms, the API and commands."
+        max_length=80, unique=True, help_text=_("Used in forms, the API and commands.")
     )
-    description = models.TextField(blank=True, help_text="Shown on forms and the preference page.")
+    description = models.TextField(
+        blank=True, help_text=_("Shown on forms and the preference page.")
+    )
     is_public = models.BooleanField(
-        "public",
+        _("public"),
         default=True,
-        help_text="Public lists can be chosen on subscribe forms and the preference page. "
-        "Internal lists are filled only by import or by hand.",
+        help_text=_(
+            "Public lists can be chosen on subscribe forms and the preference page. "
+            "Internal lists are filled only by import or by hand."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -58,7 +62,7 @@ class MailingList(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "mailing list"
+        verbose_name = _("mailing list")
 
     def __str__(self) -> str:
         return self.name
@@ -87,7 +91,7 @@ class Subscriber(models.Model):
         unique=True,
         default=new_public_id,
         editable=False,
-        help_text="Random id used (signed) in unsubscribe and preference links.",
+        help_text=_("Random id used (signed) in unsubscribe and preference links."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Sunset policy (newsletter.insights.sunset): flagged when the reader has opened and clicked
@@ -118,8 +122,8 @@ class Subscriber(models.Model):
             models.UniqueConstraint(Lower("email"), name="newsletter_subscriber_email_ci_unique")
         ]
         permissions = [
-            ("export_subscribers", "Can export subscribers and consent records"),
-            ("import_subscribers", "Can import subscribers from a CSV file"),
+            ("export_subscribers", _("Can export subscribers and consent records")),
+            ("import_subscribers", _("Can import subscribers from a CSV file")),
         ]
 
     def __str__(self) -> str:
@@ -143,7 +147,7 @@ class ConsentText(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "consent wording"
+        verbose_name = _("consent wording")
 
     def __str__(self) -> str:
         return f"{self.version} ({self.language})"
@@ -182,31 +186,31 @@ class Subscription(models.Model):
     """One consent record: a subscriber on a list, from consent to (perhaps) its end."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending confirmation"
-        ACTIVE = "active", "Active"
-        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        PENDING = "pending", _("Pending confirmation")
+        ACTIVE = "active", _("Active")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
 
     class ConsentType(models.TextChoices):
-        EXPRESS = "express", "Express"
-        IMPLIED = "implied", "Implied (lapses after 2 years)"
+        EXPRESS = "express", _("Express")
+        IMPLIED = "implied", _("Implied (lapses after 2 years)")
 
     class Source(models.TextChoices):
-        FORM = "form", "Subscribe form"
-        API = "api", "API"
-        IMPORT = "import", "Import"
-        ADMIN = "admin", "Added in the admin"
-        PREFERENCES = "preferences", "Preference page"
+        FORM = "form", _("Subscribe form")
+        API = "api", _("API")
+        IMPORT = "import", _("Import")
+        ADMIN = "admin", _("Added in the admin")
+        PREFERENCES = "preferences", _("Preference page")
 
     class EndedHow(models.TextChoices):
-        ONE_CLICK = "one_click", "One-click unsubscribe"
-        UNSUBSCRIBE_PAGE = "unsubscribe_page", "Unsubscribe page"
-        PREFERENCES = "preferences", "Preference page"
-        EVERYTHING = "everything", "Unsubscribed from everything"
-        LAPSED = "lapsed", "Implied consent lapsed"
-        ADMIN = "admin", "Ended in the admin"
-        BOUNCED = "bounced", "Hard bounce reported by the provider"
-        COMPLAINT = "complaint", "Spam complaint reported by the provider"
-        PROVIDER = "provider", "Unsubscribed through the provider"
+        ONE_CLICK = "one_click", _("One-click unsubscribe")
+        UNSUBSCRIBE_PAGE = "unsubscribe_page", _("Unsubscribe page")
+        PREFERENCES = "preferences", _("Preference page")
+        EVERYTHING = "everything", _("Unsubscribed from everything")
+        LAPSED = "lapsed", _("Implied consent lapsed")
+        ADMIN = "admin", _("Ended in the admin")
+        BOUNCED = "bounced", _("Hard bounce reported by the provider")
+        COMPLAINT = "complaint", _("Spam complaint reported by the provider")
+        PROVIDER = "provider", _("Unsubscribed through the provider")
 
     OPEN = (Status.PENDING, Status.ACTIVE)
 
@@ -221,28 +225,28 @@ class Subscription(models.Model):
     consent_type = models.CharField(max_length=10, choices=ConsentType.choices)
     source = models.CharField(max_length=12, choices=Source.choices)
     source_detail = models.CharField(
-        max_length=255, blank=True, help_text="Where exactly: a page URL, an import's source."
+        max_length=255, blank=True, help_text=_("Where exactly: a page URL, an import's source.")
     )
     consented_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
     confirmed_ip_address = models.GenericIPAddressField(
-        null=True, blank=True, help_text="Where the confirming click came from."
+        null=True, blank=True, help_text=_("Where the confirming click came from.")
     )
     confirmed_user_agent = models.CharField(
-        max_length=400, blank=True, help_text="The browser of the confirming click."
+        max_length=400, blank=True, help_text=_("The browser of the confirming click.")
     )
     consent_text = models.ForeignKey(
         ConsentText, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     imported_by = models.CharField(
-        max_length=150, blank=True, help_text="Who imported or added this record."
+        max_length=150, blank=True, help_text=_("Who imported or added this record.")
     )
     import_run = models.ForeignKey(
         ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    note = models.TextField(blank=True, help_text="Consent note, e.g. 'signed paper form'.")
+    note = models.TextField(blank=True, help_text=_("Consent note, e.g. 'signed paper form'."))
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_how = models.CharField(max_length=20, choices=EndedHow.choices, blank=True)
@@ -274,10 +278,10 @@ class Suppression(models.Model):
     """An address that gets no bulk email, whatever list it is on."""
 
     class Reason(models.TextChoices):
-        UNSUBSCRIBED_ALL = "unsubscribed_all", "Unsubscribed from everything"
-        HARD_BOUNCE = "hard_bounce", "Hard bounce"
-        COMPLAINT = "complaint", "Spam complaint"
-        MANUAL = "manual", "Suppressed by hand"
+        UNSUBSCRIBED_ALL = "unsubscribed_all", _("Unsubscribed from everything")
+        HARD_BOUNCE = "hard_bounce", _("Hard bounce")
+        COMPLAINT = "complaint", _("Spam complaint")
+        MANUAL = "manual", _("Suppressed by hand")
 
     email = models.EmailField(max_length=254, unique=True)
     reason = models.CharField(max_length=20, choices=Reason.choices)

@@ -13,13 +13,13 @@ class Dispatch(models.Model):
     """An issue's revision sent to one or more lists, frozen when it starts."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SCHEDULED = "scheduled", "Scheduled"
-        SENDING = "sending", "Sending"
-        PAUSED = "paused", "Paused"
-        SENT = "sent", "Sent"
-        CANCELLED = "cancelled", "Cancelled"
-        FAILED = "failed", "Failed"
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        PAUSED = "paused", _("Paused")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
 
     ACTIVE = (Status.SENDING,)
     FINISHED = (Status.SENT, Status.CANCELLED, Status.FAILED)
@@ -49,12 +49,14 @@ class Dispatch(models.Model):
     reply_to = models.CharField(max_length=254, blank=True)
     html = models.TextField(blank=True)
     text = models.TextField(blank=True)
-    provider = models.CharField(max_length=40, blank=True, help_text="The email backend used.")
+    provider = models.CharField(max_length=40, blank=True, help_text=_("The email backend used."))
     provider_template = models.CharField(
         max_length=100,
         blank=True,
-        help_text="The provider's id of the template holding this send (Postmark, Amazon SES, "
-        "Brevo), while it is stored there.",
+        help_text=_(
+            "The provider's id of the template holding this send (Postmark, Amazon SES, "
+            "Brevo), while it is stored there."
+        ),
     )
     batch_size = models.PositiveIntegerField(default=1000)
     scheduled_for = models.DateTimeField(null=True, blank=True)
@@ -64,7 +66,7 @@ class Dispatch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    total = models.PositiveIntegerField(default=0, help_text="Recipients frozen at the start.")
+    total = models.PositiveIntegerField(default=0, help_text=_("Recipients frozen at the start."))
     last_error = models.TextField(blank=True)
     language = models.CharField(
         _("language"),
@@ -78,7 +80,7 @@ class Dispatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        permissions = [("send_newsletter", "Can send newsletters")]
+        permissions = [("send_newsletter", _("Can send newsletters"))]
 
     def __str__(self) -> str:
         return f"{self.subject or self.issue} ({self.get_status_display()})"
@@ -120,12 +122,12 @@ class Batch(models.Model):
     (empty: the send's own content)."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        CLAIMED = "claimed", "Claimed by a worker, not posted yet"
-        IN_FLIGHT = "in_flight", "In flight (the provider call is being made)"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        UNKNOWN = "unknown", "Unknown"
+        QUEUED = "queued", _("Queued")
+        CLAIMED = "claimed", _("Claimed by a worker, not posted yet")
+        IN_FLIGHT = "in_flight", _("In flight (the provider call is being made)")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown")
 
     # Not finished: the dispatch is still sending while any batch is in one of these.
     OPEN = (Status.QUEUED, Status.CLAIMED, Status.IN_FLIGHT)
@@ -136,13 +138,15 @@ class Batch(models.Model):
     size = models.PositiveIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     not_before = models.DateTimeField(
-        null=True, blank=True, help_text="Retry backoff: not claimed before this time."
+        null=True, blank=True, help_text=_("Retry backoff: not claimed before this time.")
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=40, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_message_id = models.CharField(
-        max_length=255, blank=True, help_text="The provider's id for the whole call (inline merge)."
+        max_length=255,
+        blank=True,
+        help_text=_("The provider's id for the whole call (inline merge)."),
     )
     last_error = models.TextField(blank=True)
     language = models.CharField(max_length=7, blank=True)
@@ -169,11 +173,11 @@ class Delivery(models.Model):
     """One recipient of one dispatch: never more than one per person and dispatch."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"  # also while its batch is in flight
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        UNKNOWN = "unknown", "Unknown"
-        SKIPPED = "skipped", "Skipped (unsubscribed or suppressed during the send)"
+        QUEUED = "queued", _("Queued")  # also while its batch is in flight
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown")
+        SKIPPED = "skipped", _("Skipped (unsubscribed or suppressed during the send)")
 
     # Few indexes, and none on a column the send changes (status, sent_at, attempts): the
     # freeze writes fewer index entries, and marking a batch sent is a HOT update on PostgreSQL
@@ -201,12 +205,12 @@ class Delivery(models.Model):
         related_name="deliveries",
         db_constraint=False,
     )
-    email = models.EmailField(max_length=254, help_text="The address at send time.")
+    email = models.EmailField(max_length=254, help_text=_("The address at send time."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     provider_message_id = models.CharField(
         max_length=255,
         blank=True,
-        help_text="Set when the provider gave each recipient an id; else see the batch's.",
+        help_text=_("Set when the provider gave each recipient an id; else see the batch's."),
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
@@ -223,7 +227,7 @@ class Delivery(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["dispatch", "subscriber"], name="one_delivery_per_subscriber"

@@ -24,7 +24,7 @@ class NewsletterArchivePage(Page):
     content_panels = [*Page.content_panels, FieldPanel("intro")]
 
     class Meta:
-        verbose_name = "newsletter archive"
+        verbose_name = _("newsletter archive")
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
@@ -38,20 +38,22 @@ class NewsletterArchivePage(Page):
 class NewsletterIssuePage(Page):
     """One issue of the newsletter, written, previewed, test-sent and published like a page."""
 
-    subject = models.CharField(max_length=200, help_text="The email's subject line.")
+    subject = models.CharField(max_length=200, help_text=_("The email's subject line."))
     preheader = models.CharField(
         max_length=160,
         blank=True,
-        help_text="The preview text mail clients show after the subject.",
+        help_text=_("The preview text mail clients show after the subject."),
     )
     issue_date = models.DateField(
-        null=True, blank=True, help_text="Shown in the archive; defaults to the publish date."
+        null=True, blank=True, help_text=_("Shown in the archive; defaults to the publish date.")
     )
     sender_name = models.CharField(
-        max_length=120, blank=True, help_text="Leave empty for the default in newsletter settings."
+        max_length=120,
+        blank=True,
+        help_text=_("Leave empty for the default in newsletter settings."),
     )
     reply_to = models.EmailField(
-        blank=True, help_text="Leave empty for the default in newsletter settings."
+        blank=True, help_text=_("Leave empty for the default in newsletter settings.")
     )
     body = IssueBodyField(blank=True)
     utm_enabled = models.BooleanField(
@@ -76,12 +78,12 @@ class NewsletterIssuePage(Page):
         *Page.content_panels,
         MultiFieldPanel(
             [FieldPanel("subject"), FieldPanel("preheader"), FieldPanel("issue_date")],
-            heading="Email",
+            heading=_("Email"),
         ),
         FieldPanel("body"),
         MultiFieldPanel(
             [FieldPanel("sender_name"), FieldPanel("reply_to")],
-            heading="Sender",
+            heading=_("Sender"),
             classname="collapsed",
         ),
         MultiFieldPanel(
@@ -97,10 +99,10 @@ class NewsletterIssuePage(Page):
         APIField("body"),
     ]
 
-    preview_modes = [("", "Email"), ("text", "Plain text")]
+    preview_modes = [("", _("Email")), ("text", _("Plain text"))]
 
     class Meta:
-        verbose_name = "newsletter issue"
+        verbose_name = _("newsletter issue")
 
     def save(self, *args, **kwargs):
         if self.issue_date is None and self.live:

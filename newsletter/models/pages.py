@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField
@@ -23,7 +24,7 @@ class SubscribePage(Page):
         on_delete=models.SET_NULL,
         related_name="+",
         limit_choices_to={"is_public": True},
-        help_text="The public list people join with this page's form.",
+        help_text=_("The public list people join with this page's form."),
     )
     button_label = models.CharField(max_length=40, default="Subscribe")
 
@@ -37,7 +38,7 @@ class SubscribePage(Page):
     template = "newsletter/subscribe_page.html"
 
     class Meta:
-        verbose_name = "subscribe page"
+        verbose_name = _("subscribe page")
 
     @property
     def list_slug(self) -> str:

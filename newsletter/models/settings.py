@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Site
@@ -19,7 +19,9 @@ def parse_addresses(text: str) -> list[str]:
         try:
             validate_email(address)
         except ValidationError:
-            raise ValidationError(f"“{address}” is not a valid email address.") from None
+            raise ValidationError(
+                gettext("“%(address)s” is not a valid email address.") % {"address": address}
+            ) from None
     return addresses
 
 
@@ -29,19 +31,19 @@ class NewsletterSettings(BaseSiteSetting):
 
     organisation_name = models.CharField(max_length=200, blank=True)
     mailing_address = models.TextField(
-        blank=True, help_text="Postal address shown in every email (required by CASL)."
+        blank=True, help_text=_("Postal address shown in every email (required by CASL).")
     )
-    contact_email = models.EmailField(blank=True, help_text="How readers reach a person.")
-    website_url = models.URLField(blank=True, help_text="Leave empty to use the site's address.")
-    sender_name = models.CharField(max_length=120, blank=True, help_text="Default 'From' name.")
-    sender_email = models.EmailField(blank=True, help_text="Default 'From' address.")
-    reply_to = models.EmailField(blank=True, help_text="Default Reply-To address.")
+    contact_email = models.EmailField(blank=True, help_text=_("How readers reach a person."))
+    website_url = models.URLField(blank=True, help_text=_("Leave empty to use the site's address."))
+    sender_name = models.CharField(max_length=120, blank=True, help_text=_("Default 'From' name."))
+    sender_email = models.EmailField(blank=True, help_text=_("Default 'From' address."))
+    reply_to = models.EmailField(blank=True, help_text=_("Default Reply-To address."))
     reason = models.CharField(
         max_length=300,
         default=gettext_noop(
             "You are receiving this email because you subscribed to our newsletter."
         ),
-        help_text="Why the reader gets this email; shown in the footer.",
+        help_text=_("Why the reader gets this email; shown in the footer."),
     )
     # The footer in French (CASL asks the sender to be identified in the reader's language);
     # empty: the English text is used.
@@ -58,7 +60,7 @@ class NewsletterSettings(BaseSiteSetting):
         help_text=_("Why the reader gets this email, in French; shown in French emails."),
     )
     test_addresses = models.TextField(
-        blank=True, help_text="Addresses that receive test sends, one per line."
+        blank=True, help_text=_("Addresses that receive test sends, one per line.")
     )
     logo = models.ForeignKey(
         "wagtailimages.Image",
@@ -66,8 +68,10 @@ class NewsletterSettings(BaseSiteSetting):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Shown at the top of every email, on the brand colour; a light or "
-        "transparent logo reads best. Its alt text is the organisation name.",
+        help_text=_(
+            "Shown at the top of every email, on the brand colour; a light or "
+            "transparent logo reads best. Its alt text is the organisation name."
+        ),
     )
     header_image = models.ForeignKey(
         "wagtailimages.Image",
@@ -75,7 +79,7 @@ class NewsletterSettings(BaseSiteSetting):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="A wide image under the logo bar of every email (optional).",
+        help_text=_("A wide image under the logo bar of every email (optional)."),
     )
 
     panels = [
@@ -87,7 +91,7 @@ class NewsletterSettings(BaseSiteSetting):
                 FieldPanel("website_url"),
                 FieldPanel("reason"),
             ],
-            heading="Footer (CASL: identify the sender)",
+            heading=_("Footer (CASL: identify the sender)"),
         ),
         MultiFieldPanel(
             [FieldPanel("organisation_name_fr"), FieldPanel("reason_fr")],
@@ -95,14 +99,14 @@ class NewsletterSettings(BaseSiteSetting):
         ),
         MultiFieldPanel(
             [FieldPanel("sender_name"), FieldPanel("sender_email"), FieldPanel("reply_to")],
-            heading="Sender",
+            heading=_("Sender"),
         ),
-        MultiFieldPanel([FieldPanel("logo"), FieldPanel("header_image")], heading="Brand"),
+        MultiFieldPanel([FieldPanel("logo"), FieldPanel("header_image")], heading=_("Brand")),
         FieldPanel("test_addresses"),
     ]
 
     class Meta:
-        verbose_name = "newsletter settings"
+        verbose_name = _("newsletter settings")
 
     def clean(self) -> None:
         try:

@@ -39,8 +39,10 @@ SEND_PERMISSION = "newsletter.send_newsletter"
 URL_NAMESPACE = "newsletter_sending"
 send_permission_required = permission_required(
     SEND_PERMISSION,
-    "Sending newsletters needs the “Can send newsletters” permission, which editing pages "
-    "does not give. Ask an administrator to add you to the “Newsletter senders” group.",
+    gettext_lazy(
+        "Sending newsletters needs the “Can send newsletters” permission, which editing pages "
+        "does not give. Ask an administrator to add you to the “Newsletter senders” group."
+    ),
 )
 
 
@@ -101,15 +103,17 @@ class SendForm(forms.Form):
         if cleaned.get("when") == "later":
             moment = cleaned.get("scheduled_for")
             if moment is None:
-                self.add_error("scheduled_for", "Choose when to send.")
+                self.add_error("scheduled_for", gettext("Choose when to send."))
             elif moment <= timezone.now():
-                self.add_error("scheduled_for", "Choose a time in the future.")
+                self.add_error("scheduled_for", gettext("Choose a time in the future."))
             elif not getattr(default_task_backend, "supports_defer", False):
                 self.add_error(
                     "scheduled_for",
-                    "This site's task backend cannot run tasks later; send now, or ask an "
-                    "administrator to set the TASKS setting to a queue that can (e.g. "
-                    "django-tasks-db's DatabaseBackend, with a worker).",
+                    gettext(
+                        "This site's task backend cannot run tasks later; send now, or ask an "
+                        "administrator to set the TASKS setting to a queue that can (e.g. "
+                        "django-tasks-db's DatabaseBackend, with a worker)."
+                    ),
                 )
         return cleaned
 
@@ -134,7 +138,9 @@ def send_view(request: HttpRequest, page_id: int) -> HttpResponse:
     later."""
     issue = get_object_or_404(NewsletterIssuePage, pk=page_id)
     if not issue.live:
-        messages.error(request, "Publish the issue first: the published version is what is sent.")
+        messages.error(
+            request, gettext("Publish the issue first: the published version is what is sent.")
+        )
         return redirect("wagtailadmin_pages:edit", issue.pk)
     form = SendForm(request.POST or None)
     context = {
@@ -185,7 +191,9 @@ def send_view(request: HttpRequest, page_id: int) -> HttpResponse:
         else:
             if scheduled:
                 start_scheduled.using(run_after=scheduled).enqueue(send.pk, include_previous)
-                messages.success(request, f"Scheduled for {_when(scheduled)}.")
+                messages.success(
+                    request, gettext("Scheduled for %(when)s.") % {"when": _when(scheduled)}
+                )
             else:
                 control.start(send, include_previous_recipients=include_previous)
             log(instance=issue, action="newsletter.send", user=request.user,
@@ -342,13 +350,13 @@ def send_progress(request: HttpRequest, send_id: int) -> JsonResponse:
 ACTIONS = {
     "pause": (
         lambda d: control.set_paused(d, True),
-        "Paused: batches in flight finish, no new ones start.",
+        gettext_lazy("Paused: batches in flight finish, no new ones start."),
     ),
-    "resume": (lambda d: control.set_paused(d, False), "Resumed."),
-    "cancel": (control.cancel, "Cancelled: nobody else receives this send."),
+    "resume": (lambda d: control.set_paused(d, False), gettext_lazy("Resumed.")),
+    "cancel": (control.cancel, gettext_lazy("Cancelled: nobody else receives this send.")),
     "resend_unknown": (
         control.resend_unknown,
-        "Unknown batches queued again: their recipients may receive this twice.",
+        gettext_lazy("Unknown batches queued again: their recipients may receive this twice."),
     ),
 }
 
@@ -358,11 +366,13 @@ ACTIONS = {
 def send_action(request: HttpRequest, send_id: int, action: str) -> HttpResponse:
     send = get_object_or_404(Dispatch, pk=send_id)
     if action not in ACTIONS:
-        return HttpResponse("Unknown action.", status=400)
+        return HttpResponse(gettext("Unknown action."), status=400)
     unknown_batches = send.batches.filter(status="unknown").count()
     if action not in allowed_actions(send.status, unknown_batches):  # e.g. a stale page
         messages.error(
-            request, f"Not possible now: this send is {send.get_status_display().lower()}."
+            request,
+            gettext("Not possible now: this send is %(status)s.")
+            % {"status": send.get_status_display().lower()},
         )
         return redirect(f"{URL_NAMESPACE}:detail", send.pk)
     run, message = ACTIONS[action]

@@ -203,7 +203,9 @@ def create_send(
     if not mailing_lists and not segments:
         raise SendError(gettext("Choose at least one list or segment."))
     if not issue.live or issue.live_revision_id is None:
-        raise SendError("Publish the issue before sending it: the published version is sent.")
+        raise SendError(
+            gettext("Publish the issue before sending it: the published version is sent.")
+        )
     sender = sender_identity(issue.get_site())
     if refusal := sender.casl_refusal():
         raise SendError(refusal)
