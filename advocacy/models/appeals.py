@@ -108,6 +108,8 @@ class DonationAppeal(TranslatableMixin, index.Indexed, models.Model):
 
     class Meta(TranslatableMixin.Meta):
         ordering = ["name"]
+        verbose_name = _("donation appeal")
+        verbose_name_plural = _("donation appeals")
         constraints = [
             models.UniqueConstraint(fields=["name", "locale"], name="unique_appeal_name_locale")
         ]
@@ -173,3 +175,4 @@ class AdvocacySettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("advocacy settings")
+        verbose_name_plural = _("advocacy settings")

@@ -111,6 +111,7 @@ class OpenLetterPage(AdvocacyPage):
 
     class Meta:
         verbose_name = _("open letter")
+        verbose_name_plural = _("open letters")
 
     def save(self, *args, **kwargs):
         """Save the letter with its signatories, then update Wagtail's reference index once.

@@ -111,6 +111,7 @@ class NewsroomPage(Page):
 
     class Meta:
         verbose_name = _("newsroom")
+        verbose_name_plural = _("newsrooms")
 
     def filtered_pages(self, params) -> tuple[models.QuerySet[AdvocacyPage], dict]:
         """Apply the ``kind``, ``outcome``, ``topic`` and ``year`` filters; ignore bad values
@@ -177,6 +178,7 @@ class TimelinePage(Page):
 
     class Meta:
         verbose_name = _("advocacy timeline")
+        verbose_name_plural = _("advocacy timelines")
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)

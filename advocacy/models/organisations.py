@@ -77,6 +77,8 @@ class Organisation(index.Indexed, models.Model):
 
     class Meta:
         ordering = ["name_key"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
 
     def __str__(self) -> str:
         return self.name

@@ -59,6 +59,7 @@ class StatementPage(AdvocacyPage):
 
     class Meta:
         verbose_name = _("statement")
+        verbose_name_plural = _("statements")
 
     @property
     def label(self) -> str:

@@ -98,6 +98,7 @@ class CampaignWinPage(AdvocacyPage):
 
     class Meta:
         verbose_name = _("campaign win")
+        verbose_name_plural = _("campaign wins")
 
     @property
     def outcome_label(self) -> str:

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel
@@ -63,6 +64,7 @@ class MailingList(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("mailing list")
+        verbose_name_plural = _("mailing lists")
 
     def __str__(self) -> str:
         return self.name
@@ -118,6 +120,8 @@ class Subscriber(models.Model):
 
     class Meta:
         ordering = ["email"]
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="newsletter_subscriber_email_ci_unique")
         ]
@@ -148,6 +152,7 @@ class ConsentText(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("consent wording")
+        verbose_name_plural = _("consent wordings")
 
     def __str__(self) -> str:
         return f"{self.version} ({self.language})"
@@ -177,6 +182,8 @@ class ImportRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
 
     def __str__(self) -> str:
         return f"{self.file_name} → {self.mailing_list} ({self.started_at:%Y-%m-%d %H:%M})"
@@ -188,7 +195,7 @@ class Subscription(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending confirmation")
         ACTIVE = "active", _("Active")
-        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        UNSUBSCRIBED = "unsubscribed", pgettext_lazy("subscription status", "Unsubscribed")
 
     class ConsentType(models.TextChoices):
         EXPRESS = "express", _("Express")
@@ -197,7 +204,7 @@ class Subscription(models.Model):
     class Source(models.TextChoices):
         FORM = "form", _("Subscribe form")
         API = "api", _("API")
-        IMPORT = "import", _("Import")
+        IMPORT = "import", pgettext_lazy("subscription source", "Import")
         ADMIN = "admin", _("Added in the admin")
         PREFERENCES = "preferences", _("Preference page")
 
@@ -254,6 +261,8 @@ class Subscription(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
         constraints = [
             models.UniqueConstraint(
                 fields=["subscriber", "mailing_list"],
@@ -292,6 +301,8 @@ class Suppression(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("suppression")
+        verbose_name_plural = _("suppressions")
 
     def __str__(self) -> str:
         return f"{self.email} ({self.get_reason_display()})"
@@ -313,3 +324,4 @@ class TaggedSubscriber(TaggedItemBase):
 
     class Meta:
         verbose_name = _("subscriber tag")
+        verbose_name_plural = _("subscriber tags")

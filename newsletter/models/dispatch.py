@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Dispatch(models.Model):
@@ -17,7 +18,7 @@ class Dispatch(models.Model):
         SCHEDULED = "scheduled", _("Scheduled")
         SENDING = "sending", _("Sending")
         PAUSED = "paused", _("Paused")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("status", "Sent")
         CANCELLED = "cancelled", _("Cancelled")
         FAILED = "failed", _("Failed")
 
@@ -80,6 +81,8 @@ class Dispatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("send")
+        verbose_name_plural = _("sends")
         permissions = [("send_newsletter", _("Can send newsletters"))]
 
     def __str__(self) -> str:
@@ -125,7 +128,7 @@ class Batch(models.Model):
         QUEUED = "queued", _("Queued")
         CLAIMED = "claimed", _("Claimed by a worker, not posted yet")
         IN_FLIGHT = "in_flight", _("In flight (the provider call is being made)")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("status", "Sent")
         FAILED = "failed", _("Failed")
         UNKNOWN = "unknown", _("Unknown")
 
@@ -174,7 +177,7 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")  # also while its batch is in flight
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("status", "Sent")
         FAILED = "failed", _("Failed")
         UNKNOWN = "unknown", _("Unknown")
         SKIPPED = "skipped", _("Skipped (unsubscribed or suppressed during the send)")

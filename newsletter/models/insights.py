@@ -25,6 +25,7 @@ class LinkClick(models.Model):
 
     class Meta:
         verbose_name = _("link click count")
+        verbose_name_plural = _("link click counts")
         constraints = [
             models.UniqueConstraint(fields=["dispatch", "url"], name="one_link_click_row"),
         ]
@@ -93,6 +94,7 @@ class Segment(models.Model):
 
     class Meta:
         verbose_name = _("segment")
+        verbose_name_plural = _("segments")
         ordering = ["name"]
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ class NewsletterArchivePage(Page):
 
     class Meta:
         verbose_name = _("newsletter archive")
+        verbose_name_plural = _("newsletter archives")
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
@@ -103,6 +104,7 @@ class NewsletterIssuePage(Page):
 
     class Meta:
         verbose_name = _("newsletter issue")
+        verbose_name_plural = _("newsletter issues")
 
     def save(self, *args, **kwargs):
         if self.issue_date is None and self.live:

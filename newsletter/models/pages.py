@@ -39,6 +39,7 @@ class SubscribePage(Page):
 
     class Meta:
         verbose_name = _("subscribe page")
+        verbose_name_plural = _("subscribe pages")
 
     @property
     def list_slug(self) -> str:

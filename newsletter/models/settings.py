@@ -107,6 +107,7 @@ class NewsletterSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("newsletter settings")
+        verbose_name_plural = _("newsletter settings")
 
     def clean(self) -> None:
         try:
