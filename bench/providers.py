@@ -101,9 +101,11 @@ def clear_sends() -> None:
     delivery first."""
     from django.db import connection
 
-    from newsletter.models import Batch, Delivery, Dispatch, TrackingEvent
+    from newsletter.models import Batch, Delivery, Dispatch, DispatchVersion, TrackingEvent
 
-    tables = [TrackingEvent, Delivery, Batch, Dispatch.mailing_lists.through, Dispatch]
+    tables = [
+        TrackingEvent, Delivery, Batch, DispatchVersion, Dispatch.mailing_lists.through, Dispatch,
+    ]  # fmt: skip
     with connection.cursor() as cursor:
         for model in tables:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")

@@ -294,10 +294,8 @@ def _freeze(send_id: int, one_snapshot: bool, include_previous_recipients: bool)
         if earlier is not None:
             audience = audience.filter(_none_among(earlier))
         total = expected = numbered = 0
-        for version, readers in language_groups(send):  # each batch in one language
-            group = audience if readers is None else audience.filter(readers)
+        for version, group, count in language_groups(send, audience):  # a batch: one language
             recipients = group.values(recipient_id=F("pk"), recipient_email=F("email"))
-            count = recipients.count()
             batches = Batch.objects.bulk_create(
                 [
                     Batch(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import translation
 from wagtail.models import Page
 
@@ -74,14 +74,20 @@ def freeze_versions(send: Dispatch, issue: Page) -> list[DispatchVersion]:
     return DispatchVersion.objects.bulk_create(versions)
 
 
-def language_groups(send: Dispatch) -> list[tuple[str, Q | None]]:
-    """The audience split by the version each reader gets: ``(version, filter on
-    subscribers)``; ``""`` is the send's own content, for everyone whose language has no
-    version. One group (no filter) for a send without versions."""
+def language_groups(send: Dispatch, audience: QuerySet) -> list[tuple[str, QuerySet, int]]:
+    """The send's ``audience`` (subscribers) split by the version each reader gets:
+    ``(version, their subscribers, how many)``; ``""`` is the send's own content, for everyone
+    whose language has no version. A version nobody reads is left out, and when only the
+    send's own content has readers the audience is not filtered at all (one count, as for a
+    send without versions)."""
+    total = audience.count()
     languages = list(send.versions.values_list("language", flat=True))
-    if not languages:
-        return [("", None)]
-    return [("", ~Q(language__in=languages)), *((code, Q(language=code)) for code in languages)]
+    groups = [(code, audience.filter(language=code)) for code in languages]
+    read = [(code, people, n) for code, people in groups if (n := people.count())]
+    if not read:
+        return [("", audience, total)]
+    others = audience.exclude(language__in=[code for code, _people, _n in read])
+    return [("", others, total - sum(n for _code, _people, n in read)), *read]
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,9 @@ class _Worker:
         self.send_id = send.pk
         # The send's content by version (language): each batch is in one of them.
         self.contents = Content.versions_of_send(send)
+        # The versions some batch is in: only those need a template stored at the provider.
+        batches = Batch.objects.filter(dispatch_id=send.pk)
+        self.languages = set(batches.values_list("language", flat=True).distinct())
         self.provider = provider_named(send.provider)
         self.connection = self.provider.connection()
         # Calls may be handed over early (see :meth:`hand_over`)?
@@ -267,8 +270,9 @@ def _get_ready(worker: _Worker, sleep: Callable[[float], object]) -> bool:
     reason (nobody was sent anything) and return False."""
     for attempt in range(1, READY_TRIES + 1):
         try:
-            for content in worker.contents.values():
-                worker.provider.ready(worker.send_id, content, worker.connection)
+            for version, content in worker.contents.items():
+                if version in worker.languages:
+                    worker.provider.ready(worker.send_id, content, worker.connection)
             return True
         except Exception as error:
             kind = worker.provider.classify(error)
