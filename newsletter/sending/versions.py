@@ -78,12 +78,22 @@ def language_groups(send: Dispatch, audience: QuerySet) -> list[tuple[str, Query
     """The send's ``audience`` (subscribers) split by the version each reader gets:
     ``(version, their subscribers, how many)``; ``""`` is the send's own content, for everyone
     whose language has no version. A version nobody reads is left out, and when only the
-    send's own content has readers the audience is not filtered at all (one count, as for a
-    send without versions)."""
-    total = audience.count()
+    send's own content has readers the audience is not filtered at all (one counting pass
+    over the audience, as for a send without versions)."""
     languages = list(send.versions.values_list("language", flat=True))
-    groups = [(code, audience.filter(language=code)) for code in languages]
-    read = [(code, people, n) for code, people in groups if (n := people.count())]
+    if not languages:
+        return [("", audience, audience.count())]
+    # One pass over the audience counts every language (as cheap as counting it).
+    counts = audience.order_by().values_list("language").annotate(
+        n=Count("pk", distinct=audience.query.distinct)
+    )
+    by_language = dict(counts)
+    total = sum(by_language.values())
+    read = [
+        (code, audience.filter(language=code), by_language[code])
+        for code in languages
+        if by_language.get(code)
+    ]
     if not read:
         return [("", audience, total)]
     others = audience.exclude(language__in=[code for code, _people, _n in read])
