@@ -68,13 +68,13 @@ def test_a_failed_submission_stays_on_the_subscribe_page_with_a_summary(
 def test_the_home_page_form_answers_in_place_and_sets_no_cookie(live_server, page, artifacts):
     load_demo()
     page.set_viewport_size({"width": 375, "height": 800})
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/en/")
     assert page.context.cookies() == []  # nothing that keeps the page out of the cache
 
     form = page.locator("form.subscribe-form")
     form.get_by_role("button", name="Subscribe").click()
     page.wait_for_selector(".error-summary")
-    assert page.url == live_server.url + "/"
+    assert page.url == live_server.url + "/en/"
     assert "Enter your email address." in form.get_by_role("alert").inner_text()
     assert form.get_by_label("Email address").get_attribute("aria-invalid") == "true"
     overflow = page.evaluate(
@@ -88,5 +88,5 @@ def test_the_home_page_form_answers_in_place_and_sets_no_cookie(live_server, pag
     form.get_by_role("button", name="Subscribe").click()
     done = page.get_by_role("status")
     assert "Check your inbox" in done.inner_text()
-    assert page.url == live_server.url + "/"
+    assert page.url == live_server.url + "/en/"
     assert Subscriber.objects.filter(email="phone@example.org").exists()
