@@ -164,6 +164,7 @@ def test_translated_pages_without_locale_middleware_are_named(settings):
     from newsletter.checks import LOCALE_MIDDLEWARE, check_languages
 
     settings.WAGTAIL_I18N_ENABLED = True
+    settings.WAGTAIL_CONTENT_LANGUAGES = [("en", "English"), ("fr", "Français")]
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != LOCALE_MIDDLEWARE]
 
     errors = check_languages()
