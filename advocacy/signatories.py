@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from html import escape
 
 from django.db.models import QuerySet
-from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,6 +22,7 @@ from advocacy.models.organisations import (
     clean_organisation_name,
     organisation_key,
 )
+from newsletter.languages import active_language_is
 
 MAX_NAME_LENGTH = Organisation._meta.get_field("name").max_length
 # "- Name", "• Name", "* Name", "12. Name", "12) Name": list markers copied from documents.
@@ -204,7 +204,7 @@ def _signatory_rows(page) -> list[tuple[str, str, str, str]]:
     """
     rows = page.signatories.all()
     if isinstance(rows, QuerySet):
-        french = (translation.get_language() or "").startswith("fr")
+        french = active_language_is("fr")
         return [
             ((name_fr if french and name_fr else name), city, province, website)
             for name, name_fr, city, province, website in rows.order_by(

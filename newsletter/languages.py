@@ -28,6 +28,11 @@ def default_language() -> str:
     return translation.get_supported_language_variant(settings.LANGUAGE_CODE).split("-")[0]
 
 
+def active_language_is(code: str) -> bool:
+    """Whether the active language is ``code`` (``"fr"`` also for ``fr-ca``)."""
+    return (translation.get_language() or "").split("-")[0] == code
+
+
 def language_name(code: str) -> str:
     """A language's name in that language, as ``LANGUAGES`` spells it (``Français``)."""
     return dict(settings.LANGUAGES).get(code, code)

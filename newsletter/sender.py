@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from email.utils import formataddr
 
 from django.conf import settings as django_settings
-from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from newsletter import conf
+from newsletter.languages import active_language_is
 from newsletter.models.settings import NewsletterSettings
 
 # The organisation when nothing names it: readable in a consent sentence, not a CASL identity.
@@ -79,7 +79,7 @@ def sender_identity(site=None, *, saved: NewsletterSettings | None = None) -> Se
         or UNNAMED_ORGANISATION
     )
     reason = saved.reason
-    if (translation.get_language() or "").startswith("fr"):  # the French footer, where set
+    if active_language_is("fr"):  # the French footer, where set
         organisation = saved.organisation_name_fr or organisation
         default = NewsletterSettings._meta.get_field("reason").default
         reason = saved.reason_fr or (gettext(default) if reason == default else reason)

@@ -6,12 +6,12 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
 
+from newsletter.languages import active_language_is
 from newsletter.validators import validate_http_url
 
 # English names (plain strings: other modules join them); shown translated through
@@ -110,6 +110,6 @@ class Organisation(index.Indexed, models.Model):
     @property
     def display_name(self) -> str:
         """The name in the active language: the French name on French pages, where set."""
-        if self.name_fr and (translation.get_language() or "").startswith("fr"):
+        if self.name_fr and active_language_is("fr"):
             return self.name_fr
         return self.name

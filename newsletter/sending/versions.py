@@ -74,6 +74,17 @@ def freeze_versions(send: Dispatch, issue: Page) -> list[DispatchVersion]:
     return DispatchVersion.objects.bulk_create(versions)
 
 
+def readers_by_language(people: QuerySet) -> dict[str, int]:
+    """How many of ``people`` (subscribers) read each language, in one pass over them (as
+    cheap as counting them)."""
+    counts = (
+        people.order_by()
+        .values_list("language")
+        .annotate(n=Count("pk", distinct=people.query.distinct))
+    )
+    return dict(counts)
+
+
 def language_groups(send: Dispatch, audience: QuerySet) -> list[tuple[str, QuerySet, int]]:
     """The send's ``audience`` (subscribers) split by the version each reader gets:
     ``(version, their subscribers, how many)``; ``""`` is the send's own content, for everyone
@@ -83,11 +94,7 @@ def language_groups(send: Dispatch, audience: QuerySet) -> list[tuple[str, Query
     languages = list(send.versions.values_list("language", flat=True))
     if not languages:
         return [("", audience, audience.count())]
-    # One pass over the audience counts every language (as cheap as counting it).
-    counts = audience.order_by().values_list("language").annotate(
-        n=Count("pk", distinct=audience.query.distinct)
-    )
-    by_language = dict(counts)
+    by_language = readers_by_language(audience)
     total = sum(by_language.values())
     read = [
         (code, audience.filter(language=code), by_language[code])
@@ -121,14 +128,11 @@ def language_counts(people: QuerySet, issue: Page) -> list[LanguageCount]:
     from a send of ``issue``: their own language's where published, else the issue's."""
     own = issue_language(issue)
     published = {own, *(page.locale.language_code for page in translations_to_send(issue))}
-    rows = people.order_by().values("language").annotate(n=Count("pk")).order_by("language")
     counts = []
-    for row in rows:
-        language = row["language"] or own
+    for language, n in sorted(readers_by_language(people).items()):
+        language = language or own
         version = language if language in published else own
         counts.append(
-            LanguageCount(
-                language, language_name(language), row["n"], version, language_name(version)
-            )
+            LanguageCount(language, language_name(language), n, version, language_name(version))
         )
     return counts
