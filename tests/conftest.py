@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils import translation
 from wagtail.models import Page, Site
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request to a /fr/ page activates French
+    for the rest of the thread (Django's LocaleMiddleware does not switch back)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
