@@ -261,3 +261,35 @@ def signatory_list(page) -> SignatoryList:
         rows_html=mark_safe("\n".join(parts)),  # every value is escaped above
         provinces=sorted(named, key=lambda item: item[1]),  # by name, in the page's language
     )
+
+
+def append_signatory(letter, organisation: Organisation) -> bool:
+    """Add ``organisation`` after the letter's last signatory; ``False`` if it already signed.
+
+    The row goes on the live letter and into its latest and live revisions: a draft saved
+    before the approval would otherwise drop the new signatory when it is published. Sends
+    :data:`advocacy.signals.signatories_changed` once the transaction commits.
+    """
+    from django.db import transaction
+    from django.db.models import Max
+
+    from advocacy.models.letters import LetterSignatory
+    from advocacy.signals import signatories_changed
+
+    if LetterSignatory.objects.filter(page_id=letter.pk, organisation=organisation).exists():
+        return False
+    last = LetterSignatory.objects.filter(page_id=letter.pk).aggregate(Max("sort_order"))
+    order = 0 if last["sort_order__max"] is None else last["sort_order__max"] + 1
+    row = LetterSignatory.objects.create(
+        page_id=letter.pk, organisation=organisation, sort_order=order
+    )
+    for revision in {letter.latest_revision, letter.live_revision} - {None}:
+        rows = revision.content.get("signatories")
+        if rows is None or any(r.get("organisation") == organisation.pk for r in rows):
+            continue
+        rows.append(
+            {"pk": row.pk, "page": letter.pk, "organisation": organisation.pk, "sort_order": order}
+        )
+        revision.save(update_fields=["content"])
+    transaction.on_commit(lambda: signatories_changed.send(sender=type(letter), page=letter))
+    return True

@@ -159,3 +159,9 @@ def default_appeal_for_new_issues(site) -> list[tuple[str, dict]]:
     if site and AdvocacySettings.for_site(site).default_donation_appeal_id:
         return [("donation_appeal", {"appeal": None})]
     return []
+
+
+# --- supporter actions and sign-ons: each package registers its own admin screens -----------
+
+from advocacy.actions import admin as action_admin  # noqa: E402,F401
+from advocacy.signons import admin as sign_on_admin  # noqa: E402,F401

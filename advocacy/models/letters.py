@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modelcluster.fields import ParentalKey
@@ -60,6 +61,30 @@ class OpenLetterPage(AdvocacyPage):
         help_text=_("The organisation that leads the letter; shown first."),
     )
 
+    accepts_signatures = models.BooleanField(
+        _("accept signatures"),
+        default=False,
+        help_text=_(
+            "Show a sign-on form on the letter. Organisations confirm by email and appear "
+            "after a moderator approves them."
+        ),
+    )
+    signatures_close_on = models.DateField(
+        _("signatures close on"),
+        null=True,
+        blank=True,
+        help_text=_("The last day the form accepts signatures (optional)."),
+    )
+    sign_on_mailing_list = models.ForeignKey(
+        "newsletter.MailingList",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("newsletter list for signers"),
+        help_text=_("Offer the contact this list (express consent checkbox). Blank: no checkbox."),
+    )
+
     base_form_class = OpenLetterPageForm
     parent_page_types = ["advocacy.NewsroomPage"]
     subpage_types: list[str] = []
@@ -88,6 +113,15 @@ class OpenLetterPage(AdvocacyPage):
             ],
             heading=_("Closing and signatories"),
         ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("accepts_signatures"), FieldPanel("signatures_close_on")]
+                ),
+                FieldPanel("sign_on_mailing_list"),
+            ],
+            heading=_("Sign-on form"),
+        ),
     ]
     search_fields = [
         *AdvocacyPage.search_fields,
@@ -106,6 +140,7 @@ class OpenLetterPage(AdvocacyPage):
         APIField("closing"),
         APIField("lead_signatory", serializer=OrganisationField()),
         APIField("signatory_count"),
+        APIField("accepting_signatures"),
         APIField("signatories", serializer=OrganisationListField()),
     ]
 
@@ -133,6 +168,13 @@ class OpenLetterPage(AdvocacyPage):
             self._meta.app_label, self._meta.model_name, str(self.pk)
         )
         return result
+
+    @property
+    def accepting_signatures(self) -> bool:
+        """Whether the sign-on form takes signatures now (on, and not past its closing day)."""
+        if not self.accepts_signatures:
+            return False
+        return self.signatures_close_on is None or timezone.localdate() <= self.signatures_close_on
 
     @property
     def signatory_count(self) -> int:

@@ -58,6 +58,18 @@ class CampaignWinPage(AdvocacyPage):
         related_name="+",
         help_text=_("The campaign, letter or statement this result came from."),
     )
+    action = models.ForeignKey(
+        "advocacy.ActionPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="wins",
+        verbose_name=_("action"),
+        help_text=_(
+            "The supporter action behind this result. Its count (letters sent, or signatures) "
+            "is shown while 'Supporter count' is blank."
+        ),
+    )
     body = StreamField(BodyBlock(), blank=True)
 
     parent_page_types = ["advocacy.NewsroomPage"]
@@ -70,6 +82,7 @@ class CampaignWinPage(AdvocacyPage):
                 FieldPanel("outcome"),
                 FieldRowPanel([FieldPanel("decision_date"), FieldPanel("decision_maker")]),
                 FieldRowPanel([FieldPanel("supporter_count"), FieldPanel("supporter_action")]),
+                FieldPanel("action"),
                 FieldPanel("related_page"),
             ],
             heading=_("Outcome"),
@@ -110,10 +123,25 @@ class CampaignWinPage(AdvocacyPage):
 
     @property
     def supporter_summary(self) -> str:
-        """'13,000 emails sent', or '' when no count is recorded."""
-        if not self.supporter_count:
+        """'13,000 emails sent', or '' when no count is recorded.
+
+        With a linked action and no count typed in, the figure is the action's live count
+        (letters sent, or petition signatures) and the words follow the action's kind.
+        """
+        if self.supporter_count:
+            return f"{format_number(self.supporter_count)} {self.get_supporter_action_display()}"
+        action = self.action
+        if action is None or not action.live:
             return ""
-        return f"{format_number(self.supporter_count)} {self.get_supporter_action_display()}"
+        count = action.headline_count()
+        if not count:
+            return ""
+        words = (
+            SupporterAction.EMAILS.label
+            if action.kind == action.Kind.LETTER
+            else SupporterAction.SIGNATURES.label
+        )
+        return f"{format_number(count)} {words}"
 
     def teaser_facts(self) -> str:
         return self.supporter_summary

@@ -53,6 +53,7 @@ __all__ = [
     "confirm",
     "normalise_email",
     "subscribe",
+    "subscribe_confirmed",
     "suppress",
     "suppression_for",
     "unsubscribe",
@@ -148,7 +149,8 @@ def _activate_at_once(
     current: Subscription | None,
     fields: dict,
 ) -> Outcome:
-    """Admin only: record an active subscription without a confirmation email."""
+    """Record an active subscription without a confirmation email (the admin, or an address
+    confirmed by another signed link: :func:`subscribe_confirmed`)."""
     if current is not None:
         for key, value in fields.items():
             setattr(current, key, value)
@@ -247,6 +249,54 @@ def confirm(
         Suppression.objects.filter(
             email=subscription.subscriber.email, reason=Reason.UNSUBSCRIBED_ALL
         ).delete()
+    return Outcome.ACTIVE
+
+
+def subscribe_confirmed(
+    email: str,
+    mailing_list: MailingList,
+    consent: ConsentRecord,
+    *,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    name: str = "",
+    language: str = "en",
+) -> Outcome:
+    """Record an active subscription for an address its owner has just proven by a signed
+    link of ours that said so (a supporter action's or a sign-on's confirmation email, whose
+    text tells them confirming also subscribes them).
+
+    ``consent`` is the form's (when, where, the wording shown); ``ip_address`` and
+    ``user_agent`` are the confirming click's. A bounce, complaint or manual suppression
+    stops it (nothing is recorded); "unsubscribed from everything" is lifted, as
+    :func:`confirm` does, since the owner asked again.
+    """
+    address = normalise_email(email)
+    now = timezone.now()
+    with transaction.atomic():
+        suppression = Suppression.objects.filter(email=address).first()
+        if suppression and suppression.reason != Reason.UNSUBSCRIBED_ALL:
+            return Outcome.SUPPRESSED
+        Subscriber.objects.get_or_create(
+            email=address, defaults={"name": name[:200], "language": language}
+        )
+        subscriber = Subscriber.objects.select_for_update().get(email=address)
+        current = (
+            Subscription.objects.select_for_update()
+            .filter(subscriber=subscriber, mailing_list=mailing_list, status__in=Subscription.OPEN)
+            .first()
+        )
+        if current is not None and current.status == Status.ACTIVE:
+            return Outcome.ALREADY_ACTIVE
+        fields = consent.fields(now) | {
+            "status": Status.ACTIVE,
+            "confirmed_at": now,
+            "confirmed_ip_address": ip_address or None,
+            "confirmed_user_agent": user_agent[:400],
+        }
+        _activate_at_once(subscriber, mailing_list, current, fields)
+        if suppression is not None:
+            suppression.delete()
     return Outcome.ACTIVE
 
 

@@ -207,6 +207,8 @@ class Subscription(models.Model):
         IMPORT = "import", pgettext_lazy("subscription source", "Import")
         ADMIN = "admin", _("Added in the admin")
         PREFERENCES = "preferences", _("Preference page")
+        ACTION = "action", _("Supporter action")
+        SIGN_ON = "sign_on", _("Open letter sign-on")
 
     class EndedHow(models.TextChoices):
         ONE_CLICK = "one_click", _("One-click unsubscribe")

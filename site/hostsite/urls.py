@@ -26,6 +26,8 @@ urlpatterns = [
     # Unprefixed: links in sent emails (confirm, unsubscribe, preferences) and the JSON
     # subscribe endpoint; each page speaks the reader's language (theirs, or the browser's).
     path("", include("newsletter.urls")),
+    # Unprefixed too: sign-on and action forms, their confirmation links, the JSON endpoint.
+    path("", include("advocacy.supporter_urls")),
 ]
 
 if settings.DEBUG:

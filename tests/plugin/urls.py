@@ -19,5 +19,6 @@ urlpatterns = [
     path("anymail/", include("newsletter.webhook_urls")),
     path("", include("advocacy.urls")),
     path("", include("newsletter.urls")),
+    path("", include("advocacy.supporter_urls")),
     path("", include(wagtail_urls)),
 ]

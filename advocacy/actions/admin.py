@@ -1,0 +1,1 @@
+"""Admin screens for actions: representatives, postal areas, participations."""

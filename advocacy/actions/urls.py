@@ -1,0 +1,3 @@
+"""Supporter action URLs (included by :mod:`advocacy.supporter_urls`)."""
+
+urlpatterns: list = []

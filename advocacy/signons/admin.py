@@ -1,0 +1,1 @@
+"""The moderation queue in the Wagtail admin."""

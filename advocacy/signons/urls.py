@@ -1,0 +1,3 @@
+"""Sign-on URLs (included by :mod:`advocacy.supporter_urls`)."""
+
+urlpatterns: list = []
