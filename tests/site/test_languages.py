@@ -52,17 +52,13 @@ def test_a_page_links_its_translation_and_the_switcher_goes_there(client, statem
     assert f'<a href="{statement.url}" hreflang="en" lang="en">English</a>' in html
 
 
-def test_a_page_without_translation_switches_to_the_home_page_in_that_language(
-    client, win, french
-):
+def test_a_page_without_translation_switches_to_the_home_page_in_that_language(client, win, french):
     html = client.get(win.url).content.decode()
     assert '<a href="/fr/" hreflang="fr" lang="fr">Français</a>' in html
     assert client.get("/fr/").status_code == 200
 
 
-def test_an_address_from_before_the_prefixes_redirects_to_the_reader_s_language(
-    client, statement
-):
+def test_an_address_from_before_the_prefixes_redirects_to_the_reader_s_language(client, statement):
     old = statement.url.removeprefix("/en")
     response = client.get(old)
     assert response.status_code == 302 and response["Location"] == statement.url

@@ -29,6 +29,7 @@ def statement_url() -> str:
 
     return StatementPage.objects.get(slug="statement-0").get_full_url()
 
+
 UTM = "utm_source=newsletter&utm_medium=email&utm_campaign=march"
 
 
