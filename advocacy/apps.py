@@ -63,4 +63,5 @@ class AdvocacyConfig(AppConfig):
 
         checks.register(advocacy_checks.check_required_apps, "advocacy")
         checks.register(advocacy_checks.check_public_urls, "advocacy", checks.Tags.urls)
+        checks.register(advocacy_checks.check_supporter_urls, "advocacy", checks.Tags.urls)
         checks.register(advocacy_checks.check_base_template, "advocacy", checks.Tags.templates)

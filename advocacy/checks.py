@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from advocacy import supporter_urls
 from advocacy import urls as advocacy_urls
 from advocacy.apps import REQUIRED_APPS
 from advocacy.models.base import base_template
@@ -22,6 +23,8 @@ from newsletter.host_checks import (
 
 PUBLIC_INCLUDE = 'path("", include("advocacy.urls"))'
 FEED_URL_NAME = "advocacy:feed"
+SUPPORTER_INCLUDE = 'path("", include("advocacy.supporter_urls"))'
+SUPPORTER_URL_NAME = "advocacy_supporters:action_thanks"
 
 
 def check_required_apps(app_configs: Any = None, **kwargs: Any) -> Messages:
@@ -48,4 +51,16 @@ def check_base_template(app_configs: Any = None, **kwargs: Any) -> Messages:
         "The advocacy pages",
         "every statement, letter, win, newsroom and timeline page fails",
         "advocacy.E003",
+    )
+
+
+def check_supporter_urls(app_configs: Any = None, **kwargs: Any) -> Messages:
+    """E004: ``advocacy.supporter_urls`` (action and sign-on forms, their confirmation links,
+    the JSON endpoints) included, and before Wagtail's catch-all."""
+    return include_errors(
+        SUPPORTER_URL_NAME,
+        SUPPORTER_INCLUDE,
+        {pattern.callback for pattern in supporter_urls.urlpatterns},
+        "supporters cannot take actions or sign letters, nor confirm by the emailed links",
+        "advocacy.E004",
     )

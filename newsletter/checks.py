@@ -310,6 +310,21 @@ def check_base_template(app_configs: Any = None, **kwargs: Any) -> Messages:
 LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
 
 
+def _has_locale_middleware() -> bool:
+    """Whether ``MIDDLEWARE`` has Django's ``LocaleMiddleware`` or a subclass of it."""
+    from django.middleware.locale import LocaleMiddleware
+    from django.utils.module_loading import import_string
+
+    for path in settings.MIDDLEWARE:
+        try:
+            found = import_string(path)
+        except ImportError:
+            continue
+        if isinstance(found, type) and issubclass(found, LocaleMiddleware):
+            return True
+    return False
+
+
 def check_languages(app_configs: Any = None, **kwargs: Any) -> Messages:
     """E006: with translated pages (``WAGTAIL_I18N_ENABLED``), the language of a request comes
     from ``LocaleMiddleware``, the languages from ``WAGTAIL_CONTENT_LANGUAGES``, and
@@ -317,11 +332,12 @@ def check_languages(app_configs: Any = None, **kwargs: Any) -> Messages:
     if not getattr(settings, "WAGTAIL_I18N_ENABLED", False):
         return []
     errors = []
-    if LOCALE_MIDDLEWARE not in settings.MIDDLEWARE:
+    if not _has_locale_middleware():
         errors.append(
             checks.Error(
-                "WAGTAIL_I18N_ENABLED is on but MIDDLEWARE lacks LocaleMiddleware: every page "
-                "and newsletter page would be served in LANGUAGE_CODE whatever the address.",
+                "WAGTAIL_I18N_ENABLED is on but MIDDLEWARE lacks LocaleMiddleware (or a "
+                "subclass): every page and newsletter page would be served in LANGUAGE_CODE "
+                "whatever the address.",
                 hint=f'Add "{LOCALE_MIDDLEWARE}" to MIDDLEWARE, after SessionMiddleware and '
                 "before CommonMiddleware.",
                 id="newsletter.E006",

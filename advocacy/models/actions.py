@@ -226,6 +226,13 @@ class ActionPage(AdvocacyPage):
         verbose_name = _("action")
         verbose_name_plural = _("actions")
 
+    def serve(self, request, *args, **kwargs):
+        """The page with its form and live counts, never cached (its counts change, and its
+        form carries a CSRF token): see :mod:`advocacy.actions.views`."""
+        from advocacy.actions.views import serve_action_page
+
+        return serve_action_page(self, request)
+
     @property
     def label(self) -> str:
         return (

@@ -176,6 +176,12 @@ class OpenLetterPage(AdvocacyPage):
             return False
         return self.signatures_close_on is None or timezone.localdate() <= self.signatures_close_on
 
+    def sign_on_form(self):
+        """An empty sign-on form for the letter page (see advocacy/signons/form.html)."""
+        from advocacy.signons.forms import SignOnForm
+
+        return SignOnForm(letter=self)
+
     @property
     def signatory_count(self) -> int:
         return self.signatories.count()

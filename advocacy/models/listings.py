@@ -105,6 +105,7 @@ class NewsroomPage(Page):
         "advocacy.StatementPage",
         "advocacy.OpenLetterPage",
         "advocacy.CampaignWinPage",
+        "advocacy.ActionPage",
         "advocacy.TimelinePage",
     ]
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("page_size")]

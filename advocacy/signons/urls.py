@@ -1,3 +1,11 @@
-"""Sign-on URLs (included by :mod:`advocacy.supporter_urls`)."""
+"""Sign-on URLs (included by :mod:`advocacy.supporter_urls`, without a language prefix)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from advocacy.signons import views
+
+urlpatterns = [
+    path("letters/<int:page_id>/sign/", views.sign_on, name="sign_on"),
+    path("letters/sign/thanks/", views.sign_on_thanks, name="sign_on_thanks"),
+    path("letters/sign/confirm/<str:token>/", views.sign_on_confirm, name="sign_on_confirm"),
+]

@@ -7,18 +7,16 @@ editors ("Comms editors") have none of them and get 403.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django import forms
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
@@ -37,6 +35,7 @@ from newsletter.audience.importing import (
     import_subscribers,
     text_stream,
 )
+from newsletter.csv_export import csv_cell, csv_download
 from newsletter.models import MailingList, Subscriber, Subscription, Suppression
 
 EXPORT_PERMISSION = "newsletter.export_subscribers"
@@ -170,23 +169,6 @@ EXPORT_COLUMNS = [
 ]
 
 
-def csv_cell(value) -> str:
-    """CSV-safe text: no formula injection when the file is opened in a spreadsheet."""
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def consent_rows(params) -> Iterator[list[str]]:
     """Consent records as CSV rows (header first), filtered like the subscriber list."""
     records = Subscription.objects.select_related(
@@ -239,14 +221,7 @@ def export_consent_records(request: HttpRequest) -> HttpResponse:
     """Stream every consent record as CSV (``?list=&status=&consent=&source=`` narrow it)."""
     if not request.user.has_perm(EXPORT_PERMISSION):
         raise PermissionDenied
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in consent_rows(request.GET)),
-        content_type="text/csv; charset=utf-8",
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="consent-records-{stamp}.csv"'
-    return response
+    return csv_download(consent_rows(request.GET), "consent-records")
 
 
 class ImportForm(forms.Form):

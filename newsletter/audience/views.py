@@ -53,7 +53,7 @@ def invalid_link(request: HttpRequest, *, expired: bool = False) -> HttpResponse
     )
 
 
-def _csrf_passes(request: HttpRequest) -> bool:
+def csrf_passes(request: HttpRequest) -> bool:
     """Whether the POST carries a valid CSRF token (what ``CsrfViewMiddleware`` checks)."""
     return (
         CsrfViewMiddleware(lambda _request: HttpResponse()).process_view(request, None, (), {})
@@ -112,7 +112,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if form.is_spam:
         return HttpResponseRedirect(reverse("newsletter:subscribe_thanks"))
-    valid, checked = form.is_valid(), _csrf_passes(request)
+    valid, checked = form.is_valid(), csrf_passes(request)
     if not (valid and checked):
         return _form_again(request, form, resubmit=valid and not checked)
     data = form.cleaned_data

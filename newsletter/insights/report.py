@@ -21,7 +21,7 @@ from django.db.models import Count, Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy
 
-from newsletter.audience.admin_views import csv_cell
+from newsletter.csv_export import csv_cell
 from newsletter.insights.clicks import PERSONAL_LINKS, issue_links
 from newsletter.models import Delivery, Dispatch, LinkClick
 

@@ -7,16 +7,16 @@ export subscribers and consent records").
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext, gettext_lazy
 
 from newsletter.admin_access import forbidden
+from newsletter.csv_export import csv_download
 from newsletter.insights import complaints
 from newsletter.insights.report import LinkRow, recipient_rows, report_rows, send_report
 from newsletter.models import Dispatch
@@ -113,25 +113,11 @@ def report_view(request: HttpRequest, send_id: int) -> HttpResponse:
     )
 
 
-def _csv_response(rows, filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @send_permission_required
 def report_csv(request: HttpRequest, send_id: int) -> HttpResponse:
     """The report's figures and per-link clicks as CSV."""
     send = _started_send(send_id)
-    return _csv_response(report_rows(send_report(send)), f"send-{send.pk}-report.csv")
+    return csv_download(report_rows(send_report(send)), f"send-{send.pk}-report", stamped=False)
 
 
 def recipients_csv(request: HttpRequest, send_id: int) -> HttpResponse:
@@ -139,7 +125,7 @@ def recipients_csv(request: HttpRequest, send_id: int) -> HttpResponse:
     if not request.user.has_perm(EXPORT_PERMISSION):
         return forbidden(request, str(EXPORT_MESSAGE))
     send = _started_send(send_id)
-    return _csv_response(recipient_rows(send), f"send-{send.pk}-recipients.csv")
+    return csv_download(recipient_rows(send), f"send-{send.pk}-recipients", stamped=False)
 
 
 def urls() -> list:

@@ -15,7 +15,7 @@ STYLESHEET = "/static/advocacy/css/advocacy.css"
 
 
 def test_page_templates_extend_the_configurable_base_with_start_blocks_only():
-    assert len(PAGE_TEMPLATES) == 5
+    assert len(PAGE_TEMPLATES) == 6
     assert_extend_the_configurable_base(PAGE_TEMPLATES, "advocacy/css/advocacy.css")
 
 
