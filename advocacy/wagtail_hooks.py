@@ -15,6 +15,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from advocacy.actions.admin import ADVOCACY_MENU_HOOK, RepresentativeViewSet
 from advocacy.forms import allow_creating_organisations
 from advocacy.models import (
     AdvocacyPage,
@@ -55,7 +56,8 @@ class DonationAppealViewSet(SnippetViewSet):
 
 
 class AdvocacySnippets(SnippetViewSetGroup):
-    items = (OrganisationViewSet, DonationAppealViewSet)
+    items = (OrganisationViewSet, DonationAppealViewSet, RepresentativeViewSet)
+    submenu_hook = ADVOCACY_MENU_HOOK  # more items: e.g. "Postal areas" (advocacy.actions.admin)
     menu_icon = "folder-open-inverse"
     menu_label = _("Advocacy")
     menu_name = "advocacy"
@@ -137,9 +139,22 @@ def report_pasted_signatories(request, page) -> None:
 
 @hooks.register("register_newsletter_role_models")
 def advocacy_models_for_newsletter_roles() -> dict[str, list[str]]:
-    """Comms editors manage organisations and donation appeals (add, change, delete, view):
-    ``manage.py newsletter_setup_roles`` gives their group these models' permissions."""
-    return {"Comms editors": ["advocacy.Organisation", "advocacy.DonationAppeal"]}
+    """Comms editors manage organisations, donation appeals, representatives and the postal-area
+    table; Audience managers see and manage sign-on requests and action participations (personal
+    data). ``manage.py newsletter_setup_roles`` gives each group add, change, delete and view."""
+    return {
+        "Comms editors": [
+            "advocacy.Organisation",
+            "advocacy.DonationAppeal",
+            "advocacy.Representative",
+            "advocacy.RidingArea",
+        ],
+        "Audience managers": [
+            "advocacy.SignOnRequest",
+            "advocacy.Participation",
+            "advocacy.ActionMessage",
+        ],
+    }
 
 
 # --- what advocacy adds to newsletter issues ----------------------------------------------------

@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 UNSENT = (ActionMessage.Status.QUEUED, ActionMessage.Status.FAILED)
 MAX_ERROR_LENGTH = 2000
+# A letter is tried this many times at most; after that it stays failed (the action's results
+# screen lists it), rather than reach a refusing address again every hour for ever.
+MAX_ATTEMPTS = 5
 
 
 class DeliveryFailed(Exception):
@@ -95,7 +98,7 @@ def deliver_participation(participation_id: int) -> int:
     )
     if participation is None:
         return 0
-    outstanding = list(participation.messages.filter(status__in=UNSENT))
+    outstanding = list(participation.messages.filter(status__in=UNSENT, attempts__lt=MAX_ATTEMPTS))
     if not outstanding:
         return 0
     sent = failed = 0
@@ -109,7 +112,10 @@ def deliver_participation(participation_id: int) -> int:
             failed += 1
     if sent:
         action_counts_changed.send(sender=ActionPage, page=participation.page)
-    if sent and not participation.messages.filter(status__in=UNSENT).exists():
+    if (
+        sent
+        and not participation.messages.filter(status__in=UNSENT, attempts__lt=MAX_ATTEMPTS).exists()
+    ):
         _send_copy(participation)
     if failed:
         raise DeliveryFailed(f"{failed} letter(s) of participation {participation_id} failed")
@@ -117,10 +123,13 @@ def deliver_participation(participation_id: int) -> int:
 
 
 def retry_failed() -> int:
-    """Queue delivery again for every confirmed participation with unsent letters."""
+    """Queue delivery again for every confirmed participation with unsent letters that have
+    attempts left (``manage.py advocacy_retry_letters``, e.g. hourly from cron)."""
     ids = list(
         Participation.objects.filter(
-            status=Participation.Status.CONFIRMED, messages__status__in=UNSENT
+            status=Participation.Status.CONFIRMED,
+            messages__status__in=UNSENT,
+            messages__attempts__lt=MAX_ATTEMPTS,
         )
         .values_list("pk", flat=True)
         .distinct()

@@ -220,6 +220,8 @@ class ActionPage(AdvocacyPage):
         APIField("letter_editable"),
         APIField("participant_count"),
         APIField("message_count"),
+        APIField("messages_by_target"),
+        APIField("progress_percent"),
     ]
 
     class Meta:

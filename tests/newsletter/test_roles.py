@@ -187,7 +187,9 @@ def test_each_role_has_exactly_its_permissions(home_page):
         "newsletter.export_subscribers",
         "newsletter.import_subscribers",
         *(f"newsletter.{codename}" for codename in crud),
-    }
+        *(f"advocacy.{a}_{m}" for m in ("signonrequest", "participation", "actionmessage")
+          for a in ("add", "change", "delete", "view")),
+    }  # fmt: skip
     assert codenames("Newsletter senders") == {
         "wagtailadmin.access_admin",
         "newsletter.send_newsletter",
@@ -195,7 +197,8 @@ def test_each_role_has_exactly_its_permissions(home_page):
     }
     assert codenames("Comms editors") == {
         "wagtailadmin.access_admin",
-        *(f"advocacy.{a}_{m}" for m in ("organisation", "donationappeal")
+        *(f"advocacy.{a}_{m}"
+          for m in ("organisation", "donationappeal", "representative", "ridingarea")
           for a in ("add", "change", "delete", "view")),
     }  # fmt: skip
     editors = Group.objects.get(name="Comms editors")

@@ -14,6 +14,7 @@ from home.models import HomePage
 from wagtail.models import Page, Revision
 
 from advocacy.models import (
+    ActionPage,
     AdvocacyPage,
     CampaignWinPage,
     DonationAppeal,
@@ -78,7 +79,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_second_run_creates_and_changes_nothing(demo):
-    assert demo["after_first"]["OpenLetterPage"] == 2  # the letter and its French translation
+    # The letter, its French translation and its sign-on copy (home/demo/actions.py).
+    assert demo["after_first"]["OpenLetterPage"] == 3
     assert demo["after_second"] == demo["after_first"]
     assert "password 'demo-admin-password'" in demo["first"]
     assert "password unchanged" in demo["second"]
@@ -88,7 +90,7 @@ def test_second_run_creates_and_changes_nothing(demo):
 def test_letter_has_every_distinct_signatory(demo):
     lines = SIGNATORIES_FILE.read_text(encoding="utf-8").splitlines()
     distinct = {organisation_key(line) for line in lines if line.strip()}
-    letter = english(OpenLetterPage).get()
+    letter = english(OpenLetterPage).get(accepts_signatures=False)  # not the sign-on copy
     assert letter.signatories.count() == len(distinct) >= 440
     assert letter.lead_signatory.name == "National Council of Canadian Muslims"
     assert letter.signatory_list()[0].organisation == letter.lead_signatory
@@ -138,9 +140,11 @@ def test_demo_pages_are_live_and_published(demo):
     home = english(HomePage).get()
     pages = Page.objects.descendant_of(home, inclusive=True)
     newsletter_pages = 3  # the archive, the demo issue and the subscribe page
+    letters_and_actions = english(OpenLetterPage).count() + english(ActionPage).count()
     assert (
         pages.count()
-        == (1 + 2 + 1 + english(StatementPage).count() + english(CampaignWinPage).count())
+        == (1 + 2 + english(StatementPage).count() + english(CampaignWinPage).count())
+        + letters_and_actions
         + newsletter_pages
     )
     assert not pages.filter(live=False).exists()

@@ -7,7 +7,8 @@ content. The whole load runs in one transaction. The work is split by concern:
 (signatories and partners), :mod:`~home.demo.pages` (pages and appeals),
 :mod:`~home.demo.newsletter` (the newsletter half), :mod:`~home.demo.french` (the French
 translations, after the English content) and, once the pages exist, the newsletter's roles
-(:func:`newsletter.roles.setup_roles`, Comms editors scoped to the home pages).
+(:func:`newsletter.roles.setup_roles`, Comms editors scoped to the home pages);
+:mod:`~home.demo.actions` adds the supporter actions after the newsletter half.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from wagtail.models import Page, ReferenceIndex, Site
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from home.demo import DemoContentError
+from home.demo.actions import load_actions
 from home.demo.content import SIGNATORIES_FILE
 from home.demo.french import load_french
 from home.demo.newsletter import load_newsletter_demo
@@ -32,6 +34,7 @@ from home.demo.pages import (
 )
 from home.demo.upsert import CREATED, EXISTING, UPDATED, Tally, Writer
 from home.models import HomePage
+from newsletter.models import MailingList
 from newsletter.roles import setup_roles
 
 __all__ = [
@@ -79,6 +82,7 @@ def load_demo_content(stdout: Writer | None = None) -> dict[str, dict[str, int]]
         wins = load_wins(newsroom, appeals, pages, tally)
         update_home(home, pages, appeals, tally)
         issue = load_newsletter_demo(home, letter, pages, appeals, tally)
+        load_actions(newsroom, appeals, MailingList.objects.get(slug="supporters"), tally)
         english = {"newsroom": newsroom, **pages, **wins}
         french_home = load_french(home, english, appeals, issue, tally)
         load_roles([home, french_home] if french_home else [home], tally)

@@ -76,6 +76,24 @@ def load_appeals(tally: Tally) -> dict[str, DonationAppeal]:
     return appeals
 
 
+def letter_values(appeals: dict[str, DonationAppeal]) -> dict:
+    """The open letter's fields from ``letter.toml`` (also used by its sign-on copy)."""
+    spec = content.LETTER
+    return {
+        "title": spec.title,
+        "date": spec.date,
+        "date_precision": spec.date_precision,
+        "summary": spec.summary,
+        "addressee": spec.addressee,
+        "salutation": spec.salutation,
+        "body": _stream(spec.body, appeals),
+        "demands_intro": spec.demands_intro,
+        "demands": [{"type": "demand", "value": rich(text)} for text in spec.demands],
+        "after_demands": _stream(spec.after_demands, appeals),
+        "closing": spec.closing,
+    }
+
+
 def load_letter(
     newsroom: NewsroomPage,
     appeals: dict[str, DonationAppeal],
@@ -104,20 +122,7 @@ def load_letter(
         tally.add("letter_signatories", CREATED, len(wanted))
         return True
 
-    values = {
-        "title": spec.title,
-        "date": spec.date,
-        "date_precision": spec.date_precision,
-        "summary": spec.summary,
-        "addressee": spec.addressee,
-        "salutation": spec.salutation,
-        "body": _stream(spec.body, appeals),
-        "demands_intro": spec.demands_intro,
-        "demands": [{"type": "demand", "value": rich(text)} for text in spec.demands],
-        "after_demands": _stream(spec.after_demands, appeals),
-        "closing": spec.closing,
-        "lead_signatory_id": wanted[0],
-    }
+    values = {**letter_values(appeals), "lead_signatory_id": wanted[0]}
     return upsert_page(
         newsroom,
         OpenLetterPage,

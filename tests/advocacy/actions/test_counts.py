@@ -33,6 +33,7 @@ def test_petition_progress_on_the_page_and_in_the_api(
     assert 'name="personal_message"' not in html  # a petition has no letter
     data = client.get(f"/api/v2/pages/{petition.pk}/").json()
     assert data["participant_count"] == 3 and data["message_count"] == 0
+    assert data["progress_percent"] == 75
     assert "example.org" not in str(data)  # no supporter's address in the public API
     action = client.get(f"/api/advocacy/actions/{petition.pk}/take/").json()
     assert action["counts"]["participants"] == 3 and action["counts"]["progress_percent"] == 75
@@ -46,6 +47,7 @@ def test_letters_sent_per_target(client, mp_action, mps, django_capture_on_commi
     assert mp_action.messages_by_target() == [{"name": "Yasir Naqvi", "count": 2}]
     data = client.get(f"/api/v2/pages/{mp_action.pk}/").json()
     assert (data["participant_count"], data["message_count"]) == (2, 2)
+    assert data["messages_by_target"] == [{"name": "Yasir Naqvi", "count": 2}]
 
 
 def test_a_linked_win_counts_the_actions_letters_unless_a_count_is_typed(

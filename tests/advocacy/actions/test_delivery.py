@@ -43,3 +43,29 @@ def test_a_failed_letter_is_recorded_and_retried_alone(
 
     assert deliver_participation.call(participation.pk) == 0  # nothing left: nothing sent
     assert mailgun.total_deliveries == 5
+
+
+def test_a_letter_that_keeps_failing_stops_after_its_attempts(
+    client, letter_action, mailgun, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from advocacy.actions.delivery import MAX_ATTEMPTS
+
+    url = reverse("advocacy_supporters:take_action", args=[letter_action.pk])
+    client.post(url, {"name": "Amira", "email": "amira@example.org", "postal_code": "K2P 1A1"})
+    path = confirm_path(mailgun.deliveries[0]["text"])
+    mailgun.fail_next(1, status=500)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(path)
+    failed = ActionMessage.objects.get(status=ActionMessage.Status.FAILED)
+
+    for _ in range(MAX_ATTEMPTS - 1):
+        mailgun.fail_next(1, status=500)
+        call_command("advocacy_retry_letters")
+    assert ActionMessage.objects.get(pk=failed.pk).attempts == MAX_ATTEMPTS
+
+    calls = mailgun.total_deliveries
+    assert retry_failed() == 0  # no attempts left: nothing queued, nothing sent
+    assert mailgun.total_deliveries == calls
+    assert ActionMessage.objects.get(pk=failed.pk).status == ActionMessage.Status.FAILED

@@ -29,6 +29,12 @@ KINDS = [
     ("locales", "Languages (Wagtail locales)"),
     ("translations", "French translations"),
     ("roles", "Roles (user groups)"),
+    ("actions", "Supporter actions"),
+    ("representatives", "Representatives"),
+    ("postal_areas", "Postal areas (FSA rows)"),
+    ("participations", "Demo participations"),
+    ("letters", "Demo letters to targets"),
+    ("sign_on_requests", "Sign-on requests"),
 ]
 
 

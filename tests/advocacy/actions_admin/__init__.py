@@ -1,0 +1,1 @@
+"""Importing representatives and postal areas; the action admin screens."""
