@@ -1,5 +1,5 @@
 """What sign-ons and supporter actions share: the signed links that confirm them by email, and
-the daily allowance of confirmation emails per address.
+the daily allowance of confirmation emails per address (:func:`take_confirmation_email`).
 
 A link signs the record's random ``public_id`` with a timestamp under a salt of its own (one
 kind of link is never accepted as another, nor as a newsletter link) and expires after
@@ -11,9 +11,12 @@ views answer them with the same "This link is not valid" page.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
 
+from django.conf import settings
 from django.core import signing
-from django.db.models import QuerySet
+from django.db import transaction
 from django.utils import timezone
 
 from newsletter import conf
@@ -27,10 +30,12 @@ __all__ = [
     "SIGN_ON_SALT",
     "ExpiredToken",
     "InvalidToken",
-    "emails_left_today",
+    "address_hash",
+    "form_rate",
     "max_age_days",
     "read_token",
     "sign_token",
+    "take_confirmation_email",
 ]
 
 
@@ -60,11 +65,36 @@ def max_age_days() -> int:
     return max(1, round(conf.get("NEWSLETTER_CONFIRM_MAX_AGE") / 86400))
 
 
-def emails_left_today(sent: QuerySet, field: str = "confirmation_sent_at") -> bool:
-    """Whether an address may get one more confirmation email: ``sent`` is its records (of
-    one kind, e.g. its sign-on requests); fewer than ``NEWSLETTER_CONFIRM_EMAILS_PER_DAY`` of
-    them had an email in the last day. Counted in the database, so it holds without a cache.
+def address_hash(email: str) -> str:
+    """What the allowance keeps of an address: a keyed hash, not the address."""
+    key = f"{SIGN_ON_SALT}:{settings.SECRET_KEY}".encode()
+    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def take_confirmation_email(email: str) -> bool:
+    """Count one confirmation email to ``email`` if the last day's allowance has room.
+
+    At most ``NEWSLETTER_CONFIRM_EMAILS_PER_DAY`` sign-on and action confirmation emails go to
+    one address in any 24 hours, however many letters, actions or re-sends they are for.
+    Counted in the database (a row per email, gone after a day), so the limit holds without
+    a cache. Returns ``False``, counting nothing, when the allowance is used up.
     """
-    since = timezone.now() - datetime.timedelta(days=1)
-    recent = sent.filter(**{f"{field}__gte": since}).count()
-    return recent < conf.get("NEWSLETTER_CONFIRM_EMAILS_PER_DAY")
+    from advocacy.models import ConfirmationEmail
+
+    now = timezone.now()
+    digest = address_hash(email)
+    with transaction.atomic():
+        ConfirmationEmail.objects.filter(sent_at__lt=now - datetime.timedelta(days=1)).delete()
+        recent = ConfirmationEmail.objects.filter(address_hash=digest).count()
+        if recent >= conf.get("NEWSLETTER_CONFIRM_EMAILS_PER_DAY"):
+            return False
+        ConfirmationEmail.objects.create(address_hash=digest, sent_at=now)
+    return True
+
+
+def form_rate() -> str:
+    """How often one client (an IPv4 address, an IPv6 /64) may post the sign-on and action
+    forms: ``ADVOCACY_FORM_RATE``, default ``"60/h"``. Higher than the subscribe form's: a
+    rally or a campus shares one address, and supporters post twice when asked to pick a
+    riding."""
+    return getattr(settings, "ADVOCACY_FORM_RATE", "60/h")

@@ -272,10 +272,17 @@ def append_signatory(letter, organisation: Organisation) -> bool:
     """
     from django.db import transaction
     from django.db.models import Max
+    from wagtail.models import Page
 
     from advocacy.models.letters import LetterSignatory
     from advocacy.signals import signatories_changed
 
+    # One approval at a time per letter: the check, the order and the revisions' rows below
+    # would otherwise race (the caller holds the transaction; the lock lasts until it ends).
+    locked = Page.objects.select_for_update(of=("self",)).select_related(
+        "latest_revision", "live_revision"
+    )
+    letter_row = locked.get(pk=letter.pk)
     if LetterSignatory.objects.filter(page_id=letter.pk, organisation=organisation).exists():
         return False
     last = LetterSignatory.objects.filter(page_id=letter.pk).aggregate(Max("sort_order"))
@@ -283,7 +290,7 @@ def append_signatory(letter, organisation: Organisation) -> bool:
     row = LetterSignatory.objects.create(
         page_id=letter.pk, organisation=organisation, sort_order=order
     )
-    for revision in {letter.latest_revision, letter.live_revision} - {None}:
+    for revision in {letter_row.latest_revision, letter_row.live_revision} - {None}:
         rows = revision.content.get("signatories")
         if rows is None or any(r.get("organisation") == organisation.pk for r in rows):
             continue

@@ -53,3 +53,10 @@ def first_live_pages(site: Site | None, models: dict[str, type[Page]]) -> dict[s
         if pages[key] is None:
             pages[key] = page
     return pages
+
+
+def declared_body_over(request: HttpRequest, limit: int) -> bool:
+    """Whether the request says its body is larger than ``limit`` bytes (an unreadable
+    ``Content-Length`` counts as too large). Checked before the body is read."""
+    declared = str(request.META.get("CONTENT_LENGTH") or "0")
+    return not (declared.isascii() and declared.isdigit()) or int(declared) > limit

@@ -35,6 +35,7 @@ from advocacy.actions.importing import (
 from advocacy.models import ActionMessage, ActionPage, Participation, RidingArea
 from newsletter.admin_access import forbidden
 from newsletter.csv_export import csv_cell, csv_download
+from newsletter.public import declared_body_over
 
 IMPORT_REPRESENTATIVES_PERMISSION = "advocacy.add_representative"
 IMPORT_POSTAL_AREAS_PERMISSION = "advocacy.add_ridingarea"
@@ -108,7 +109,7 @@ def _upload_view(
     }
     if request.method != "POST":
         return TemplateResponse(request, template, {**context, "form": CsvUploadForm()})
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_BYTES + 65536:
+    if declared_body_over(request, MAX_UPLOAD_BYTES + 65536):
         form = CsvUploadForm()
         form.errors["file"] = form.error_class([too_large_message()])
         return TemplateResponse(request, template, {**context, "form": form}, status=413)

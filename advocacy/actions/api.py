@@ -34,12 +34,14 @@ from advocacy.actions import participation as participations
 from advocacy.actions.forms import TICKED, ActionForm
 from advocacy.actions.targets import fixed_targets
 from advocacy.actions.views import counts, live_action, page_language
+from advocacy.confirmations import form_rate
 from advocacy.models import ActionPage
 from newsletter.audience import ratelimit
 from newsletter.audience.api import bad_request, unsupported_media_type
 from newsletter.audience.client_address import client_details
 from newsletter.audience.consent import current_consent
 from newsletter.audience.forms import HONEYPOT_FIELD
+from newsletter.public import declared_body_over
 
 MAX_BODY_BYTES = 20 * 1024
 FIELDS = (
@@ -115,18 +117,13 @@ def form_data(payload: dict) -> tuple[dict, dict[str, list[str]]]:
     return data, errors
 
 
-def _too_big(request: HttpRequest) -> bool:
-    declared = str(request.META.get("CONTENT_LENGTH") or "0")
-    return not declared.isdigit() or int(declared) > MAX_BODY_BYTES
-
-
 def _take(request: HttpRequest, page: ActionPage) -> JsonResponse:
     if request.content_type != "application/json":
         return unsupported_media_type()
-    wait = ratelimit.retry_after(request, scope="action")
+    wait = ratelimit.retry_after(request, scope="action", rate=form_rate())
     if wait is not None:
         return ratelimit.too_many_requests(request, wait, as_json=True)
-    if _too_big(request) or len(request.body) > MAX_BODY_BYTES:
+    if declared_body_over(request, MAX_BODY_BYTES) or len(request.body) > MAX_BODY_BYTES:
         return bad_request({"__all__": [_("The request is too large.")]})
     try:
         payload = json.loads(request.body)

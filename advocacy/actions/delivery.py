@@ -18,9 +18,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from advocacy.actions.emails import copy_message, letter_message
-from advocacy.models import ActionPage, Participation
+from advocacy.models import Participation
 from advocacy.models.actions import ActionMessage
-from advocacy.signals import action_counts_changed
+from advocacy.signals import announce_action_counts
 
 logger = logging.getLogger(__name__)
 
@@ -111,11 +111,12 @@ def deliver_participation(participation_id: int) -> int:
         else:
             failed += 1
     if sent:
-        action_counts_changed.send(sender=ActionPage, page=participation.page)
-    if (
-        sent
-        and not participation.messages.filter(status__in=UNSENT, attempts__lt=MAX_ATTEMPTS).exists()
-    ):
+        announce_action_counts(participation.page)
+    # The copy goes in the run after which no letter is left to try, if any letter went (also
+    # when the last one has just failed for good).
+    left = participation.messages.filter(status__in=UNSENT, attempts__lt=MAX_ATTEMPTS)
+    went = participation.messages.filter(status=ActionMessage.Status.SENT)
+    if (sent or failed) and not left.exists() and went.exists():
         _send_copy(participation)
     if failed:
         raise DeliveryFailed(f"{failed} letter(s) of participation {participation_id} failed")

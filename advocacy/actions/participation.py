@@ -7,10 +7,11 @@
 * A new address gets a *pending* participation and a confirmation email. Pending again: the
   participation takes the new values and the email goes again, at most once per
   ``NEWSLETTER_CONFIRM_RESEND_INTERVAL`` and within the address's daily allowance
-  (:func:`advocacy.confirmations.emails_left_today`). Confirmed already: nothing changes.
+  (:func:`advocacy.confirmations.take_confirmation_email`). Confirmed already: nothing changes.
 * :func:`confirm` (the owner clicked the emailed link) confirms, writes one
   :class:`ActionMessage` per target, records the newsletter subscription they ticked, queues
-  the delivery and, once committed, sends :data:`advocacy.signals.action_counts_changed`.
+  the delivery and, once committed, announces the new counts
+  (:func:`advocacy.signals.announce_action_counts`).
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ from django_tasks import task
 
 from advocacy.actions.delivery import queue_delivery
 from advocacy.actions.emails import send_confirmation
-from advocacy.confirmations import emails_left_today
+from advocacy.confirmations import take_confirmation_email
 from advocacy.models import ActionPage, Participation, Representative
 from advocacy.models.actions import ActionMessage
-from advocacy.signals import action_counts_changed
+from advocacy.signals import announce_action_counts
 from newsletter import conf
 from newsletter.audience.subscriptions import ConsentRecord, subscribe_confirmed
 from newsletter.models import Subscription
+from newsletter.models.audience import new_public_id
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +98,7 @@ def _record(
         sent_at = existing.confirmation_sent_at if existing is not None else None
         if sent_at is not None and now - sent_at < interval:
             return Outcome.THROTTLED, None
-        if not emails_left_today(Participation.objects.filter(email=email)):
+        if not take_confirmation_email(email):
             return Outcome.LIMITED, None
         if existing is None:
             try:
@@ -112,6 +114,9 @@ def _record(
                 setattr(existing, key, value)
             existing.created_at = now
             existing.confirmation_sent_at = now
+            # New values, new link: a link emailed before (perhaps for someone else's values)
+            # no longer confirms anything, and the new one confirms what its page shows.
+            existing.public_id = new_public_id()
             existing.save()
             outcome = Outcome.RESENT
         existing.targets.set(Representative.objects.filter(pk__in=target_ids))
@@ -146,9 +151,11 @@ def confirm(
             )
             pk = participation.pk
             transaction.on_commit(lambda: queue_delivery(pk))
-        transaction.on_commit(lambda: action_counts_changed.send(sender=ActionPage, page=page))
-    if participation.wants_newsletter and page.mailing_list_id:
-        _subscribe(participation, page, ip_address=ip_address, user_agent=user_agent)
+        transaction.on_commit(lambda: announce_action_counts(page))
+        # In the same transaction: a subscription that cannot be stored undoes the
+        # confirmation, so the supporter's next click tries both again (none is lost).
+        if participation.wants_newsletter and page.mailing_list_id:
+            _subscribe(participation, page, ip_address=ip_address, user_agent=user_agent)
     return True
 
 

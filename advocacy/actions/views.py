@@ -25,7 +25,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from advocacy.actions import participation as participations
 from advocacy.actions.emails import letter_text
 from advocacy.actions.forms import ActionForm
-from advocacy.confirmations import ACTION_SALT, ExpiredToken, InvalidToken, max_age_days, read_token
+from advocacy.confirmations import (
+    ACTION_SALT,
+    ExpiredToken,
+    InvalidToken,
+    form_rate,
+    max_age_days,
+    read_token,
+)
 from advocacy.models import ActionPage, Participation
 from advocacy.models.base import base_template
 from newsletter.audience import ratelimit
@@ -119,7 +126,7 @@ def take_action(request: HttpRequest, page_id: int) -> HttpResponse:
     """The action form's post: the same redirect to "check your inbox" for every valid post."""
     page = live_action(page_id)
     with translation.override(page_language(page)):
-        wait = ratelimit.retry_after(request, scope="action")
+        wait = ratelimit.retry_after(request, scope="action", rate=form_rate())
         if wait is not None:
             return ratelimit.too_many_requests(request, wait, as_json=False)
         if not page.is_open:

@@ -10,6 +10,7 @@ from advocacy.models.actions import (
 )
 from advocacy.models.appeals import AdvocacySettings, DonationAppeal
 from advocacy.models.base import AdvocacyPage, AdvocacyPageTopic
+from advocacy.models.confirmations import ConfirmationEmail
 from advocacy.models.letters import LetterSignatory, OpenLetterPage
 from advocacy.models.listings import NewsroomPage, TimelinePage
 from advocacy.models.organisations import Organisation
@@ -25,6 +26,7 @@ __all__ = [
     "AdvocacyPageTopic",
     "AdvocacySettings",
     "CampaignWinPage",
+    "ConfirmationEmail",
     "DonationAppeal",
     "LetterSignatory",
     "NewsroomPage",

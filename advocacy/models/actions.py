@@ -268,9 +268,9 @@ class ActionPage(AdvocacyPage):
             ActionMessage.objects.filter(
                 participation__page_id=self.pk, status=ActionMessage.Status.SENT
             )
-            .values("recipient_name")
+            .values("recipient_email", "recipient_name")
             .annotate(count=Count("pk"))
-            .order_by("-count", "recipient_name")
+            .order_by("-count", "recipient_name", "recipient_email")
         )
         return [{"name": row["recipient_name"], "count": row["count"]} for row in rows]
 

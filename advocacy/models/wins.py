@@ -45,7 +45,10 @@ class CampaignWinPage(AdvocacyPage):
         max_length=200, blank=True, help_text=_("e.g. 'Foreign Affairs Minister Mélanie Joly'.")
     )
     supporter_count = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("How many supporters took part, e.g. 13000.")
+        _("supporter count"),
+        null=True,
+        blank=True,
+        help_text=_("How many supporters took part, e.g. 13000."),
     )
     supporter_action = models.CharField(
         max_length=20, choices=SupporterAction.choices, default=SupporterAction.SUPPORTERS

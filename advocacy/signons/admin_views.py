@@ -99,7 +99,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         status = "all"
     letter_id = request.GET.get("letter", "")
     letter = None
-    if letter_id.isdigit() and len(letter_id) < 12:
+    if letter_id.isascii() and letter_id.isdigit() and len(letter_id) < 12:
         letter = OpenLetterPage.objects.filter(pk=int(letter_id)).first()
     if letter is not None:
         requests = requests.filter(letter=letter)
@@ -245,7 +245,9 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 @moderators_only
 def bulk_approve(request: HttpRequest) -> HttpResponse:
     """Approve the ticked requests (those confirmed; the others are skipped and counted)."""
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit() and len(v) < 12]
+    ids = [
+        int(v) for v in request.POST.getlist("ids") if v.isascii() and v.isdigit() and len(v) < 12
+    ]
     chosen = SignOnRequest.objects.select_related("letter").filter(pk__in=ids)
     approved, skipped = moderation.bulk_approve(chosen.order_by("created_at", "pk"), request.user)
     for sign_on in approved:

@@ -8,9 +8,9 @@ The public view and the admin call these; each returns what it did so they can s
   (names compared with :func:`duplicate_key`) while the first is still pending sends the email
   again instead of adding a request; the first request's details stay as they were. At most
   one email per ``NEWSLETTER_CONFIRM_RESEND_INTERVAL``, and one address gets at most
-  ``NEWSLETTER_CONFIRM_EMAILS_PER_DAY`` confirmation emails a day (sign-on requests counted in
-  the database, plus a count of re-sends kept in the cache, since a re-sent request is one
-  record): beyond that nothing is recorded or sent. The public answer is the same.
+  ``NEWSLETTER_CONFIRM_EMAILS_PER_DAY`` sign-on and action confirmation emails a day
+  (:func:`advocacy.confirmations.take_confirmation_email`, counted in the database): beyond
+  that nothing is recorded or sent. The public answer is the same.
 * Decided requests stay decided: approving or rejecting one again raises
   :class:`AlreadyDecided`, approving one that is not confirmed :class:`NotConfirmed`.
 """
@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import datetime
 import enum
-import hashlib
 import logging
 from collections.abc import Iterable
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
-from advocacy.confirmations import emails_left_today
+from advocacy.confirmations import take_confirmation_email
 from advocacy.models import OpenLetterPage, Organisation, SignOnRequest
 from advocacy.signons.duplicates import duplicate_key
 from advocacy.signons.emails import APPROVED, CONFIRM, REJECTED, queue_email
@@ -55,23 +54,53 @@ class AlreadyDecided(Exception):
     """The request was approved or rejected already."""
 
 
-def _resend_allowed(email: str) -> bool:
-    """Count one re-sent email to ``email`` today; ``False`` once the day's allowance is used.
+FORM_FIELDS = (
+    "organisation_name",
+    "city",
+    "province",
+    "website",
+    "contact_name",
+    "contact_email",
+    "contact_role",
+    "authorised",
+    "newsletter",
+)
 
-    Fails open when the cache is down (the resend interval still spaces the emails).
-    """
-    digest = hashlib.sha256(email.encode()).hexdigest()[:32]
-    key = f"advocacy:sign_on:resent:{digest}:{timezone.now():%Y%m%d}"
+
+def request_sign_on(
+    letter: OpenLetterPage, cleaned: dict, *, ip_address: str | None, user_agent: str
+) -> None:
+    """Queue :func:`record_sign_on` with a valid form's ``cleaned_data``: the answer then takes
+    the same time whether the address or organisation is known. With the queue down the work
+    is done here, with a warning (a signature is not lost to an outage)."""
+    data = {key: cleaned.get(key) for key in FORM_FIELDS}
+    wording = cleaned.get("consent_version")
+    data["consent_text_id"] = wording.pk if wording is not None and data["newsletter"] else None
+    payload = {
+        "letter_id": letter.pk,
+        "data": data,
+        "ip_address": ip_address,
+        "user_agent": user_agent,
+    }
     try:
-        count = 1 if cache.add(key, 1, timeout=86400 + 60) else cache.incr(key)
-    except Exception:  # any backend's connection error: fail open
-        logger.warning("Could not count sign-on re-sends in the cache", exc_info=True)
-        return True
-    return count < conf.get("NEWSLETTER_CONFIRM_EMAILS_PER_DAY")
+        record_sign_on.enqueue(**payload)
+    except Exception:  # the queue is down: do the work now rather than lose the signature
+        logger.warning("Could not queue a sign-on; recording it in the request", exc_info=True)
+        record_sign_on.call(**payload)
+
+
+@task()
+def record_sign_on(*, letter_id: int, data: dict, ip_address: str | None, user_agent: str) -> str:
+    """Record a queued sign-on (see :func:`submit`); returns what it did."""
+    letter = OpenLetterPage.objects.live().filter(pk=letter_id).first()
+    if letter is None or not letter.accepting_signatures:
+        return "closed"
+    return str(submit(letter, data, ip_address=ip_address, user_agent=user_agent))
 
 
 def submit(letter: OpenLetterPage, data: dict, *, ip_address: str | None, user_agent: str):
-    """Record a request from the form's clean ``data`` and send the confirmation email."""
+    """Record a request from the form's values (:data:`FORM_FIELDS` and ``consent_text_id``)
+    and send the confirmation email."""
     email = data["contact_email"]
     key = duplicate_key(data["organisation_name"])
     now = timezone.now()
@@ -84,9 +113,7 @@ def submit(letter: OpenLetterPage, data: dict, *, ip_address: str | None, user_a
         sent_at = same.confirmation_sent_at if same is not None else None
         if sent_at is not None and now - sent_at < interval:
             return Submitted.THROTTLED
-        if not emails_left_today(SignOnRequest.objects.filter(contact_email=email)):
-            return Submitted.LIMITED
-        if same is not None and not _resend_allowed(email):
+        if not take_confirmation_email(email):
             return Submitted.LIMITED
         if same is not None:
             same.confirmation_sent_at = now
@@ -98,13 +125,13 @@ def submit(letter: OpenLetterPage, data: dict, *, ip_address: str | None, user_a
                 organisation_name=data["organisation_name"],
                 city=data["city"],
                 province=data["province"],
-                website=data.get("website", ""),
+                website=data.get("website") or "",
                 contact_name=data["contact_name"],
                 contact_email=email,
                 contact_role=data["contact_role"],
                 authorised=data["authorised"],
                 wants_newsletter=bool(data.get("newsletter")),
-                consent_text=data.get("consent_version") if data.get("newsletter") else None,
+                consent_text_id=data.get("consent_text_id") if data.get("newsletter") else None,
                 language=letter.locale.language_code,
                 ip_address=ip_address,
                 user_agent=user_agent[:400],
@@ -127,6 +154,14 @@ def confirm(sign_on: SignOnRequest, *, ip_address: str | None, user_agent: str) 
         sign_on.confirmed_at = timezone.now()
         sign_on.confirmed_ip_address = ip_address or None
         sign_on.save(update_fields=["status", "confirmed_at", "confirmed_ip_address"])
+        # In the same transaction: a subscription that cannot be stored undoes the
+        # confirmation, so the contact's next click tries both again (none is lost).
+        _subscribe(sign_on, ip_address=ip_address, user_agent=user_agent)
+    return True
+
+
+def _subscribe(sign_on: SignOnRequest, *, ip_address: str | None, user_agent: str) -> None:
+    """The newsletter subscription the contact ticked, with the form's consent record."""
     mailing_list = sign_on.letter.sign_on_mailing_list
     if sign_on.wants_newsletter and mailing_list is not None:
         consent = subscriptions.ConsentRecord(
@@ -146,7 +181,6 @@ def confirm(sign_on: SignOnRequest, *, ip_address: str | None, user_agent: str) 
             name=sign_on.contact_name,
             language=sign_on.language,
         )
-    return True
 
 
 def _check_open(sign_on: SignOnRequest, *, approving: bool) -> None:

@@ -29,6 +29,7 @@ from advocacy.confirmations import (
     SIGN_ON_SALT,
     ExpiredToken,
     InvalidToken,
+    form_rate,
     max_age_days,
     read_token,
 )
@@ -38,7 +39,7 @@ from advocacy.signons.forms import SignOnForm
 from newsletter.audience import ratelimit
 from newsletter.audience.client_address import client_details
 from newsletter.audience.views import csrf_passes, invalid_link
-from newsletter.public import render_public
+from newsletter.public import declared_body_over, render_public
 
 # A filled-in form is about 2 KB; anything much bigger is not one.
 MAX_BODY_BYTES = 32 * 1024
@@ -62,6 +63,7 @@ def _notice(request: HttpRequest, title: str, message: str, letter=None, *, stat
         "advocacy/signons/notice.html",
         {"title": title, "message": message, "letter": letter},
         status=status,
+        language=letter.locale.language_code if letter is not None else "",
     )
 
 
@@ -81,10 +83,7 @@ def _form_again(request: HttpRequest, letter: OpenLetterPage, form: SignOnForm, 
 
 
 def _too_large(request: HttpRequest) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
-    except ValueError:
-        return True
+    return declared_body_over(request, MAX_BODY_BYTES)
 
 
 @csrf_exempt  # checked below: a post without a token only shows the form again
@@ -111,7 +110,7 @@ def sign_on(request: HttpRequest, page_id: int) -> HttpResponse:
                 _("This letter no longer takes signatures: nothing was recorded."),
                 letter,
             )
-        wait = ratelimit.retry_after(request, scope="sign_on")
+        wait = ratelimit.retry_after(request, scope="sign_on", rate=form_rate())
         if wait is not None:
             return ratelimit.too_many_requests(request, wait, as_json=False)
         return _submit(request, letter)
@@ -127,7 +126,7 @@ def _submit(request: HttpRequest, letter: OpenLetterPage) -> HttpResponse:
     valid, checked = form.is_valid(), csrf_passes(request)
     if not (valid and checked):
         return _form_again(request, letter, form, resubmit=valid and not checked)
-    moderation.submit(letter, form.cleaned_data, **client_details(request))
+    moderation.request_sign_on(letter, form.cleaned_data, **client_details(request))
     return thanks
 
 
@@ -135,7 +134,8 @@ def _submit(request: HttpRequest, letter: OpenLetterPage) -> HttpResponse:
 def sign_on_thanks(request: HttpRequest) -> HttpResponse:
     """The same page for everyone who submitted a sign-on form."""
     page_id = request.GET.get("letter", "")
-    letter = _live_letter(int(page_id)) if page_id.isdigit() and len(page_id) < 12 else None
+    wanted = page_id.isascii() and page_id.isdigit() and len(page_id) < 12
+    letter = _live_letter(int(page_id)) if wanted else None
     context = {"letter": letter, "expires_days": max_age_days()}
     language = letter.locale.language_code if letter else ""
     return render_public(request, "advocacy/signons/thanks.html", context, language=language)
@@ -172,6 +172,16 @@ def sign_on_confirm(request: HttpRequest, token: str) -> HttpResponse:
         )
     except InvalidToken:
         return invalid_link(request)
+    letter = sign_on.letter
+    if sign_on.status == SignOnRequest.Status.PENDING and not (
+        letter.live and letter.accepting_signatures
+    ):
+        return _notice(
+            request,
+            _("Signatures are closed"),
+            _("This letter no longer takes signatures: nothing was recorded."),
+            letter,
+        )
     context = {
         "sign_on": sign_on,
         "letter": sign_on.letter,

@@ -37,6 +37,7 @@ from newsletter.audience.importing import (
 )
 from newsletter.csv_export import csv_cell, csv_download
 from newsletter.models import MailingList, Subscriber, Subscription, Suppression
+from newsletter.public import declared_body_over
 
 EXPORT_PERMISSION = "newsletter.export_subscribers"
 IMPORT_PERMISSION = "newsletter.import_subscribers"
@@ -277,7 +278,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
         "header_icon": "upload",
     }
     if request.method == "POST":
-        if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 65536:
+        if declared_body_over(request, limit + 65536):
             form = ImportForm()
             form.errors["file"] = form.error_class(
                 [

@@ -75,12 +75,16 @@ def _count(key: str, timeout: int) -> int:
         return 1
 
 
-def retry_after(request: HttpRequest, scope: str = "subscribe") -> int | None:
+def retry_after(
+    request: HttpRequest, scope: str = "subscribe", rate: str | None = None
+) -> int | None:
     """Count one attempt; return the seconds to wait if over the limit, else ``None``.
 
-    Never raises because of the cache: when it is unreachable the attempt is let through.
+    ``rate`` (``"30/h"``) defaults to ``NEWSLETTER_SUBSCRIBE_RATE``; each ``scope`` counts
+    apart. Never raises because of the cache: when it is unreachable the attempt is let
+    through.
     """
-    limit, period = parse_rate(conf.get("NEWSLETTER_SUBSCRIBE_RATE"))
+    limit, period = parse_rate(rate or conf.get("NEWSLETTER_SUBSCRIBE_RATE"))
     now = time.time()
     window = int(now // period)
     key = f"newsletter:rate:{scope}:{client_key(request)}:{window}"

@@ -114,7 +114,7 @@ def test_a_postal_area_spanning_ridings_lists_the_choices(client, mp_action, mps
 
 
 def test_the_rate_limit_answers_429(client, petition, settings):
-    settings.NEWSLETTER_SUBSCRIBE_RATE = "1/h"
+    settings.ADVOCACY_FORM_RATE = "1/h"
     assert post(client, petition, SUPPORTER).status_code == 202
     response = post(client, petition, {**SUPPORTER, "email": "b@example.org"})
     assert response.status_code == 429 and "retry_after" in response.json()

@@ -116,6 +116,14 @@ def test_a_pending_address_gets_the_email_again_after_the_interval(client, lette
     assert len(mail.outbox) == 2
     assert Participation.objects.get().personal_message == "Corrected."
 
+    # New values, new link: the first email's link (which showed other values) is dead, so
+    # whoever confirms sees, on the confirm page, exactly what they confirm.
+    first, second = (confirm_path(message.body) for message in mail.outbox)
+    assert first != second
+    assert client.post(first).status_code == 400
+    assert Participation.objects.get().status == Participation.Status.PENDING
+    assert client.get(second).status_code == 200 and "Corrected." in client.get(second).text
+
 
 @pytest.mark.parametrize("token", ["forged.token", "x" * 300, "abc"])
 def test_a_forged_link_gets_a_clear_page_and_changes_nothing(client, letter_action, token):
@@ -187,7 +195,7 @@ def test_the_honeypot_answers_as_usual_and_does_nothing(client, letter_action):
 
 
 def test_the_rate_limit_answers_429(client, letter_action, settings):
-    settings.NEWSLETTER_SUBSCRIBE_RATE = "2/h"
+    settings.ADVOCACY_FORM_RATE = "2/h"
     assert take(client, letter_action).status_code == 302
     assert take(client, letter_action).status_code == 302
     response = take(client, letter_action)
@@ -240,3 +248,14 @@ def test_an_address_gets_a_limited_number_of_confirmation_emails_a_day(
     response = take(client, petition)
     assert response.status_code == 302  # the same answer
     assert len(mail.outbox) == 1 and Participation.objects.count() == 1
+
+
+def test_re_sends_count_against_the_daily_allowance_too(letter_action, settings):
+    """Posting again for a pending address, from ever new networks, after each interval:
+    the address still gets no more than its allowance of emails a day."""
+    settings.NEWSLETTER_CONFIRM_EMAILS_PER_DAY = 3
+    settings.NEWSLETTER_CONFIRM_RESEND_INTERVAL = 0
+    for n in range(6):
+        response = take(Client(REMOTE_ADDR=f"198.51.100.{n + 1}"), letter_action)
+        assert response.status_code == 302  # the same answer every time
+    assert [m.to for m in mail.outbox] == [["amira@example.org"]] * 3

@@ -219,7 +219,7 @@ def test_the_honeypot_answers_as_usual_and_records_nothing(client, letter):
     assert not SignOnRequest.objects.exists()
 
 
-@override_settings(NEWSLETTER_SUBSCRIBE_RATE="2/h")
+@override_settings(ADVOCACY_FORM_RATE="2/h")
 def test_too_many_posts_from_one_client_get_429(client, letter):
     for n in range(2):
         client.post(sign_url(letter), form_data(contact_email=f"c{n}@example.org"))
@@ -242,3 +242,21 @@ def test_pages_and_emails_are_in_the_letters_language(client, letter_factory, su
     [link] = confirm_links()
     page = client.get(path_of(link), HTTP_ACCEPT_LANGUAGE="en")
     assert page["Content-Language"] == "fr"
+
+
+def test_a_link_clicked_after_signatures_closed_confirms_nothing(client, letter):
+    client.post(sign_url(letter), form_data())
+    [link] = confirm_links()
+    letter.signatures_close_on = timezone.localdate() - datetime.timedelta(days=1)
+    letter.save_revision().publish()
+
+    response = client.post(path_of(link))
+
+    assert response.status_code == 400 and "Signatures are closed" in response.text
+    assert SignOnRequest.objects.get().status == SignOnRequest.Status.PENDING
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "12a", "9" * 20])
+def test_odd_numbers_in_addresses_are_not_server_errors(client, letter, admin_client, value):
+    assert client.get(f"/letters/sign/thanks/?letter={value}").status_code == 200
+    assert admin_client.get(f"/admin/sign-ons/?letter={value}").status_code == 200
