@@ -11,10 +11,11 @@ from advocacy.models.actions import ActionMessage
 from tests.advocacy.actions.conftest import last_confirm_path
 
 
-def sign(client, page, n: int, capture) -> None:
-    """``n`` supporters sign ``page`` and confirm by the emailed link."""
+def sign(client, page, n: int, capture, first: int = 0) -> None:
+    """``n`` supporters (numbered from ``first``) sign ``page`` and confirm by the emailed
+    link."""
     url = reverse("advocacy_supporters:take_action", args=[page.pk])
-    for i in range(n):
+    for i in range(first, first + n):
         data = {"name": f"Supporter {i}", "email": f"s{i}@example.org", "postal_code": "K2P 1A1"}
         assert client.post(url, data).status_code == 302
         with capture(execute=True):
@@ -92,3 +93,23 @@ def test_unconfirmed_and_failed_letters_do_not_count(letter_action, ministers):
 def test_newsroom_cards_show_the_action(client, newsroom, petition):
     html = client.get(newsroom.url).content.decode()
     assert "Petition for peace" in html and "Petition" in html
+
+
+def test_the_page_costs_the_same_queries_however_many_took_part(
+    client, letter_action, django_capture_on_commit_callbacks
+):
+    """The counts are aggregates: the page does not read participants or letters one by one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(letter_action.url).status_code == 200
+        return len(captured)
+
+    sign(client, letter_action, 1, django_capture_on_commit_callbacks)
+    queries()  # the first request fills per-process caches (the site, the locales)
+    few = queries()
+    sign(client, letter_action, 3, django_capture_on_commit_callbacks, first=1)
+    assert letter_action.participant_count == 4 and letter_action.message_count == 12
+    assert queries() == few
