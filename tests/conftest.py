@@ -1,13 +1,19 @@
-"""Shared fixtures: a site tree to put pages in, users with each role."""
+"""Shared fixtures: an empty cache and the default language for each test, a site tree to put
+pages in, users with each role, a loopback Mailgun."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.utils import translation
 from wagtail.models import Page, Site
+
+from tests.support.fake_mailgun import FakeMailgun, mailgun_backend
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +23,22 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def clear_rate_limits():
+    """Each test starts and ends with an empty cache: fresh per-client rate-limit budgets and
+    counters (the live server of browser tests shares this process's cache)."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def mailgun(settings) -> Iterator[FakeMailgun]:
+    """Anymail's real Mailgun backend, posting to the loopback Mailgun server."""
+    with mailgun_backend(settings) as server:
+        yield server
 
 
 @pytest.fixture

@@ -23,17 +23,15 @@ from django.utils.translation import gettext_lazy as _
 from advocacy.actions.importing import (
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
-    ImportFileError,
     ImportResult,
-    check_utf8,
     import_postal_areas,
     import_representatives,
     postal_areas_summary,
     representatives_summary,
-    text_stream,
 )
 from advocacy.models import ActionMessage, ActionPage, Participation, RidingArea
 from newsletter.admin_access import forbidden
+from newsletter.audience.admin_views import import_upload
 from newsletter.csv_export import csv_cell, csv_download
 from newsletter.public import declared_body_over
 
@@ -75,24 +73,6 @@ def too_large_message(size: int | None = None) -> str:
     ) % {"size": filesizeformat(size), "limit": limit}
 
 
-def _run_upload(
-    form: CsvUploadForm, run_import: Callable[[Iterable[str]], ImportResult]
-) -> ImportResult | None:
-    """Run the import on the uploaded file; a whole-file problem becomes a form error."""
-    upload = form.cleaned_data["file"]
-    binary = getattr(upload.file, "file", upload.file)
-    try:
-        check_utf8(binary)
-        stream = text_stream(binary)
-        try:
-            return run_import(stream)
-        finally:
-            stream.detach()
-    except ImportFileError as exc:
-        form.add_error("file", str(exc))
-        return None
-
-
 def _upload_view(
     request: HttpRequest,
     context: dict,
@@ -114,7 +94,7 @@ def _upload_view(
         form.errors["file"] = form.error_class([too_large_message()])
         return TemplateResponse(request, template, {**context, "form": form}, status=413)
     form = CsvUploadForm(request.POST, request.FILES)
-    result = _run_upload(form, run_import) if form.is_valid() else None
+    result = import_upload(form, run_import) if form.is_valid() else None
     if result is not None:
         context["result"] = result
         if result.ok:

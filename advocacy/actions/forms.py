@@ -18,8 +18,14 @@ from django.utils.translation import gettext_lazy
 
 from advocacy.actions.targets import TargetLookup, find_targets, normalise_postal_code
 from advocacy.models import ActionPage, Representative
-from newsletter.audience.consent import consent_by_version, current_consent
-from newsletter.audience.forms import HONEYPOT_FIELD, MAX_NAME_LENGTH, clean_email, clean_text
+from newsletter.audience.consent import current_consent
+from newsletter.audience.forms import (
+    HONEYPOT_FIELD,
+    MAX_NAME_LENGTH,
+    ConsentVersionMixin,
+    clean_email,
+    clean_text,
+)
 from newsletter.models import ConsentText
 
 MAX_SUBJECT_LENGTH = 200
@@ -33,20 +39,11 @@ _NOT_ALLOWED_IN_LETTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udf
 
 def clean_letter_text(value: str, max_length: int, label: str) -> str:
     """Multi-line text: line breaks kept (as ``\\n``), other control characters refused."""
-    value = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    if _NOT_ALLOWED_IN_LETTERS.search(value):
-        raise ValidationError(
-            _("The %(label)s contains characters that are not allowed.") % {"label": label}
-        )
-    if len(value) > max_length:
-        raise ValidationError(
-            _("The %(label)s is too long (at most %(max)d characters).")
-            % {"label": label, "max": max_length}
-        )
-    return value
+    value = (value or "").replace("\r\n", "\n").replace("\r", "\n")
+    return clean_text(value, max_length, label, not_allowed=_NOT_ALLOWED_IN_LETTERS)
 
 
-class ActionForm(forms.Form):
+class ActionForm(ConsentVersionMixin, forms.Form):
     """What a supporter sends to take ``page``; ``targets`` holds who the letter goes to."""
 
     name = forms.CharField(
@@ -147,17 +144,10 @@ class ActionForm(forms.Form):
         return ticked and self.consent_wording is not None
 
     def clean_consent_version(self) -> ConsentText | None:
+        """The wording the supporter saw; none when the action offers no list."""
         if self.consent_wording is None:
             return None
-        version = self.cleaned_data.get("consent_version", "")
-        if not version:
-            return self.consent_wording
-        wording = consent_by_version(version)
-        if wording is None:
-            raise ValidationError(
-                _("The consent wording has changed: please read it and tick again.")
-            )
-        return wording
+        return super().clean_consent_version()
 
     def clean(self) -> dict:
         data = super().clean()

@@ -25,9 +25,10 @@ from wagtail.search import index
 
 from advocacy.blocks import BodyBlock
 from advocacy.models.base import AdvocacyPage
+from advocacy.models.confirmations import ConfirmedByLink
 from advocacy.models.organisations import PROVINCE_CHOICES
 from newsletter.formats import format_number
-from newsletter.models.audience import new_public_id, normalise_email
+from newsletter.models.audience import normalise_email
 
 
 def riding_key(name: str) -> str:
@@ -317,14 +318,13 @@ class ActionTarget(Orderable):
         verbose_name_plural = _("targets")
 
 
-class Participation(models.Model):
+class Participation(ConfirmedByLink):
     """One supporter taking one action: their letter, or their signature."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for the supporter to confirm")
         CONFIRMED = "confirmed", _("Confirmed")
 
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     page = models.ForeignKey(
         ActionPage,
         on_delete=models.CASCADE,
@@ -340,25 +340,10 @@ class Participation(models.Model):
     targets = models.ManyToManyField(
         Representative, blank=True, related_name="+", verbose_name=_("targets")
     )
-    wants_newsletter = models.BooleanField(_("wants the newsletter"), default=False)
-    consent_text = models.ForeignKey(
-        "newsletter.ConsentText",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("consent wording shown"),
-    )
-    language = models.CharField(_("language"), max_length=10, default="en")
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    user_agent = models.CharField(_("browser"), max_length=400, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     created_at = models.DateTimeField(_("taken at"), default=timezone.now)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
-    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    confirmed_ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -14,12 +14,13 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from advocacy.models.confirmations import ConfirmedByLink
 from advocacy.models.organisations import PROVINCE_CHOICES, Organisation, organisation_key
-from newsletter.models.audience import new_public_id, normalise_email
+from newsletter.models.audience import normalise_email
 from newsletter.validators import validate_http_url
 
 
-class SignOnRequest(models.Model):
+class SignOnRequest(ConfirmedByLink):
     """One organisation's request to sign one open letter."""
 
     class Status(models.TextChoices):
@@ -28,7 +29,6 @@ class SignOnRequest(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     letter = models.ForeignKey(
         "advocacy.OpenLetterPage",
         on_delete=models.CASCADE,
@@ -43,26 +43,11 @@ class SignOnRequest(models.Model):
     contact_email = models.EmailField(_("contact email"))
     contact_role = models.CharField(_("role"), max_length=200)
     authorised = models.BooleanField(_("authorised to sign"), default=False)
-    wants_newsletter = models.BooleanField(_("wants the newsletter"), default=False)
-    consent_text = models.ForeignKey(
-        "newsletter.ConsentText",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("consent wording shown"),
-    )
-    language = models.CharField(_("language"), max_length=10, default="en")
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    user_agent = models.CharField(_("browser"), max_length=400, blank=True)
 
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     created_at = models.DateTimeField(_("requested at"), default=timezone.now)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
-    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    confirmed_ip_address = models.GenericIPAddressField(null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 
 from advocacy.models import OpenLetterPage, Organisation
 from advocacy.models.organisations import PROVINCE_CHOICES, clean_organisation_name
-from newsletter.audience.consent import consent_by_version, current_consent
-from newsletter.audience.forms import clean_email, clean_text
+from newsletter.audience.consent import current_consent
+from newsletter.audience.forms import ConsentVersionMixin, clean_email, clean_text
 from newsletter.models import ConsentText
 from newsletter.validators import validate_http_url
 
@@ -29,7 +29,7 @@ def _text(label: str, max_length: int, missing: str, **attrs) -> forms.CharField
     )
 
 
-class SignOnForm(forms.Form):
+class SignOnForm(ConsentVersionMixin, forms.Form):
     """An organisation asks to sign: who it is, who speaks for it, and their consent."""
 
     organisation_name = _text(
@@ -130,18 +130,6 @@ class SignOnForm(forms.Form):
 
     def clean_contact_email(self) -> str:
         return clean_email(self.cleaned_data["contact_email"])
-
-    def clean_consent_version(self) -> ConsentText | None:
-        """The wording the visitor saw (as shown with the form), when they ticked the box."""
-        version = self.cleaned_data.get("consent_version", "")
-        if not version:
-            return self.consent_wording
-        wording = consent_by_version(version)
-        if wording is None:
-            raise ValidationError(
-                _("The consent wording has changed: please read it and tick again.")
-            )
-        return wording
 
 
 class RejectForm(forms.Form):

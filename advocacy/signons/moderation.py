@@ -30,6 +30,7 @@ from advocacy.confirmations import take_confirmation_email
 from advocacy.models import OpenLetterPage, Organisation, SignOnRequest
 from advocacy.signons.duplicates import duplicate_key
 from advocacy.signons.emails import APPROVED, CONFIRM, REJECTED, queue_email
+from advocacy.signons.forms import HONEYPOT_FIELD, SignOnForm
 from newsletter import conf
 from newsletter.audience import subscriptions
 
@@ -54,16 +55,10 @@ class AlreadyDecided(Exception):
     """The request was approved or rejected already."""
 
 
-FORM_FIELDS = (
-    "organisation_name",
-    "city",
-    "province",
-    "website",
-    "contact_name",
-    "contact_email",
-    "contact_role",
-    "authorised",
-    "newsletter",
+# What a request is recorded from: the form's fields but the consent version (recorded as
+# ``consent_text_id``) and the honeypot.
+FORM_FIELDS = tuple(
+    name for name in SignOnForm.base_fields if name not in ("consent_version", HONEYPOT_FIELD)
 )
 
 

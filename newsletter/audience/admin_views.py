@@ -7,7 +7,9 @@ editors ("Comms editors") have none of them and get 403.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from django import forms
 from django.contrib.admin.utils import quote
@@ -41,6 +43,7 @@ from newsletter.public import declared_body_over
 
 EXPORT_PERMISSION = "newsletter.export_subscribers"
 IMPORT_PERMISSION = "newsletter.import_subscribers"
+Report = TypeVar("Report")
 
 
 class SubscriberAddForm(WagtailAdminModelForm):
@@ -266,6 +269,26 @@ class ImportForm(forms.Form):
         return upload
 
 
+def import_upload(
+    form: forms.Form, run_import: Callable[[io.TextIOWrapper], Report]
+) -> Report | None:
+    """Run ``run_import`` on the form's uploaded ``file`` read as UTF-8 CSV text; a problem
+    with the whole file (:class:`ImportFileError`) becomes the form's error and gives ``None``.
+    """
+    upload = form.cleaned_data["file"]
+    binary = getattr(upload.file, "file", upload.file)
+    try:
+        check_utf8(binary)
+        stream = text_stream(binary)
+        try:
+            return run_import(stream)
+        finally:
+            stream.detach()
+    except ImportFileError as exc:
+        form.add_error("file", str(exc))
+        return None
+
+
 @forbidden_as_403
 def import_view(request: HttpRequest) -> HttpResponse:
     """Upload a CSV and import it (or dry-run it), then show the report."""
@@ -294,27 +317,21 @@ def import_view(request: HttpRequest) -> HttpResponse:
             )
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            binary = getattr(upload.file, "file", upload.file)
-            try:
-                check_utf8(binary)
-                stream = text_stream(binary)
-                try:
-                    report = import_subscribers(
-                        stream,
-                        mailing_list=form.cleaned_data["mailing_list"],
-                        consent_type=form.cleaned_data["consent"],
-                        source=form.cleaned_data["source"],
-                        imported_by=request.user.get_username(),
-                        file_name=upload.name,
-                        dry_run=form.cleaned_data["dry_run"],
-                    )
-                finally:
-                    stream.detach()
-            except ImportFileError as exc:
-                form.add_error("file", str(exc))
-            else:
-                context.update(report=report, mailing_list=form.cleaned_data["mailing_list"])
+            data = form.cleaned_data
+            report = import_upload(
+                form,
+                lambda stream: import_subscribers(
+                    stream,
+                    mailing_list=data["mailing_list"],
+                    consent_type=data["consent"],
+                    source=data["source"],
+                    imported_by=request.user.get_username(),
+                    file_name=data["file"].name,
+                    dry_run=data["dry_run"],
+                ),
+            )
+            if report is not None:
+                context.update(report=report, mailing_list=data["mailing_list"])
                 return TemplateResponse(request, "newsletter/admin/import_report.html", context)
     else:
         form = ImportForm(initial={"mailing_list": request.GET.get("list")})

@@ -21,10 +21,15 @@ _SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 _NOT_ALLOWED = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")  # control chars, lone surrogates
 
 
-def clean_text(value: str, max_length: int, label: str) -> str:
-    """Trimmed text without control characters (PostgreSQL rejects NUL), or ValidationError."""
+def clean_text(
+    value: str, max_length: int, label: str, *, not_allowed: re.Pattern[str] = _NOT_ALLOWED
+) -> str:
+    """Trimmed text without control characters (PostgreSQL rejects NUL), or ValidationError.
+
+    ``not_allowed`` is the characters refused (by default every control character).
+    """
     value = value.strip()
-    if _NOT_ALLOWED.search(value):
+    if not_allowed.search(value):
         raise ValidationError(
             _("The %(label)s contains characters that are not allowed.") % {"label": label}
         )
@@ -48,6 +53,30 @@ def clean_email(value: str) -> str:
     return value
 
 
+class ConsentVersionMixin:
+    """``clean_consent_version`` for a public form whose hidden ``consent_version`` field
+    carries the version of the consent wording shown with it."""
+
+    cleaned_data: dict
+    consent_wording: ConsentText | None
+
+    def default_consent_wording(self) -> ConsentText | None:
+        """The wording recorded when the form sent no version: the one shown with it."""
+        return self.consent_wording
+
+    def clean_consent_version(self) -> ConsentText | None:
+        """The wording the visitor saw; a version we never showed asks them to read again."""
+        version = self.cleaned_data.get("consent_version", "")
+        if not version:
+            return self.default_consent_wording()
+        wording = consent_by_version(version)
+        if wording is None:
+            raise ValidationError(
+                _("The consent wording has changed: please read it and tick again.")
+            )
+        return wording
+
+
 def list_by_slug(slug: object, *, public_only: bool = True) -> MailingList | None:
     """A list by slug (public ones only, by default); unknown, malformed and internal lists
     all look the same: ``None``."""
@@ -61,7 +90,7 @@ def public_list(slug: object) -> MailingList | None:
     return list_by_slug(slug)
 
 
-class SubscribeForm(forms.Form):
+class SubscribeForm(ConsentVersionMixin, forms.Form):
     """Email, optional name, language, the consent checkbox, and a honeypot."""
 
     email = forms.CharField(
@@ -126,16 +155,9 @@ class SubscribeForm(forms.Form):
         self.mailing_list = mailing_list
         return mailing_list
 
-    def clean_consent_version(self) -> ConsentText:
-        version = self.cleaned_data.get("consent_version", "")
-        if not version:
-            return current_consent(self.data.get("language"))
-        wording = consent_by_version(version)
-        if wording is None:
-            raise ValidationError(
-                _("The consent wording has changed: please read it and tick again.")
-            )
-        return wording
+    def default_consent_wording(self) -> ConsentText:
+        """The current wording in the language chosen on the form."""
+        return current_consent(self.data.get("language"))
 
 
 class PreferencesForm(forms.Form):

@@ -160,6 +160,35 @@ def _activate_at_once(
     return Outcome.ACTIVE
 
 
+def _open_locked(
+    email: str, mailing_list: MailingList, *, name: str, language: str
+) -> Outcome | tuple[Suppression | None, Subscriber, Subscription | None]:
+    """The opening shared by :func:`subscribe` and :func:`subscribe_confirmed`, inside their
+    transaction: the address's suppression, its subscriber (created if new, row-locked) and
+    its open subscription to ``mailing_list`` (row-locked, or ``None``).
+
+    Returns ``SUPPRESSED`` for a bounce, complaint or manual suppression (checked before any
+    subscriber is created, so nothing is recorded) and ``ALREADY_ACTIVE`` for an active one.
+    """
+    address = normalise_email(email)
+    suppression = Suppression.objects.filter(email=address).first()
+    if suppression and suppression.reason != Reason.UNSUBSCRIBED_ALL:
+        return Outcome.SUPPRESSED
+    Subscriber.objects.get_or_create(
+        email=address, defaults={"name": name[:200], "language": language}
+    )
+    # Locked: concurrent sign-ups for one address count their emails one at a time.
+    subscriber = Subscriber.objects.select_for_update().get(email=address)
+    current = (
+        Subscription.objects.select_for_update()
+        .filter(subscriber=subscriber, mailing_list=mailing_list, status__in=Subscription.OPEN)
+        .first()
+    )
+    if current is not None and current.status == Status.ACTIVE:
+        return Outcome.ALREADY_ACTIVE
+    return suppression, subscriber, current
+
+
 def subscribe(
     email: str,
     mailing_list: MailingList,
@@ -175,24 +204,12 @@ def subscribe(
     subscriber's name and language are never changed from here (the form is not signed in).
     ``require_confirmation=False`` (admin only) records an active subscription at once.
     """
-    address = normalise_email(email)
     now = timezone.now()
     with transaction.atomic():
-        suppression = Suppression.objects.filter(email=address).first()
-        if suppression and suppression.reason != Reason.UNSUBSCRIBED_ALL:
-            return Outcome.SUPPRESSED
-        Subscriber.objects.get_or_create(
-            email=address, defaults={"name": name[:200], "language": language}
-        )
-        # Locked: concurrent sign-ups for one address count their emails one at a time.
-        subscriber = Subscriber.objects.select_for_update().get(email=address)
-        current = (
-            Subscription.objects.select_for_update()
-            .filter(subscriber=subscriber, mailing_list=mailing_list, status__in=Subscription.OPEN)
-            .first()
-        )
-        if current is not None and current.status == Status.ACTIVE:
-            return Outcome.ALREADY_ACTIVE
+        opening = _open_locked(email, mailing_list, name=name, language=language)
+        if isinstance(opening, Outcome):
+            return opening
+        suppression, subscriber, current = opening
         if not require_confirmation:
             if suppression is not None:
                 return Outcome.SUPPRESSED  # lifting "unsubscribed from everything" needs them
@@ -271,23 +288,12 @@ def subscribe_confirmed(
     stops it (nothing is recorded); "unsubscribed from everything" is lifted, as
     :func:`confirm` does, since the owner asked again.
     """
-    address = normalise_email(email)
-    now = timezone.now()
     with transaction.atomic():
-        suppression = Suppression.objects.filter(email=address).first()
-        if suppression and suppression.reason != Reason.UNSUBSCRIBED_ALL:
-            return Outcome.SUPPRESSED
-        Subscriber.objects.get_or_create(
-            email=address, defaults={"name": name[:200], "language": language}
-        )
-        subscriber = Subscriber.objects.select_for_update().get(email=address)
-        current = (
-            Subscription.objects.select_for_update()
-            .filter(subscriber=subscriber, mailing_list=mailing_list, status__in=Subscription.OPEN)
-            .first()
-        )
-        if current is not None and current.status == Status.ACTIVE:
-            return Outcome.ALREADY_ACTIVE
+        opening = _open_locked(email, mailing_list, name=name, language=language)
+        if isinstance(opening, Outcome):
+            return opening
+        suppression, subscriber, current = opening
+        now = timezone.now()
         fields = consent.fields(now) | {
             "status": Status.ACTIVE,
             "confirmed_at": now,

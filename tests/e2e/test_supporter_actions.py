@@ -11,14 +11,13 @@ from email.utils import parseaddr
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 
-from advocacy.models import ActionPage, CampaignWinPage, Representative, SignOnRequest
+from advocacy.models import CampaignWinPage, Representative, SignOnRequest
 from advocacy.models.actions import ActionTarget
 from newsletter.sender import sender_identity
+from tests.advocacy.actions.conftest import make_action
 from tests.advocacy.conftest import make_letter
 from tests.support.axe import assert_accessible
-from tests.support.fake_mailgun import FakeMailgun
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -29,14 +28,6 @@ MINISTERS = [
     ("David McGuinty", "Minister of National Defence", "mcguinty@parl.example.ca"),
     ("Mark Carney", "Prime Minister", "carney@parl.example.ca"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """The live server shares this process's cache: each test starts with a full budget."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def signatory_count(page, live_server, letter_id: int) -> int:
@@ -105,32 +96,11 @@ def test_an_organisation_signs_a_letter_and_a_moderator_approves_it(
     assert signatory_count(page, live_server, letter.pk) == before + 1
 
 
-@pytest.fixture
-def mailgun(settings):
-    """Anymail's real Mailgun backend, posting to the loopback Mailgun server."""
-    with FakeMailgun() as server:
-        settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
-        settings.ANYMAIL = server.anymail_settings()
-        yield server
-
-
 def test_a_supporter_writes_to_three_ministers_and_the_win_counts_the_letters(
     live_server, page, artifacts, newsroom, mailgun, settings
 ):
     settings.BASE_URL = live_server.url
-    action = newsroom.add_child(
-        instance=ActionPage(
-            title="Write to the ministers",
-            slug="write-ministers",
-            date=datetime.date(2025, 5, 1),
-            summary="Ask for an arms embargo.",
-            kind=ActionPage.Kind.LETTER,
-            letter_subject="Stop arms exports now",
-            letter_body="Dear Minister,\n\nPlease stop all arms exports.",
-            thank_you="Thank you for writing!",
-        )
-    )
-    action.save_revision().publish()
+    action = make_action(newsroom, "write-ministers")
     for n, (name, role, email) in enumerate(MINISTERS):
         minister = Representative.objects.create(name=name, role=role, email=email)
         ActionTarget.objects.create(page=action, representative=minister, sort_order=n)

@@ -1,4 +1,4 @@
-"""Fixtures for the audience tests: lists, users, and a clean rate-limit cache per test."""
+"""Fixtures for the audience tests: lists and users (tests/conftest.py empties the cache)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,10 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 
 from newsletter.models import MailingList
 
 CONFIRM_LINK = re.compile(r"https?://[^\s\"<>]+/newsletter/confirm/[^\s\"<>/]+/")
-
-
-@pytest.fixture(autouse=True)
-def clear_rate_limits():
-    """Each test starts with a fresh per-IP budget."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

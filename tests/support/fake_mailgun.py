@@ -924,6 +924,16 @@ class FakeMailgun:
         return reply
 
 
+@contextlib.contextmanager
+def mailgun_backend(settings: Any) -> Iterator[FakeMailgun]:
+    """A loopback Mailgun server that Django's email goes to, through Anymail's real Mailgun
+    backend (``settings`` is pytest-django's fixture, restored after the test)."""
+    with FakeMailgun() as server:
+        settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
+        settings.ANYMAIL = server.anymail_settings()
+        yield server
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve until interrupted; print the API URL on the first line of stdout."""
     import argparse

@@ -1,5 +1,5 @@
 """Fixtures for supporter actions: representatives, postal areas, a letter to three ministers,
-a letter to the supporter's own MP, a petition, and a loopback Mailgun."""
+a letter to the supporter's own MP, a petition (the loopback ``mailgun`` is tests/conftest.py's)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,11 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 
 from advocacy.models import ActionPage, Representative, RidingArea
 from advocacy.models.actions import ActionTarget
-from tests.support.fake_mailgun import FakeMailgun
 
 CONFIRM_LINK = re.compile(r"https?://[^\s\"<>]+(/actions/confirm/[^\s\"<>/]+/)")
-
-
-@pytest.fixture(autouse=True)
-def clear_rate_limits():
-    """Each test starts with a fresh per-client budget."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -111,15 +101,6 @@ def petition(newsroom) -> ActionPage:
         letter_body="",
         goal=4,
     )
-
-
-@pytest.fixture
-def mailgun(settings):
-    """Anymail's real Mailgun backend, posting to the loopback Mailgun server."""
-    with FakeMailgun() as server:
-        settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
-        settings.ANYMAIL = server.anymail_settings()
-        yield server
 
 
 def confirm_path(text: str) -> str:

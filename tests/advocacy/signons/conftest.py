@@ -8,20 +8,11 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
-from django.core.cache import cache
 
 from advocacy.models import SignOnRequest
 from newsletter.models import MailingList
 
 CONFIRM_LINK = re.compile(r"https?://[^\s\"<>]+/letters/sign/confirm/[^\s\"<>/]+/")
-
-
-@pytest.fixture(autouse=True)
-def clear_rate_limits():
-    """Each test starts with a fresh per-client budget."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from newsletter.models import Delivery, Dispatch
 from newsletter.sending.control import start
 from newsletter.sending.freeze import create_send
 from tests.newsletter.sending.conftest import add_subscribers
-from tests.support.fake_mailgun import FakeMailgun
+from tests.support.fake_mailgun import FakeMailgun, mailgun_backend
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = [
@@ -64,9 +64,8 @@ def database_tasks(settings):
 
 @pytest.fixture
 def mailgun(settings):
-    with FakeMailgun() as server:
-        settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
-        settings.ANYMAIL = server.anymail_settings()
+    """The loopback Mailgun, without the quick retries of ``sending/conftest.py``."""
+    with mailgun_backend(settings) as server:
         yield server
 
 
