@@ -33,9 +33,12 @@ pytestmark = pytest.mark.django_db
 
 
 def forget_everything() -> None:
+    """A worker that has just started, whatever an earlier test in this process left: no
+    pages, no generation, no bump waiting to be sent, the shared cache not known to be down."""
     caches["default"].clear()
     caches["pages"].clear()
     worker_generation.forget()
+    worker_generation._unsent = worker_generation._down = False
 
 
 @pytest.fixture
