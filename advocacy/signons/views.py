@@ -15,7 +15,8 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -128,6 +129,19 @@ def _submit(request: HttpRequest, letter: OpenLetterPage) -> HttpResponse:
         return _form_again(request, letter, form, resubmit=valid and not checked)
     moderation.request_sign_on(letter, form.cleaned_data, **client_details(request))
     return thanks
+
+
+@never_cache
+@require_http_methods(["GET"])
+def sign_on_token(request: HttpRequest) -> JsonResponse:
+    """A CSRF token for the sign-on form (and its cookie, set with this response).
+
+    The letter page is cached for every reader, so its form carries no token; the page's
+    script (``advocacy/js/sign-on.js``) asks here before the first submit, so signing takes one
+    press. Without the script the form is sent as it is and comes back asking for one more
+    press (:func:`sign_on`). Never cached: each browser gets its own token.
+    """
+    return JsonResponse({"token": get_token(request)})
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -56,14 +56,9 @@ def test_an_organisation_signs_a_letter_and_a_moderator_approves_it(
     form.get_by_label("Your role in the organisation").fill("Board chair")
     form.get_by_label(re.compile("I am authorised to sign")).check()
     form.get_by_role("button", name="Sign the letter").click()
-    # The cacheable letter page carries no CSRF token: the first press records nothing and
-    # brings the filled-in form back, now with a token, asking for one more press.
-    page.wait_for_selector("text=press the button again")
-    assert not SignOnRequest.objects.exists() and not mail.outbox
-    assert page.locator("#sign-on").get_by_label("Organisation name").input_value() == (
-        "Masjid Al-Salam"
-    )
-    page.locator("#sign-on").get_by_role("button", name="Sign the letter").click()
+    # The cacheable letter page carries no CSRF token; its script fetches one before the first
+    # submit, so one press is enough (without the script a second press is asked for:
+    # tests/advocacy/signons/test_public.py).
     page.wait_for_url(re.compile(r"/letters/sign/thanks/"))
     assert page.locator("h1").inner_text().strip() == "Check your inbox"
 

@@ -258,3 +258,20 @@ def test_a_link_clicked_after_signatures_closed_confirms_nothing(client, letter)
 def test_odd_numbers_in_addresses_are_not_server_errors(client, letter, admin_client, value):
     assert client.get(f"/letters/sign/thanks/?letter={value}").status_code == 200
     assert admin_client.get(f"/admin/sign-ons/?letter={value}").status_code == 200
+
+
+def test_the_pages_script_gets_a_token_so_one_press_signs(letter):
+    """What sign-on.js does: ask for a token, then post the form with it, once."""
+    browser = Client(enforce_csrf_checks=True)
+    html = browser.get(letter.url).text
+    assert 'data-token-url="/letters/sign/token/"' in html and "sign-on.js" in html
+
+    answer = browser.get("/letters/sign/token/")
+    assert answer.status_code == 200 and "no-store" in answer["Cache-Control"]
+    assert "csrftoken" in answer.cookies  # the cookie the token goes with
+    token = answer.json()["token"]
+
+    response = browser.post(sign_url(letter), {**form_data(), "csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302 and "/letters/sign/thanks/" in response["Location"]
+    assert SignOnRequest.objects.count() == 1 and len(mail.outbox) == 1
