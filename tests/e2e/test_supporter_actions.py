@@ -12,7 +12,7 @@ from email.utils import parseaddr
 import pytest
 from django.core import mail
 
-from advocacy.models import CampaignWinPage, Representative, SignOnRequest
+from advocacy.models import CampaignWinPage, Representative
 from advocacy.models.actions import ActionTarget
 from newsletter.sender import sender_identity
 from tests.advocacy.actions.conftest import make_action
