@@ -198,3 +198,28 @@ def test_actions_need_post(client, letter, moderator):
     client.force_login(moderator)
     assert client.get(f"{QUEUE}{sign_on.pk}/approve/").status_code == 405
     assert SignOnRequest.objects.get().status == SignOnRequest.Status.CONFIRMED
+
+
+def test_the_queue_costs_the_same_queries_for_3_or_30_requests(client, letter, moderator):
+    """Hundreds of organisations sign a letter: the queue reads its rows and the duplicate
+    keys in a fixed number of queries, not one or more per request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(QUEUE).status_code == 200
+        return len(captured)
+
+    def add(start: int, count: int) -> None:
+        for n in range(start, start + count):
+            confirmed_request(
+                letter, organisation_name=f"Organisation {n}", contact_email=f"c{n}@example.org"
+            )
+
+    client.force_login(moderator)
+    add(0, 3)
+    queries()  # the first request fills per-process caches
+    few = queries()
+    add(3, 27)
+    assert queries() == few
