@@ -122,6 +122,11 @@ def action_admin_urls() -> list:
             name="advocacy_action_result",
         ),
         path(
+            "advocacy/actions/<int:page_id>/retry/",
+            admin_views.retry_letters,
+            name="advocacy_action_retry",
+        ),
+        path(
             "advocacy/actions/<int:page_id>/participants/",
             admin_views.participants,
             name="advocacy_action_participants",

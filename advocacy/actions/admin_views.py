@@ -14,12 +14,15 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from wagtail.admin import messages
 
+from advocacy.actions.delivery import MAX_ATTEMPTS, retry_failed
 from advocacy.actions.importing import (
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
@@ -192,14 +195,41 @@ def results_detail(request: HttpRequest, page_id: int) -> HttpResponse:
     page = get_object_or_404(counted_actions(), pk=page_id)
     if not can_see_results(request.user, page):
         return forbidden(request, NO_RESULTS_PERMISSION)
+    targets = letters_by_target(page)
     context = {
         "action": page,
-        "targets": letters_by_target(page),
+        "targets": targets,
+        "failed_letters": sum(target["failed"] for target in targets),
+        "max_attempts": MAX_ATTEMPTS,
         "can_see_participants": request.user.has_perm(VIEW_PARTICIPATION_PERMISSION),
         "page_title": gettext("Results: %(title)s") % {"title": page.title},
         "header_icon": "tasks",
     }
     return TemplateResponse(request, "advocacy/admin/action_result.html", context)
+
+
+@require_POST
+def retry_letters(request: HttpRequest, page_id: int) -> HttpResponse:
+    """Send the action's failed letters again now (each keeps its attempt limit)."""
+    page = get_object_or_404(ActionPage, pk=page_id)
+    if not can_see_results(request.user, page):
+        return forbidden(request, NO_RESULTS_PERMISSION)
+    count = retry_failed(page)
+    if count:
+        messages.success(
+            request,
+            ngettext(
+                "The failed letters of %(count)s supporter are being sent again.",
+                "The failed letters of %(count)s supporters are being sent again.",
+                count,
+            )
+            % {"count": count},
+        )
+    else:
+        messages.warning(
+            request, gettext("No failed letter has attempts left: nothing was sent again.")
+        )
+    return redirect("advocacy_action_result", page.pk)
 
 
 def participants(request: HttpRequest, page_id: int) -> HttpResponse:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from advocacy.actions.emails import copy_message, letter_message
-from advocacy.models import Participation
+from advocacy.models import ActionPage, Participation
 from advocacy.models.actions import ActionMessage
 from advocacy.signals import announce_action_counts
 
@@ -123,11 +123,13 @@ def deliver_participation(participation_id: int) -> int:
     return sent
 
 
-def retry_failed() -> int:
-    """Queue delivery again for every confirmed participation with unsent letters that have
-    attempts left (``manage.py advocacy_retry_letters``, e.g. hourly from cron)."""
+def retry_failed(page: ActionPage | None = None) -> int:
+    """Queue delivery again for every confirmed participation (of ``page``, or of every
+    action) with unsent letters that have attempts left (``manage.py advocacy_retry_letters``,
+    e.g. hourly from cron; the action's results screen for one action). Returns how many."""
+    participations = Participation.objects.all() if page is None else page.participations.all()
     ids = list(
-        Participation.objects.filter(
+        participations.filter(
             status=Participation.Status.CONFIRMED,
             messages__status__in=UNSENT,
             messages__attempts__lt=MAX_ATTEMPTS,

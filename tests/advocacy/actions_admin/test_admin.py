@@ -268,3 +268,29 @@ def test_the_menus_offer_results_and_postal_areas(admin_client):
     assert reverse("advocacy_action_results") in html
     assert reverse("advocacy_postal_areas") in html
     assert reverse("wagtailsnippets_advocacy_representative:list") in html
+
+
+def test_failed_letters_can_be_sent_again_from_the_results(admin_client, action, mailgun):
+    """Over real HTTP to the loopback Mailgun: the one failed letter goes, nothing else does."""
+    page = reverse("advocacy_action_result", args=[action.pk])
+    html = admin_client.get(page).content.decode()
+    assert "1 letter could not be sent" in html
+    retry = reverse("advocacy_action_retry", args=[action.pk])
+    assert admin_client.get(retry).status_code == 405  # a GET changes nothing
+
+    response = admin_client.post(retry, follow=True)
+
+    assert "being sent again" in response.content.decode()
+    assert mailgun.delivery_counts().get("b@example.org") == 1  # the failed one
+    assert "a@example.org" not in mailgun.delivery_counts()  # sent ones are not sent again
+    assert not ActionMessage.objects.filter(status=ActionMessage.Status.FAILED).exists()
+    assert "could not be sent" not in admin_client.get(page).content.decode()
+
+
+def test_sending_again_needs_the_page(client, django_user_model, action):
+    user = django_user_model.objects.create_user("someone", password="pw-12345678")
+    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(user)
+    response = client.post(reverse("advocacy_action_retry", args=[action.pk]))
+    assert response.status_code == 403
+    assert ActionMessage.objects.filter(status=ActionMessage.Status.FAILED).count() == 1
