@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 
 def csv_cell(value) -> str:
@@ -37,5 +38,6 @@ def csv_download(rows: Iterable[list], name: str, *, stamped: bool = True) -> St
     )
     if stamped:
         name = f"{name}-{timezone.localtime().strftime('%Y%m%d-%H%M')}"
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    # RFC 6266 with a filename* for names outside ASCII (Wagtail allows Unicode slugs).
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.csv")
     return response

@@ -1,9 +1,9 @@
 """Admin screens for actions: representatives, postal areas, participations.
 
 * Representatives are snippets in the Advocacy menu (list, search, filter by province), with an
-  "Import CSV" button (``advocacy.add_representative``).
+  "Import CSV" button (add and change representatives).
 * "Postal areas" (in the Advocacy menu): the table's size and an upload replacing it
-  (``advocacy.add_ridingarea``).
+  (add, change and delete postal areas: an upload replaces the table).
 * "Action results" (main menu, and a button on each action page): live counts for whoever
   can edit the page; the participant list and its CSV export for ``advocacy.view_participation``.
 """
@@ -37,7 +37,7 @@ class RepresentativeIndexView(IndexView):
     @property
     def header_buttons(self):
         buttons = list(super().header_buttons)
-        if self.request.user.has_perm(admin_views.IMPORT_REPRESENTATIVES_PERMISSION):
+        if self.request.user.has_perms(admin_views.IMPORT_REPRESENTATIVES_PERMISSIONS):
             buttons.append(
                 HeaderButton(
                     _("Import CSV"),
@@ -63,14 +63,14 @@ class RepresentativeViewSet(SnippetViewSet):
 
 
 class PermissionMenuItem(MenuItem):
-    """A menu item shown only to users with ``permission``."""
+    """A menu item shown only to users with all of ``permissions``."""
 
-    def __init__(self, *args, permission: str, **kwargs) -> None:
+    def __init__(self, *args, permissions: tuple[str, ...], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.permission = permission
+        self.permissions = permissions
 
     def is_shown(self, request) -> bool:
-        return request.user.has_perm(self.permission)
+        return request.user.has_perms(self.permissions)
 
 
 class ResultsMenuItem(MenuItem):
@@ -91,7 +91,7 @@ def postal_areas_menu_item() -> MenuItem:
         name="postal-areas",
         icon_name="site",
         order=900,
-        permission=admin_views.IMPORT_POSTAL_AREAS_PERMISSION,
+        permissions=admin_views.IMPORT_POSTAL_AREAS_PERMISSIONS,
     )
 
 

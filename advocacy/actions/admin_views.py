@@ -38,8 +38,16 @@ from newsletter.audience.admin_views import import_upload
 from newsletter.csv_export import csv_cell, csv_download
 from newsletter.public import declared_body_over
 
-IMPORT_REPRESENTATIVES_PERMISSION = "advocacy.add_representative"
-IMPORT_POSTAL_AREAS_PERMISSION = "advocacy.add_ridingarea"
+# An import adds and changes representatives; a postal-area upload replaces the whole table.
+IMPORT_REPRESENTATIVES_PERMISSIONS = (
+    "advocacy.add_representative",
+    "advocacy.change_representative",
+)
+IMPORT_POSTAL_AREAS_PERMISSIONS = (
+    "advocacy.add_ridingarea",
+    "advocacy.change_ridingarea",
+    "advocacy.delete_ridingarea",
+)
 VIEW_PARTICIPATION_PERMISSION = "advocacy.view_participation"
 
 NO_IMPORT_PERMISSION = _("You do not have permission to import into this table.")
@@ -109,7 +117,7 @@ def _upload_view(
 
 def import_representatives_view(request: HttpRequest) -> HttpResponse:
     """Upload representatives as CSV (add or update by email and role)."""
-    if not request.user.has_perm(IMPORT_REPRESENTATIVES_PERMISSION):
+    if not request.user.has_perms(IMPORT_REPRESENTATIVES_PERMISSIONS):
         return forbidden(request, NO_IMPORT_PERMISSION)
     context = {
         "page_title": gettext("Import representatives"),
@@ -120,7 +128,7 @@ def import_representatives_view(request: HttpRequest) -> HttpResponse:
 
 def postal_areas_view(request: HttpRequest) -> HttpResponse:
     """The postal-area table's size, and an upload replacing it."""
-    if not request.user.has_perm(IMPORT_POSTAL_AREAS_PERMISSION):
+    if not request.user.has_perms(IMPORT_POSTAL_AREAS_PERMISSIONS):
         return forbidden(request, NO_IMPORT_PERMISSION)
     context = {
         "page_title": gettext("Postal areas"),
@@ -199,7 +207,11 @@ def results_detail(request: HttpRequest, page_id: int) -> HttpResponse:
     context = {
         "action": page,
         "targets": targets,
-        "failed_letters": sum(target["failed"] for target in targets),
+        "failed_letters": ActionMessage.objects.filter(
+            participation__page=page,
+            status=ActionMessage.Status.FAILED,
+            attempts__lt=MAX_ATTEMPTS,
+        ).count(),
         "max_attempts": MAX_ATTEMPTS,
         "can_see_participants": request.user.has_perm(VIEW_PARTICIPATION_PERMISSION),
         "page_title": gettext("Results: %(title)s") % {"title": page.title},

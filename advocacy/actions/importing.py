@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from wagtail.search.backends import get_search_backends
 
 from advocacy.models import Representative, RidingArea
 from advocacy.models.actions import riding_key
@@ -49,7 +50,7 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_PROBLEMS_KEPT = 200
 MAX_WARNINGS_SHOWN = 50
-FSA_PATTERN = re.compile(r"[A-Z]\d[A-Z]")
+FSA_PATTERN = re.compile(r"[A-Z][0-9][A-Z]")
 
 REPRESENTATIVE_COLUMNS = ("name", "role", "email")
 REPRESENTATIVE_OPTIONAL = ("riding", "province", "party")
@@ -277,6 +278,11 @@ def import_representatives(text: Iterable[str]) -> ImportResult:
                 result.unchanged += 1
         Representative.objects.bulk_create(new, batch_size=1000)
         Representative.objects.bulk_update(changed, fields, batch_size=1000)
+        # Bulk writes skip Wagtail's search signals: index them here, or the chooser that
+        # editors pick an action's targets with would not find imported representatives.
+        touched = list(Representative.objects.filter(email__in=emails))
+        for backend in get_search_backends(with_auto_update=True):
+            backend.add_bulk(Representative, touched)
     result.created, result.updated = len(new), len(changed)
     return result
 
@@ -295,6 +301,7 @@ def _check_postal_areas(text: Iterable[str], result: ImportResult) -> dict[tuple
     """Every good row by (fsa, riding key); problems recorded for the bad ones."""
     good: dict[tuple[str, str], RidingArea] = {}
     first_line: dict[tuple[str, str], int] = {}
+    repeats = 0
     max_riding = RidingArea._meta.get_field("riding").max_length
     for line, row in _rows(text, POSTAL_AREA_COLUMNS):
         result.rows += 1
@@ -316,13 +323,17 @@ def _check_postal_areas(text: Iterable[str], result: ImportResult) -> dict[tuple
             continue
         key = (fsa, riding_key(riding))
         if key in first_line:
-            result.warnings.append(
-                _("line %(line)s repeats line %(first)s (%(fsa)s, %(riding)s): kept once")
-                % {"line": line, "first": first_line[key], "fsa": fsa, "riding": riding}
-            )
+            repeats += 1
+            if repeats <= MAX_WARNINGS_SHOWN:
+                result.warnings.append(
+                    _("line %(line)s repeats line %(first)s (%(fsa)s, %(riding)s): kept once")
+                    % {"line": line, "first": first_line[key], "fsa": fsa, "riding": riding}
+                )
             continue
         first_line[key] = line
         good[key] = RidingArea(fsa=fsa, riding=riding, riding_key=key[1])
+    if repeats > MAX_WARNINGS_SHOWN:
+        result.warnings.append(_("… and %(count)s more") % {"count": repeats - MAX_WARNINGS_SHOWN})
     return good
 
 

@@ -145,6 +145,20 @@ def test_uploads_need_the_add_permission(client, comms_editor):
     assert client.get(reverse("advocacy_postal_areas")).status_code == 403
 
 
+def test_adding_alone_is_not_enough_to_import(client, comms_editor):
+    """An import changes representatives and an upload replaces the postal-area table: a
+    group given only the "add" permissions can't run them."""
+    comms_editor.groups.clear()
+    comms_editor.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["access_admin", "add_representative", "add_ridingarea"]
+        )
+    )
+    client.force_login(comms_editor)
+    assert client.get(reverse("advocacy_import_representatives")).status_code == 403
+    assert client.get(reverse("advocacy_postal_areas")).status_code == 403
+
+
 # --- postal areas -------------------------------------------------------------------------------
 
 

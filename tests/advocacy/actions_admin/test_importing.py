@@ -197,3 +197,27 @@ def test_the_commands_exit_1_with_each_problem_on_bad_input(tmp_path):
         )
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_postal_areas", str(tmp_path / "missing.csv"))
+
+
+def test_imported_representatives_can_be_found_by_the_search_backend():
+    """The chooser editors pick an action's targets with searches the search index: rows
+    written in bulk by the import are indexed too."""
+    from wagtail.search.backends import get_search_backend
+
+    import_representatives(csv_text(REPRESENTATIVES))
+
+    found = get_search_backend().search("Joly", Representative)
+    assert [rep.name for rep in found] == ["Mélanie Joly"]
+
+
+def test_a_postal_area_needs_ascii_digits():
+    result = import_postal_areas(csv_text("fsa,riding\nK\u0663A,Ottawa Centre\n"))
+    assert not result.ok and not RidingArea.objects.exists()
+
+
+def test_many_repeated_postal_area_rows_give_a_bounded_list_of_warnings():
+    rows = "fsa,riding\n" + "K1P,Ottawa Centre\n" * 500
+    result = import_postal_areas(csv_text(rows))
+    assert result.ok and RidingArea.objects.count() == 1
+    assert len(result.warnings) <= importing.MAX_WARNINGS_SHOWN + 2
+    assert any("more" in warning for warning in result.warnings)
