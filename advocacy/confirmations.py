@@ -17,6 +17,7 @@ import hmac
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from newsletter import conf
@@ -31,6 +32,7 @@ __all__ = [
     "ExpiredToken",
     "InvalidToken",
     "address_hash",
+    "confirm_link",
     "form_rate",
     "max_age_days",
     "read_token",
@@ -98,3 +100,8 @@ def form_rate() -> str:
     rally or a campus shares one address, and supporters post twice when asked to pick a
     riding."""
     return getattr(settings, "ADVOCACY_FORM_RATE", "60/h")
+
+
+def confirm_link(public_id: str, salt: str, url_name: str) -> str:
+    """The absolute, signed, expiring link to ``url_name`` that confirms a record."""
+    return conf.base_url() + reverse(url_name, args=[sign_token(public_id, salt)])

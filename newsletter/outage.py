@@ -63,3 +63,14 @@ class Outage:
         with self._lock:
             self.down = False
             self.retry_at = 0.0
+
+
+def enqueue_or_call(task, *args, what: str, log: logging.Logger, **kwargs) -> None:
+    """Queue ``task`` with these arguments; if the queue can't take it (Redis down with the
+    ``rq`` backend), run it here instead, with a warning naming ``what`` ("a sign-up"): the
+    work is not lost to an outage of the queue (its timing then is not uniform)."""
+    try:
+        task.enqueue(*args, **kwargs)
+    except Exception:  # any backend's connection error: do the work now
+        log.warning("Could not queue %s; doing it in the request", what, exc_info=True)
+        task.call(*args, **kwargs)

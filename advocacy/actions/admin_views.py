@@ -130,20 +130,14 @@ def postal_areas_view(request: HttpRequest) -> HttpResponse:
     """The postal-area table's size, and an upload replacing it."""
     if not request.user.has_perms(IMPORT_POSTAL_AREAS_PERMISSIONS):
         return forbidden(request, NO_IMPORT_PERMISSION)
-    context = {
-        "page_title": gettext("Postal areas"),
-        "kind": "postal_areas",
-        "area_rows": RidingArea.objects.count(),
-        "area_ridings": RidingArea.objects.values("riding_key").distinct().count(),
-        "area_fsas": RidingArea.objects.values("fsa").distinct().count(),
-    }
+    context = {"page_title": gettext("Postal areas"), "kind": "postal_areas"}
     response = _upload_view(request, context, import_postal_areas, postal_areas_summary)
-    if request.method == "POST" and response.status_code == 200:
-        response.context_data.update(
-            area_rows=RidingArea.objects.count(),
-            area_ridings=RidingArea.objects.values("riding_key").distinct().count(),
-            area_fsas=RidingArea.objects.values("fsa").distinct().count(),
-        )
+    # Counted once, after any upload: the table as it is now.
+    response.context_data.update(
+        area_rows=RidingArea.objects.count(),
+        area_ridings=RidingArea.objects.values("riding_key").distinct().count(),
+        area_fsas=RidingArea.objects.values("fsa").distinct().count(),
+    )
     return response
 
 

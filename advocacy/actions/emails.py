@@ -13,22 +13,19 @@ from email.utils import formataddr
 
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from advocacy.confirmations import ACTION_SALT, max_age_days, sign_token
+from advocacy.confirmations import ACTION_SALT, confirm_link, max_age_days
 from advocacy.models import ActionPage, Participation
 from advocacy.models.actions import ActionMessage
-from newsletter import conf
 from newsletter.audience.consent import wording_language
 from newsletter.sender import sender_identity
 
 
 def confirm_url(participation: Participation) -> str:
     """The absolute, signed link that confirms ``participation`` (it expires)."""
-    token = sign_token(participation.public_id, ACTION_SALT)
-    return conf.base_url() + reverse("advocacy_supporters:action_confirm", args=[token])
+    return confirm_link(participation.public_id, ACTION_SALT, "advocacy_supporters:action_confirm")
 
 
 def _language(participation: Participation) -> str:

@@ -34,6 +34,7 @@ from newsletter import conf
 from newsletter.audience.subscriptions import ConsentRecord, subscribe_confirmed
 from newsletter.models import Subscription
 from newsletter.models.audience import new_public_id
+from newsletter.outage import enqueue_or_call
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +66,7 @@ class Outcome(enum.StrEnum):
 def take(page: ActionPage, values: dict, *, ip_address: str | None, user_agent: str) -> None:
     """Queue a participation from a validated form's ``participation_values()``."""
     payload = {**values, "page_id": page.pk, "ip_address": ip_address, "user_agent": user_agent}
-    try:
-        record_participation.enqueue(**payload)
-    except Exception:  # the queue is down: do the work now rather than lose the supporter
-        logger.warning("Could not queue an action; recording it in the request", exc_info=True)
-        record_participation.call(**payload)
+    enqueue_or_call(record_participation, what="an action", log=logger, **payload)
 
 
 @task()

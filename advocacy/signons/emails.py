@@ -20,14 +20,13 @@ import logging
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from advocacy.confirmations import SIGN_ON_SALT, max_age_days, sign_token
+from advocacy.confirmations import SIGN_ON_SALT, confirm_link, max_age_days
 from advocacy.models import SignOnRequest
-from newsletter import conf
+from newsletter.outage import enqueue_or_call
 from newsletter.sender import sender_identity
 
 logger = logging.getLogger(__name__)
@@ -47,8 +46,7 @@ SUBJECTS = {
 
 def confirm_url(sign_on: SignOnRequest) -> str:
     """The absolute, signed, expiring link that confirms ``sign_on``."""
-    token = sign_token(sign_on.public_id, SIGN_ON_SALT)
-    return conf.base_url() + reverse("advocacy_supporters:sign_on_confirm", args=[token])
+    return confirm_link(sign_on.public_id, SIGN_ON_SALT, "advocacy_supporters:sign_on_confirm")
 
 
 def sign_on_message(sign_on: SignOnRequest, kind: str) -> EmailMultiAlternatives:
@@ -108,8 +106,4 @@ def send_sign_on_email(sign_on_id: int, kind: str) -> bool:
 
 def queue_email(sign_on: SignOnRequest, kind: str) -> None:
     """Queue the email; with the queue down (Redis, ``rq``), send it now."""
-    try:
-        send_sign_on_email.enqueue(sign_on.pk, kind)
-    except Exception:  # an outage of the queue must not lose the email
-        logger.warning("Could not queue a sign-on email; sending it now", exc_info=True)
-        send_sign_on_email.call(sign_on.pk, kind)
+    enqueue_or_call(send_sign_on_email, sign_on.pk, kind, what="a sign-on email", log=logger)

@@ -33,6 +33,7 @@ from advocacy.signons.emails import APPROVED, CONFIRM, REJECTED, queue_email
 from advocacy.signons.forms import HONEYPOT_FIELD, SignOnForm
 from newsletter import conf
 from newsletter.audience import subscriptions
+from newsletter.outage import enqueue_or_call
 
 Status = SignOnRequest.Status
 logger = logging.getLogger(__name__)
@@ -77,11 +78,7 @@ def request_sign_on(
         "ip_address": ip_address,
         "user_agent": user_agent,
     }
-    try:
-        record_sign_on.enqueue(**payload)
-    except Exception:  # the queue is down: do the work now rather than lose the signature
-        logger.warning("Could not queue a sign-on; recording it in the request", exc_info=True)
-        record_sign_on.call(**payload)
+    enqueue_or_call(record_sign_on, what="a sign-on", log=logger, **payload)
 
 
 @task()

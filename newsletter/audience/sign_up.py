@@ -20,6 +20,7 @@ from django_tasks import task
 from newsletter.audience import subscriptions
 from newsletter.audience.client_address import client_details, header
 from newsletter.models import ConsentText, MailingList
+from newsletter.outage import enqueue_or_call
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +51,7 @@ def request_sign_up(
         name=name,
         language=language,
     )
-    try:
-        record_sign_up.enqueue(**values)
-    except Exception:  # the queue is down: do the work now rather than lose the sign-up
-        logger.warning("Could not queue a sign-up; applying it in the request", exc_info=True)
-        record_sign_up.call(**values)
+    enqueue_or_call(record_sign_up, what="a sign-up", log=logger, **values)
 
 
 def sign_up_from_request(

@@ -43,6 +43,7 @@ from newsletter.models import (
     Suppression,
     normalise_email,
 )
+from newsletter.outage import enqueue_or_call
 
 __all__ = [
     "ConsentRecord",
@@ -117,11 +118,9 @@ def suppression_for(email: str) -> Suppression | None:
 
 def _send_confirmation(subscription: Subscription) -> None:
     """Queue the confirmation email; with the queue down (Redis, ``rq``), send it now."""
-    try:
-        send_confirmation_email.enqueue(subscription.pk)
-    except Exception:  # an outage of the queue must not lose the sign-up's email
-        logger.warning("Could not queue a confirmation email; sending it now", exc_info=True)
-        send_confirmation_email.call(subscription.pk)
+    enqueue_or_call(
+        send_confirmation_email, subscription.pk, what="a confirmation email", log=logger
+    )
 
 
 def _take_confirmation_email(subscriber: Subscriber, now: datetime.datetime) -> bool:
