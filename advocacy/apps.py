@@ -56,8 +56,14 @@ class AdvocacyConfig(AppConfig):
         super().import_models()
 
     def ready(self) -> None:
-        """Register the system checks that name what a host site must add."""
+        """Register the system checks that name what a host site must add, and the advocacy
+        routes on Wagtail's API v3."""
         from django.core import checks
+        from wagtail.api.v3.api import api
+
+        from advocacy.headless.routes import register_routes
+
+        register_routes(api)
 
         from advocacy import checks as advocacy_checks
 

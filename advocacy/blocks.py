@@ -108,6 +108,15 @@ class DonationAppealBlock(blocks.StructBlock):
         appeal = value["appeal"]
         return appeal.localized.as_dict() if appeal else None
 
+    def headless_schema(self) -> object:
+        """API v3: the appeal in full (see :mod:`newsletter.headless.streams`)."""
+        from advocacy.headless.schemas import DonationAppeal
+
+        return DonationAppeal | None
+
+    def headless_value(self, value, request=None) -> dict | None:
+        return self.get_api_representation(value)
+
 
 class LetterBodyBlock(blocks.StreamBlock):
     """An open letter's body (before and after its demands): every body block but Demands.

@@ -24,10 +24,12 @@ from wagtail.models import Orderable
 from wagtail.search import index
 
 from advocacy.blocks import BodyBlock
+from advocacy.headless.schemas import TargetCount
 from advocacy.models.base import AdvocacyPage
 from advocacy.models.confirmations import ConfirmedByLink
 from advocacy.models.organisations import PROVINCE_CHOICES
 from newsletter.formats import format_number
+from newsletter.headless.fields import choice_type, stream_field, typed
 from newsletter.models.audience import normalise_email
 
 
@@ -210,19 +212,19 @@ class ActionPage(AdvocacyPage):
     search_fields = [*AdvocacyPage.search_fields, index.SearchField("intro")]
     api_fields = [
         *AdvocacyPage.api_fields,
-        APIField("kind"),
-        APIField("intro"),
-        APIField("is_open"),
+        APIField("kind", serializer=typed(choice_type(Kind))),
+        APIField("intro", serializer=stream_field(BodyBlock, "Body")),
+        APIField("is_open", serializer=typed(bool)),
         APIField("closes_on"),
         APIField("goal"),
-        APIField("targeting"),
+        APIField("targeting", serializer=typed(choice_type(Targeting))),
         APIField("letter_subject"),
         APIField("letter_body"),
         APIField("letter_editable"),
-        APIField("participant_count"),
-        APIField("message_count"),
-        APIField("messages_by_target"),
-        APIField("progress_percent"),
+        APIField("participant_count", serializer=typed(int)),
+        APIField("message_count", serializer=typed(int)),
+        APIField("messages_by_target", serializer=typed(list[TargetCount])),
+        APIField("progress_percent", serializer=typed(int)),
     ]
 
     class Meta:

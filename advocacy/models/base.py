@@ -17,6 +17,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from advocacy.dates import DatePrecision, format_page_date, machine_page_date, timeline_heading
+from newsletter.headless.fields import ImageField, choice_type, typed
 from newsletter.teasers import Teaser
 
 
@@ -99,12 +100,13 @@ class AdvocacyPage(Page):
 
     api_fields = [
         APIField("date"),
-        APIField("date_precision"),
-        APIField("date_display"),
+        APIField("date_precision", serializer=typed(choice_type(DatePrecision))),
+        APIField("date_display", serializer=typed(str)),
         APIField("summary"),
-        APIField("image"),
+        APIField("image", serializer=ImageField()),
         APIField("topics"),
-        APIField("label"),
+        APIField("label", serializer=typed(str)),
+        APIField("facts", serializer=typed(str, source="teaser_facts")),
     ]
 
     class Meta:

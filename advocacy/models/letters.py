@@ -16,10 +16,11 @@ from wagtail.search import index
 
 from advocacy.blocks import INLINE_FEATURES, LetterBodyBlock
 from advocacy.forms import OpenLetterPageForm
+from advocacy.headless.fields import DemandListField, OrganisationField, SignatoriesField
 from advocacy.models.base import AdvocacyPage
 from advocacy.panels import SignatoryListPanel
-from advocacy.serializers import DemandListField, OrganisationField, OrganisationListField
 from newsletter.formats import format_number
+from newsletter.headless.fields import stream_field, typed
 
 
 class OpenLetterPage(AdvocacyPage):
@@ -133,15 +134,15 @@ class OpenLetterPage(AdvocacyPage):
         *AdvocacyPage.api_fields,
         APIField("addressee"),
         APIField("salutation"),
-        APIField("body"),
+        APIField("body", serializer=stream_field(LetterBodyBlock, "LetterBody")),
         APIField("demands_intro"),
         APIField("demands", serializer=DemandListField()),
-        APIField("after_demands"),
+        APIField("after_demands", serializer=stream_field(LetterBodyBlock, "LetterBody")),
         APIField("closing"),
         APIField("lead_signatory", serializer=OrganisationField()),
-        APIField("signatory_count"),
-        APIField("accepting_signatures"),
-        APIField("signatories", serializer=OrganisationListField()),
+        APIField("signatory_count", serializer=typed(int)),
+        APIField("accepting_signatures", serializer=typed(bool)),
+        APIField("signatories", serializer=SignatoriesField()),
     ]
 
     class Meta:

@@ -10,6 +10,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
+from wagtail.api import APIField
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
@@ -109,6 +110,7 @@ class NewsroomPage(Page):
         "advocacy.TimelinePage",
     ]
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("page_size")]
+    api_fields = [APIField("intro"), APIField("page_size")]
 
     class Meta:
         verbose_name = _("newsroom")
@@ -176,6 +178,7 @@ class TimelinePage(Page):
     parent_page_types = getattr(settings, "ADVOCACY_TIMELINE_PARENT_PAGE_TYPES", None)
     subpage_types: list[str] = []
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    api_fields = [APIField("intro")]
 
     class Meta:
         verbose_name = _("advocacy timeline")

@@ -12,8 +12,9 @@ from wagtail.models import Orderable
 from wagtail.search import index
 
 from advocacy.blocks import BodyBlock
+from advocacy.headless.fields import OrganisationListField
 from advocacy.models.base import AdvocacyPage
-from advocacy.serializers import OrganisationListField
+from newsletter.headless.fields import choice_type, stream_field, typed
 
 
 class StatementPage(AdvocacyPage):
@@ -52,8 +53,8 @@ class StatementPage(AdvocacyPage):
     search_fields = [*AdvocacyPage.search_fields, index.SearchField("body")]
     api_fields = [
         *AdvocacyPage.api_fields,
-        APIField("kind"),
-        APIField("body"),
+        APIField("kind", serializer=typed(choice_type(Kind))),
+        APIField("body", serializer=stream_field(BodyBlock, "Body")),
         APIField("partners", serializer=OrganisationListField()),
     ]
 

@@ -14,6 +14,7 @@ from wagtail.search import index
 from advocacy.blocks import BodyBlock
 from advocacy.models.base import AdvocacyPage
 from newsletter.formats import format_number
+from newsletter.headless.fields import PageLinkField, choice_type, stream_field, typed
 from newsletter.languages import in_active_language
 
 
@@ -101,15 +102,15 @@ class CampaignWinPage(AdvocacyPage):
     ]
     api_fields = [
         *AdvocacyPage.api_fields,
-        APIField("outcome"),
-        APIField("outcome_label"),
+        APIField("outcome", serializer=typed(choice_type(Outcome))),
+        APIField("outcome_label", serializer=typed(str)),
         APIField("decision_date"),
         APIField("decision_maker"),
         APIField("supporter_count"),
-        APIField("supporter_action"),
-        APIField("supporter_summary"),
-        APIField("related_page"),
-        APIField("body"),
+        APIField("supporter_action", serializer=typed(choice_type(SupporterAction))),
+        APIField("supporter_summary", serializer=typed(str)),
+        APIField("related_page", serializer=PageLinkField()),
+        APIField("body", serializer=stream_field(BodyBlock, "Body")),
     ]
 
     class Meta:

@@ -10,7 +10,8 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.models import Page
 
-from newsletter.issues.blocks import IssueBodyField
+from newsletter.headless.fields import stream_field
+from newsletter.issues.blocks import IssueBodyBlock, IssueBodyField
 from newsletter.issues.rendering import preview_response, web_response
 from newsletter.public import base_template
 
@@ -22,6 +23,7 @@ class NewsletterArchivePage(Page):
 
     subpage_types = ["newsletter.NewsletterIssuePage"]
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    api_fields = [APIField("intro")]
 
     class Meta:
         verbose_name = _("newsletter archive")
@@ -97,7 +99,7 @@ class NewsletterIssuePage(Page):
         APIField("subject"),
         APIField("preheader"),
         APIField("issue_date"),
-        APIField("body"),
+        APIField("body", serializer=stream_field(IssueBodyBlock, "IssueBody")),
     ]
 
     preview_modes = [("", _("Email")), ("text", _("Plain text"))]

@@ -11,6 +11,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from newsletter.audience.forms import SubscribeForm
+from newsletter.headless.fields import typed
 from newsletter.public import base_template
 
 
@@ -34,7 +35,11 @@ class SubscribePage(Page):
         FieldPanel("mailing_list"),
         FieldPanel("button_label"),
     ]
-    api_fields = [APIField("intro"), APIField("list_slug"), APIField("button_label")]
+    api_fields = [
+        APIField("intro"),
+        APIField("list_slug", serializer=typed(str)),
+        APIField("button_label"),
+    ]
     template = "newsletter/subscribe_page.html"
 
     class Meta:

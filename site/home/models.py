@@ -11,6 +11,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from advocacy.models.listings import advocacy_pages_under, for_cards
+from newsletter.headless.fields import PageLinkField
 
 
 class HomePage(Page):
@@ -59,7 +60,8 @@ class HomePage(Page):
     api_fields = [
         APIField("hero_heading"),
         APIField("intro"),
-        APIField("featured_page"),
+        APIField("featured_page", serializer=PageLinkField()),
+        APIField("latest_count"),
     ]
 
     class Meta:

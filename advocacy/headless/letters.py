@@ -1,0 +1,96 @@
+"""``/api/v3/advocacy/letters/<id>/signatories/``: a letter's signatories, page by page."""
+
+from typing import Literal
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
+from wagtail.api.v3.querysets import get_pages_queryset
+
+from advocacy.headless.schemas import Organisation
+from advocacy.models import LetterSignatory, OpenLetterPage
+from advocacy.models.organisations import PROVINCES
+
+router = Router(tags=["advocacy"])
+
+Province = Literal[tuple(code for code, _name in PROVINCES)]  # type: ignore[valid-type]
+
+
+class SignatoryFilters(Schema):
+    q: str = Field("", max_length=100, description="Part of the name or city, any case.")
+    province: Province | None = Field(None, description="Two-letter code, e.g. 'ON'.")
+
+
+class Signatory(Organisation):
+    """An organisation on the letter, with its place in the letter's order."""
+
+    number: int = Field(description="1 for the first signatory, in the letter's order.")
+
+
+def letter_signatories(letter: OpenLetterPage, filters: SignatoryFilters) -> QuerySet:
+    """The letter's signatories in its order, narrowed by ``filters``, numbered."""
+    rows = LetterSignatory.objects.filter(page=letter).select_related("organisation")
+    rows = rows.order_by("sort_order", "pk")
+    if "\x00" in filters.q:
+        return rows.none()
+    if filters.q.strip():
+        text = filters.q.strip()
+        rows = rows.filter(
+            Q(organisation__name__icontains=text) | Q(organisation__city__icontains=text)
+        )
+    if filters.province:
+        rows = rows.filter(organisation__province=filters.province)
+    return rows
+
+
+@router.get(
+    "/{letter_id}/signatories/",
+    response=list[Signatory],
+    url_name="advocacy_letter_signatories",
+    summary="A letter's signatories",
+    operation_id="advocacy_letter_signatories",
+)
+@paginate(WagtailLimitOffsetPagination)
+def signatories(request: HttpRequest, letter_id: int, filters: SignatoryFilters = Query(...)):
+    """The organisations that signed a published letter, in the letter's order (20 a page;
+    ``limit`` up to ``WAGTAILAPI_LIMIT_MAX``); ``q`` and ``province`` narrow the list."""
+    letter = get_object_or_404(get_pages_queryset(request, OpenLetterPage), pk=letter_id)
+    order = {
+        pk: number
+        for number, pk in enumerate(
+            LetterSignatory.objects.filter(page=letter)
+            .order_by("sort_order", "pk")
+            .values_list("pk", flat=True),
+            start=1,
+        )
+    }
+    return _Numbered(letter_signatories(letter, filters), order)
+
+
+class _Numbered:
+    """A queryset whose sliced rows come out as signatory data with their number."""
+
+    def __init__(self, rows: QuerySet, order: dict[int, int]) -> None:
+        self.rows = rows
+        self.order = order
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[dict]:
+        return [
+            {
+                "number": self.order[row.pk],
+                "name": row.organisation.name,
+                "city": row.organisation.city,
+                "province": row.organisation.province,
+                "website": row.organisation.website,
+            }
+            for row in self.rows[index]
+        ]
