@@ -33,6 +33,12 @@ class NewsletterConfig(AppConfig):
         from newsletter.sending.tracking import record_event
 
         tracking.connect(record_event, dispatch_uid="newsletter.sending.tracking.record_event")
+        # The headless routes on Wagtail's API v3 (mounted by the host at /api/v3/).
+        from wagtail.api.v3.api import api
+
+        from newsletter.headless.routes import register_routes
+
+        register_routes(api)
         # What a host must add (apps, URL includes, BASE_URL, a base template): errors, with
         # every command.
         checks.register(newsletter_checks.check_required_apps, "newsletter")
