@@ -30,6 +30,7 @@ class NewsletterConfig(AppConfig):
         from django.core import checks
 
         from newsletter import checks as newsletter_checks
+        from newsletter.headless.preview_admin import check_preview_settings
         from newsletter.sending.tracking import record_event
 
         tracking.connect(record_event, dispatch_uid="newsletter.sending.tracking.record_event")
@@ -44,6 +45,7 @@ class NewsletterConfig(AppConfig):
         checks.register(newsletter_checks.check_required_apps, "newsletter")
         checks.register(newsletter_checks.check_base_url_set, "newsletter")
         checks.register(newsletter_checks.check_languages, "newsletter")
+        checks.register(check_preview_settings, "newsletter")
         checks.register(newsletter_checks.check_base_template, "newsletter", checks.Tags.templates)
         for check in (newsletter_checks.check_public_urls, newsletter_checks.check_webhook_urls):
             checks.register(check, "newsletter", checks.Tags.urls)

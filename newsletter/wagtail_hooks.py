@@ -121,3 +121,10 @@ def _log_labels(action: str) -> tuple[str, str]:
     """Labels made from the action's name, for an action without translated labels."""
     label = action.replace("_", " ").capitalize()
     return label, f"Send: {label.lower()}"
+
+
+# Headless preview: "Preview on the front end" in the page editor's action menu, its admin view
+# and the check of its settings (newsletter/headless/preview_admin.py).
+from newsletter.headless.preview_admin import register_preview_hooks  # noqa: E402
+
+register_preview_hooks()

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
 from ninja import Schema
-from pydantic import Field, create_model
+from pydantic import Field, RootModel, create_model
 from wagtail import blocks
 from wagtail.blocks.field_block import BaseChoiceBlock
 from wagtail.rich_text import RichText, expand_db_html
@@ -25,7 +25,7 @@ from wagtail.rich_text import RichText, expand_db_html
 from newsletter.headless.images import absolute_url, image_data
 from newsletter.headless.schemas import ImageOut, PageLink
 
-_models: dict[str, type[Schema]] = {}
+_models: dict[str, type] = {}
 
 
 class DocumentOut(Schema):
@@ -213,8 +213,16 @@ def stream_schema(stream_block: blocks.StreamBlock, name: str) -> Any:
         return list[dict[str, str]]
     if len(items) == 1:
         return list[items[0]]  # type: ignore[valid-type]
+    # A root model, not a bare Annotated union: Wagtail reads the field's type through
+    # typing.get_type_hints(), which drops Annotated's discriminator.
     union = Annotated[Union[tuple(items)], Field(discriminator="type")]  # noqa: UP007
-    return list[union]  # type: ignore[valid-type]
+    if f"{name}Block" not in _models:
+        _models[f"{name}Block"] = type(
+            f"{name}Block",
+            (RootModel[union],),  # type: ignore[valid-type]
+            {"__doc__": "One block of the stream; its `type` says which."},
+        )
+    return list[_models[f"{name}Block"]]  # type: ignore[valid-type]
 
 
 def block_data(block: blocks.Block, value: Any, request: Any = None) -> Any:
