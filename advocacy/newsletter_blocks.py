@@ -78,29 +78,81 @@ class WinsRoundupBlock(EmailBlock, blocks.StructBlock):
         Every group keeps its true count; the results left out are counted ("and 3 more")
         and linked to the newsroom filtered by that outcome, when there is one.
         """
-        groups, remaining = [], value["limit"] or 12
-        newsroom_url = None  # looked up only when a group leaves results out
-        for outcome, label, pages in wins_by_outcome(
-            value["start_date"], value["end_date"], list(value["outcomes"] or [])
-        ):
-            cards = [teaser_card(page) for page in pages[: max(remaining, 0)]]
-            remaining -= len(cards)
-            more = len(pages) - len(cards)
-            if more and newsroom_url is None:
-                newsroom_url = _newsroom_url(context)
-            groups.append(
-                {
-                    "outcome": outcome,
-                    "label": label,
-                    "cards": cards,
-                    "total": len(pages),
-                    "more": more,
-                    "more_url": f"{newsroom_url}?outcome={outcome}"
-                    if more and newsroom_url
-                    else "",
-                }
-            )
+        groups = [
+            {
+                "outcome": outcome,
+                "label": label,
+                "cards": [teaser_card(page) for page in shown],
+                "total": total,
+                "more": total - len(shown),
+                "more_url": more_url,
+            }
+            for outcome, label, shown, total, more_url in roundup_groups(value, context)
+        ]
         return {"heading": value["heading"], "intro": value["intro"], "groups": groups}
+
+    def headless_schema(self) -> object:
+        """API v3: the wins grouped by outcome with their counts, as the email shows them."""
+        from advocacy.headless.issue_schemas import IssueWinsRoundup
+
+        return IssueWinsRoundup
+
+    def headless_value(self, value, request=None) -> dict:
+        from newsletter.headless.issue_schemas import card_data
+
+        groups = [
+            {
+                "outcome": outcome,
+                "label": label,
+                "count": total,
+                "items": [card_data(page, request) for page in shown],
+                "more_url": more_url,
+            }
+            for outcome, label, shown, total, more_url in roundup_groups(
+                value, headless_context(request)
+            )
+        ]
+        return {
+            "heading": value["heading"] or "",
+            "intro": value["intro"] or "",
+            "start_date": value["start_date"],
+            "end_date": value["end_date"],
+            "groups": groups,
+        }
+
+
+def roundup_groups(value, context: EmailContext) -> list[tuple[str, str, list, int, str]]:
+    """The roundup's wins by outcome: ``(outcome, label, shown pages, total, more_url)``.
+
+    At most ``limit`` pages are shown across the groups; a group that leaves pages out links
+    the newsroom filtered by its outcome (``more_url``), when there is a newsroom.
+    """
+    groups, remaining = [], value["limit"] or 12
+    newsroom_url = None  # looked up only when a group leaves results out
+    for outcome, label, pages in wins_by_outcome(
+        value["start_date"], value["end_date"], list(value["outcomes"] or [])
+    ):
+        shown = pages[: max(remaining, 0)]
+        remaining -= len(shown)
+        more = len(shown) < len(pages)
+        if more and newsroom_url is None:
+            newsroom_url = _newsroom_url(context)
+        more_url = f"{newsroom_url}?outcome={outcome}" if more and newsroom_url else ""
+        groups.append((outcome, label, shown, len(pages), more_url))
+    return groups
+
+
+def headless_context(request=None) -> EmailContext:
+    """The site and public address for a block's API value: the request's site, else the
+    default site (Wagtail's API serializes a page's body without a request)."""
+    from wagtail.models import Site
+
+    from newsletter import conf
+
+    site = Site.find_for_request(request) if request is not None else None
+    if site is None:
+        site = Site.objects.filter(is_default_site=True).first()
+    return EmailContext(site=site, base_url=conf.base_url())
 
 
 def _newsroom_url(context: EmailContext) -> str:
@@ -138,6 +190,39 @@ class OpenLetterBlock(EmailBlock, blocks.StructBlock):
             "count": letter.signatory_count,
             "demands": demands if value["show_demands"] else [],
             "button_label": value["button_label"],
+        }
+
+    def headless_schema(self) -> object:
+        """API v3: the letter with its addressee, demands, signatory count and card (null
+        once unpublished)."""
+        from advocacy.headless.issue_schemas import IssueOpenLetter
+
+        return IssueOpenLetter | None
+
+    def headless_value(self, value, request=None) -> dict | None:
+        from newsletter.headless.issue_schemas import card_data
+        from newsletter.headless.streams import rich_text_html
+
+        page = value["letter"]
+        card = card_data(page, request)
+        if card is None:
+            return None
+        letter = page.specific
+        demands = [
+            {"number": number, "text": rich_text_html(child.value)}
+            for number, child in enumerate(letter.demands, start=1)
+        ]
+        return {
+            "id": letter.pk,
+            "title": letter.title,
+            "addressee": letter.addressee,
+            "date": letter.date,
+            "url": card["url"],
+            "signatory_count": letter.signatory_count,
+            "demands_intro": letter.demands_intro or "",
+            "demands": demands if value["show_demands"] else [],
+            "button_label": value["button_label"] or "",
+            "card": card,
         }
 
 
@@ -190,6 +275,22 @@ class DonationAppealBlock(EmailBlock, blocks.StructBlock):
 
     def render_fingerprint(self, context: EmailContext) -> str:
         return str(default_appeal_id(context.site))
+
+    def headless_schema(self) -> object:
+        """API v3: the appeal in full (the chosen one, else the site's default; null when
+        there is neither), in the active language (the issue's, in the issues API)."""
+        from advocacy.headless.schemas import DonationAppeal as DonationAppealOut
+
+        return DonationAppealOut | None
+
+    def headless_value(self, value, request=None) -> dict | None:
+        from newsletter.headless.streams import rich_text_html
+
+        try:
+            appeal = self.chosen_appeal(value, headless_context(request))
+        except RenderError:
+            return None
+        return {**appeal.as_dict(), "message": rich_text_html(appeal.message)}
 
 
 def amount_label(amount: int, monthly: bool, currency: str = "CAD") -> str:

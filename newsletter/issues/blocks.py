@@ -201,6 +201,26 @@ class FeaturedPageBlock(EmailBlock, blocks.StructBlock):
     def section_heading(self, value) -> str:
         return _("Also in this issue")
 
+    def headless_schema(self) -> Any:
+        """API v3: the page as a card, with the editor's overrides (null once unpublished)."""
+        from newsletter.headless.issue_schemas import IssueFeaturedCard
+
+        return IssueFeaturedCard | None
+
+    def headless_value(self, value, request=None) -> dict | None:
+        from newsletter.headless.issue_schemas import card_data
+
+        card = card_data(
+            value["page"],
+            request,
+            title=value["title"],
+            summary=value["summary"],
+            image=value["image"],
+        )
+        if card is None:
+            return None
+        return {**card, "button_label": value["button_label"] or read_label(card)}
+
 
 class EmailImageBlock(EmailBlock, blocks.StructBlock):
     image = ImageChooserBlock(label=gettext_lazy("Image"))
@@ -222,6 +242,20 @@ class EmailImageBlock(EmailBlock, blocks.StructBlock):
     def email_context(self, value, context: EmailContext) -> dict:
         return {"image": email_image(value["image"], value["alt_text"]), "link": value["link"]}
 
+    def headless_schema(self) -> Any:
+        """API v3: the image with renditions and the editor's alt text, and its link."""
+        from newsletter.headless.issue_schemas import IssueImage
+
+        return IssueImage
+
+    def headless_value(self, value, request=None) -> dict:
+        from newsletter.headless.images import image_data
+
+        return {
+            "image": image_data(value["image"], request, value["alt_text"] or ""),
+            "link": value["link"] or "",
+        }
+
 
 class ButtonBlock(EmailBlock, blocks.StructBlock):
     label = blocks.CharBlock(max_length=40, label=gettext_lazy("Label"))
@@ -242,6 +276,22 @@ class ButtonBlock(EmailBlock, blocks.StructBlock):
     def email_context(self, value, context: EmailContext) -> dict:
         page = value["page"]
         return {"label": value["label"], "url": page.get_full_url() if page else value["url"]}
+
+    def headless_schema(self) -> Any:
+        """API v3: the label and where the button leads."""
+        from newsletter.headless.issue_schemas import IssueButton
+
+        return IssueButton
+
+    def headless_value(self, value, request=None) -> dict:
+        from newsletter.headless.streams import page_link
+
+        page = page_link(value["page"], request)
+        return {
+            "label": value["label"] or "",
+            "url": page["url"] if page else (value["url"] or ""),
+            "page": page,
+        }
 
 
 # --- the issue body ---------------------------------------------------------------------------

@@ -103,6 +103,9 @@ def make_pages(port: int) -> dict[str, str]:
     paths["subscribe_form"] = "/newsletter/subscribe/"
     paths["feed"] = "/feed/"
     paths["api"] = f"/api/v2/pages/{letter.pk}/"
+    paths["api_v3"] = f"/api/v3/pages/{letter.pk}/"
+    paths["signatories"] = f"/api/v3/advocacy/letters/{letter.pk}/signatories/"
+    paths["openapi"] = "/api/v3/openapi.json"
     return paths
 
 

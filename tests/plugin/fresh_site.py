@@ -237,7 +237,7 @@ def screenshot(base: str, paths: dict[str, str], out: Path) -> None:
         for width, device in ((1280, "desktop"), (390, "phone")):
             page = browser.new_page(viewport={"width": width, "height": 900})
             for name, path in paths.items():
-                if name not in {"feed", "api"}:
+                if name not in {"feed", "api", "api_v3", "signatories", "openapi"}:
                     page.goto(base + path)
                     page.screenshot(path=out / f"{name}-{device}.png", full_page=True)
             page.close()

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "newsletter",
     "wagtail.contrib.settings",
     "wagtail.api.v2",
+    "wagtail.api.v3",
     "rest_framework",
     "wagtail_modeladmin",
     "anymail",
