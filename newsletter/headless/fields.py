@@ -9,9 +9,11 @@ field has a schema in ``/api/v3/openapi.json``; for API v2 they give what v2 gav
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any, Literal
 
 from django.db.models import Choices
+from django.utils import translation
 from rest_framework.fields import Field
 
 from newsletter.headless.images import image_data
@@ -128,10 +130,18 @@ class StreamField(ReadOnlyField):
         block = self.block() if callable(self.block) else self.block
         return stream_schema(block, self.name)
 
-    def _represent(self, value: Any) -> Any:
+    def get_attribute(self, instance: Any) -> tuple[Any, str | None]:
+        """The stream, with the page's language: its blocks (an appeal, the wins' labels)
+        are worked out in that language, whatever the request's."""
+        locale = getattr(instance, "locale", None)
+        return super().get_attribute(instance), getattr(locale, "language_code", None)
+
+    def _represent(self, value_and_language: tuple[Any, str | None]) -> Any:
+        value, language = value_and_language
         if self.for_v2:
             return value.stream_block.get_api_representation(value, self.context)
-        return stream_data(value)
+        with translation.override(language) if language else nullcontext():
+            return stream_data(value)
 
 
 def stream_field(block: Any, name: str) -> StreamField:

@@ -249,6 +249,10 @@ def test_a_french_issue_has_the_french_appeal_and_labels(
     assert data["locale"] == "fr"
     assert blocks_of(data, "donation_appeal")[0]["headline"] == "Que les victoires continuent"
     assert '<html lang="fr"' in data["email"]["html"]
+    # Wagtail's page detail works the blocks out in the issue's language too.
+    body = get_json(client, f"/api/v3/pages/{page.pk}/")["body"]
+    appeal_block = next(block for block in body if block["type"] == "donation_appeal")
+    assert appeal_block["value"]["headline"] == "Que les victoires continuent"
 
 
 def test_email_is_the_published_web_version_without_personal_links(client, issue):
