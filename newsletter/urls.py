@@ -17,5 +17,7 @@ urlpatterns = [
         sunset.keep_subscribed,
         name="keep_subscribed",
     ),
+    # The same endpoint as /api/v3/newsletter/subscribe/ (one implementation, kept for existing
+    # front ends): newsletter.audience.api.
     path("api/newsletter/subscribe/", api.subscribe, name="api_subscribe"),
 ]

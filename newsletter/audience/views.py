@@ -26,18 +26,19 @@ from django.views.decorators.http import require_http_methods
 
 from newsletter import conf
 from newsletter.audience import ratelimit, subscriptions
-from newsletter.audience.client_address import client_details
 from newsletter.audience.consent import current_consent
 from newsletter.audience.forms import PreferencesForm, SubscribeForm, list_by_slug, public_list
-from newsletter.audience.sign_up import sign_up_from_request
-from newsletter.audience.tokens import (
-    ExpiredToken,
-    InvalidToken,
-    read_confirmation_token,
-    read_subscriber_token,
-    subscriber_token,
+from newsletter.audience.links import (
+    can_confirm,
+    confirm_by_link,
+    save_preferences,
+    subscriber_for,
+    subscription_for,
+    unsubscribe_by_link,
 )
-from newsletter.models import MailingList, SubscribePage, Subscriber, Subscription
+from newsletter.audience.sign_up import sign_up_from_request
+from newsletter.audience.tokens import ExpiredToken, InvalidToken, subscriber_token
+from newsletter.models import MailingList, SubscribePage, Subscription
 from newsletter.public import render_public
 
 INVALID_LINK = gettext_lazy("This link is not valid")
@@ -128,45 +129,26 @@ def subscribe_thanks(request: HttpRequest) -> HttpResponse:
     return render_public(request, "newsletter/subscribe_thanks.html", {"expires_days": days})
 
 
-def _subscription_for(token: str) -> Subscription:
-    public_id = read_confirmation_token(token)
-    subscription = (
-        Subscription.objects.select_related("subscriber", "mailing_list")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if subscription is None:
-        raise InvalidToken
-    return subscription
-
-
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET: a page with a "Confirm" button. POST: activate the subscription."""
     try:
-        subscription = _subscription_for(token)
+        subscription = subscription_for(token)
     except ExpiredToken:
         return invalid_link(request, expired=True)
     except InvalidToken:
         return invalid_link(request)
-    if subscription.status == Subscription.Status.UNSUBSCRIBED:
+    if not can_confirm(subscription):
         return invalid_link(request)
     context = {"subscription": subscription, "mailing_list": subscription.mailing_list}
     language = subscription.subscriber.language
     if request.method == "GET" and subscription.status == Subscription.Status.PENDING:
         return render_public(request, "newsletter/confirm.html", context, language=language)
     if request.method == "POST":
-        subscriptions.confirm(subscription, **client_details(request))
+        confirm_by_link(request, subscription)
     context["preferences_token"] = subscriber_token(subscription.subscriber)
     return render_public(request, "newsletter/confirmed.html", context, language=language)
-
-
-def _subscriber_for(token: str) -> Subscriber:
-    subscriber = Subscriber.objects.filter(public_id=read_subscriber_token(token)).first()
-    if subscriber is None:
-        raise InvalidToken
-    return subscriber
 
 
 @csrf_exempt
@@ -178,19 +160,13 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     ``?list=slug`` narrows it to one list; without it, the address leaves everything.
     """
     try:
-        subscriber = _subscriber_for(token)
+        subscriber = subscriber_for(token)
     except InvalidToken:
         return invalid_link(request)
     mailing_list = list_by_slug(request.GET.get("list"), public_only=False)
     context = {"subscriber": subscriber, "mailing_list": mailing_list, "token": token}
     if request.method == "POST":
-        if request.POST.get("List-Unsubscribe") == "One-Click":
-            how = Subscription.EndedHow.ONE_CLICK
-        elif mailing_list is not None:
-            how = Subscription.EndedHow.UNSUBSCRIBE_PAGE
-        else:
-            how = Subscription.EndedHow.EVERYTHING
-        subscriptions.unsubscribe(subscriber, mailing_list, how=how)
+        unsubscribe_by_link(request, subscriber, mailing_list)
         return render_public(
             request, "newsletter/unsubscribed.html", context, language=subscriber.language
         )
@@ -204,7 +180,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     """The preference centre: lists (public ones and those they are on) and language."""
     try:
-        subscriber = _subscriber_for(token)
+        subscriber = subscriber_for(token)
     except InvalidToken:
         return invalid_link(request)
     choices = subscriptions.preference_lists(subscriber)
@@ -215,15 +191,8 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         form = PreferencesForm(request.POST, choices=choices)
         if form.is_valid():
-            awaiting = subscriptions.update_preferences(
-                subscriber,
-                set(form.cleaned_data["lists"]),
-                form.cleaned_data["language"],
-                subscriptions.ConsentRecord(
-                    source=Subscription.Source.PREFERENCES,
-                    consent_text=consent,
-                    **client_details(request),
-                ),
+            awaiting = save_preferences(
+                request, subscriber, set(form.cleaned_data["lists"]), form.cleaned_data["language"]
             )
             url = reverse("newsletter:preferences", args=[token]) + "?saved=1"
             if awaiting:

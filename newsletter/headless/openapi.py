@@ -73,10 +73,12 @@ def add_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             statuses = ALWAYS + (WITH_SECURITY if operation.get("security") else ())
             for status in statuses:
-                responses.setdefault(
-                    str(status),
-                    {"description": HTTPStatus(status).phrase, "content": problem},
-                )
+                if status in responses or str(status) in responses:  # Ninja keys by int
+                    continue
+                responses[str(status)] = {
+                    "description": HTTPStatus(status).phrase,
+                    "content": problem,
+                }
     return schema
 
 

@@ -16,11 +16,23 @@ from newsletter.models import Subscriber, Subscription, Suppression
 from tests.newsletter.conftest import confirm_links, path_of, subscribe_form_data
 
 SUBSCRIBE = "/newsletter/subscribe/"
-API = "/api/newsletter/subscribe/"
 
 
-def post_json(client: Client, payload, **extra):
-    return client.post(API, data=json.dumps(payload), content_type="application/json", **extra)
+API_PATHS = {"v3": "/api/v3/newsletter/subscribe/", "old": "/api/newsletter/subscribe/"}
+
+
+@pytest.fixture(params=list(API_PATHS.values()), ids=list(API_PATHS))
+def api(request) -> str:
+    """The JSON subscribe endpoint, on Wagtail's API v3 and on its older path: one code."""
+    return request.param
+
+
+@pytest.fixture
+def post_json(client: Client, api: str):
+    def post(payload, **extra):
+        return client.post(api, data=json.dumps(payload), content_type="application/json", **extra)
+
+    return post
 
 
 def api_payload(email: str, **extra) -> dict:
@@ -123,8 +135,8 @@ def test_forged_confirmation_links_change_nothing(client, supporters, mangle):
     assert Subscription.objects.get().status == Subscription.Status.PENDING
 
 
-def test_json_subscribe_then_confirm(client, supporters):
-    response = post_json(client, api_payload("Grace@Example.org", language="fr"))
+def test_json_subscribe_then_confirm(client, supporters, post_json):
+    response = post_json(api_payload("Grace@Example.org", language="fr"))
     assert response.status_code == 202
     assert response.json() == {
         "status": "ok",
@@ -139,12 +151,14 @@ def test_json_subscribe_then_confirm(client, supporters):
     assert subscriptions.audience_count(supporters) == 1
 
 
-def test_json_api_describes_lists_and_consent_wording(client, supporters, board_list):
-    data = client.get(API).json()
+def test_json_api_describes_lists_and_consent_wording(
+    client, supporters, board_list, post_json, api
+):
+    data = client.get(api).json()
     assert [item["slug"] for item in data["lists"]] == ["supporters"]  # internal list hidden
     assert set(data["consent"]) == {"en", "fr"}
     version = data["consent"]["fr"]["version"]
-    post_json(client, api_payload("a@example.org", consent_version=version))
+    post_json(api_payload("a@example.org", consent_version=version))
     assert Subscription.objects.get().consent_text.language == "fr"
 
 
@@ -164,24 +178,26 @@ def test_json_api_describes_lists_and_consent_wording(client, supporters, board_
         ({"email": ["a@example.org"], "list": "supporters", "consent": True}, "email"),
     ],
 )
-def test_json_api_rejects_malformed_input(client, supporters, board_list, payload, field):
-    response = post_json(client, payload)
+def test_json_api_rejects_malformed_input(
+    client, supporters, board_list, payload, field, post_json
+):
+    response = post_json(payload)
     assert response.status_code == 400
     assert field in response.json()["errors"]
     assert not Subscriber.objects.exists()
     assert mail.outbox == []
 
 
-def test_internal_and_unknown_lists_get_the_same_answer(client, supporters, board_list):
-    internal = post_json(client, api_payload("a@example.org", list="board"))
-    unknown = post_json(client, api_payload("a@example.org", list="no-such-list"))
+def test_internal_and_unknown_lists_get_the_same_answer(client, supporters, board_list, post_json):
+    internal = post_json(api_payload("a@example.org", list="board"))
+    unknown = post_json(api_payload("a@example.org", list="no-such-list"))
     assert internal.status_code == unknown.status_code == 400
     assert internal.content == unknown.content
 
 
-def test_json_api_rejects_bodies_that_are_not_json_objects(client, supporters):
+def test_json_api_rejects_bodies_that_are_not_json_objects(client, supporters, api):
     for body in (b"not json", b"[1, 2]", b'"text"', b"\xff\xfe", b"[" * 100_000):
-        response = client.post(API, data=body, content_type="application/json")
+        response = client.post(api, data=body, content_type="application/json")
         assert response.status_code == 400
     assert not Subscriber.objects.exists()
 
@@ -218,22 +234,22 @@ def test_form_answer_is_identical_whatever_the_address_state(client, supporters,
     assert not Subscriber.objects.filter(email="bounced@example.org").exists()
 
 
-def test_json_answer_is_identical_whatever_the_address_state(client, supporters):
+def test_json_answer_is_identical_whatever_the_address_state(client, supporters, post_json):
     responses = {
-        state: post_json(client, api_payload(email)) for state, email in _states(supporters).items()
+        state: post_json(api_payload(email)) for state, email in _states(supporters).items()
     }
     bodies = {r.content for r in responses.values()}
     assert {r.status_code for r in responses.values()} == {202}
     assert len(bodies) == 1
 
 
-def test_honeypot_looks_like_success_but_does_nothing(client, supporters):
+def test_honeypot_looks_like_success_but_does_nothing(client, supporters, post_json):
     response = client.post(
         SUBSCRIBE, subscribe_form_data(supporters, "bot@example.org", website="http://spam")
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("newsletter:subscribe_thanks")
-    api = post_json(client, api_payload("bot2@example.org", website="http://spam"))
+    api = post_json(api_payload("bot2@example.org", website="http://spam"))
     assert api.status_code == 202
     assert not Subscriber.objects.exists()
     assert mail.outbox == []
@@ -249,12 +265,12 @@ def test_form_errors_are_shown_on_the_form(client, supporters):
     assert not Subscriber.objects.exists()
 
 
-def test_rate_limit_answers_429_with_a_clear_message(client, supporters, settings):
+def test_rate_limit_answers_429_with_a_clear_message(client, supporters, settings, post_json):
     settings.NEWSLETTER_SUBSCRIBE_RATE = "3/h"
     for n in range(3):
-        ok = post_json(client, api_payload(f"a{n}@example.org"), REMOTE_ADDR="198.51.100.7")
+        ok = post_json(api_payload(f"a{n}@example.org"), REMOTE_ADDR="198.51.100.7")
         assert ok.status_code == 202
-    blocked = post_json(client, api_payload("a9@example.org"), REMOTE_ADDR="198.51.100.7")
+    blocked = post_json(api_payload("a9@example.org"), REMOTE_ADDR="198.51.100.7")
     assert blocked.status_code == 429
     assert "Too many sign-up attempts" in blocked.json()["message"]
     assert 0 < int(blocked["Retry-After"]) <= 3600
@@ -265,13 +281,13 @@ def test_rate_limit_answers_429_with_a_clear_message(client, supporters, setting
     assert "Too many sign-up attempts" in form.content.decode()
     assert not Subscriber.objects.filter(email__in=["a9@example.org", "b@example.org"]).exists()
     # Another visitor is not affected.
-    other = post_json(client, api_payload("c@example.org"), REMOTE_ADDR="198.51.100.8")
+    other = post_json(api_payload("c@example.org"), REMOTE_ADDR="198.51.100.8")
     assert other.status_code == 202
 
 
-def test_confirmation_emails_to_one_address_are_throttled(client, supporters):
+def test_confirmation_emails_to_one_address_are_throttled(client, supporters, post_json):
     for _ in range(3):
-        post_json(client, api_payload("ada@example.org"))
+        post_json(api_payload("ada@example.org"))
     assert len(mail.outbox) == 1
 
 

@@ -107,10 +107,11 @@ def test_with_redis_down_every_part_of_the_site_answers(
     assert "can't be reached" in warning and "127.0.0.1:6391" in warning
 
 
-def test_with_redis_down_people_can_still_subscribe(client, redis_down, forget_outages):
+@pytest.mark.parametrize("path", ["/api/v3/newsletter/subscribe/", "/api/newsletter/subscribe/"])
+def test_with_redis_down_people_can_still_subscribe(client, redis_down, forget_outages, path):
     MailingList.objects.create(name="Supporters", slug="supporters")
     response = client.post(
-        "/api/newsletter/subscribe/",
+        path,
         json.dumps({"email": "ada@example.org", "list": "supporters", "consent": True}),
         content_type="application/json",
     )

@@ -18,7 +18,6 @@ from newsletter.models import MailingList, Subscriber, Subscription
 from tests.newsletter.conftest import confirm_links, path_of, subscribe_form_data
 
 SUBSCRIBE = "/newsletter/subscribe/"
-API = "/api/newsletter/subscribe/"
 EXPORT = "/admin/newsletter/subscriber/export-consent/"
 PROXY = "10.0.0.1"
 
@@ -31,8 +30,21 @@ def fresh_cache_health():
     ratelimit.cache_health.reset()
 
 
-def post_json(client: Client, payload: dict, **extra):
-    return client.post(API, data=json.dumps(payload), content_type="application/json", **extra)
+API_PATHS = {"v3": "/api/v3/newsletter/subscribe/", "old": "/api/newsletter/subscribe/"}
+
+
+@pytest.fixture(params=list(API_PATHS.values()), ids=list(API_PATHS))
+def api(request) -> str:
+    """The JSON subscribe endpoint, on Wagtail's API v3 and on its older path: one code."""
+    return request.param
+
+
+@pytest.fixture
+def post_json(client: Client, api: str):
+    def post(payload, **extra):
+        return client.post(api, data=json.dumps(payload), content_type="application/json", **extra)
+
+    return post
 
 
 def api_payload(email: str, **extra) -> dict:
@@ -45,7 +57,7 @@ def api_payload(email: str, **extra) -> dict:
 
 
 def test_signing_up_again_while_pending_keeps_the_first_consent_record(
-    client, supporters, settings
+    client, supporters, settings, post_json
 ):
     settings.NEWSLETTER_CONFIRM_RESEND_INTERVAL = 0  # every repeat sends the email again
     client.post(
@@ -62,7 +74,6 @@ def test_signing_up_again_while_pending_keeps_the_first_consent_record(
     first.refresh_from_db()
 
     again = post_json(
-        client,
         api_payload("ada@example.org"),
         REMOTE_ADDR="198.51.100.66",
         HTTP_USER_AGENT="curl/8",
@@ -115,14 +126,14 @@ def test_the_confirming_click_is_recorded_beside_the_sign_up(client, supporters,
 # --- 9. client addresses behind proxies, IPv6 /64, confirmation emails per address ----------
 
 
-def test_clients_behind_one_trusted_proxy_are_limited_separately(client, supporters, settings):
+def test_clients_behind_one_trusted_proxy_are_limited_separately(
+    client, supporters, settings, post_json
+):
     settings.NEWSLETTER_TRUSTED_PROXIES = 1
     settings.NEWSLETTER_SUBSCRIBE_RATE = "2/h"
 
     def via_proxy(email: str, forwarded_for: str):
-        return post_json(
-            client, api_payload(email), REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded_for
-        )
+        return post_json(api_payload(email), REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded_for)
 
     assert via_proxy("a1@example.org", "198.51.100.1").status_code == 202
     # The visitor writes whatever they like to the left; the proxy appends the real address.
@@ -136,11 +147,10 @@ def test_clients_behind_one_trusted_proxy_are_limited_separately(client, support
 
 
 def test_with_two_trusted_proxies_the_second_address_from_the_right_is_the_visitor(
-    client, supporters, settings
+    client, supporters, settings, post_json
 ):
     settings.NEWSLETTER_TRUSTED_PROXIES = 2
     post_json(
-        client,
         api_payload("ada@example.org"),
         REMOTE_ADDR=PROXY,
         HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.4, 10.0.0.2",
@@ -148,11 +158,12 @@ def test_with_two_trusted_proxies_the_second_address_from_the_right_is_the_visit
     assert Subscription.objects.get().ip_address == "198.51.100.4"
 
 
-def test_a_forged_forwarded_for_is_ignored_without_trusted_proxies(client, supporters, settings):
+def test_a_forged_forwarded_for_is_ignored_without_trusted_proxies(
+    client, supporters, settings, post_json
+):
     settings.NEWSLETTER_SUBSCRIBE_RATE = "2/h"  # NEWSLETTER_TRUSTED_PROXIES: default 0
     answers = [
         post_json(
-            client,
             api_payload(f"a{n}@example.org"),
             REMOTE_ADDR="203.0.113.50",
             HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
@@ -163,11 +174,11 @@ def test_a_forged_forwarded_for_is_ignored_without_trusted_proxies(client, suppo
     assert set(Subscription.objects.values_list("ip_address", flat=True)) == {"203.0.113.50"}
 
 
-def test_ipv6_clients_are_limited_per_64(client, supporters, settings):
+def test_ipv6_clients_are_limited_per_64(client, supporters, settings, post_json):
     settings.NEWSLETTER_SUBSCRIBE_RATE = "2/h"
 
     def from_ip(email: str, ip: str) -> int:
-        return post_json(client, api_payload(email), REMOTE_ADDR=ip).status_code
+        return post_json(api_payload(email), REMOTE_ADDR=ip).status_code
 
     assert from_ip("a1@example.org", "2001:db8:1:2::1") == 202
     assert from_ip("a2@example.org", "2001:db8:1:2:ffff::9") == 202
@@ -175,7 +186,9 @@ def test_ipv6_clients_are_limited_per_64(client, supporters, settings):
     assert from_ip("b1@example.org", "2001:db8:1:3::1") == 202  # the next /64
 
 
-def test_confirmation_emails_to_one_address_are_limited_per_day(client, supporters, settings):
+def test_confirmation_emails_to_one_address_are_limited_per_day(
+    client, supporters, settings, post_json
+):
     settings.NEWSLETTER_CONFIRM_RESEND_INTERVAL = 0
     settings.NEWSLETTER_SUBSCRIBE_RATE = "1000/h"
     settings.NEWSLETTER_CONFIRM_EMAILS_PER_DAY = 3
@@ -183,10 +196,10 @@ def test_confirmation_emails_to_one_address_are_limited_per_day(client, supporte
 
     victim = "victim@example.org"
     # From many addresses, so the per-IP limit does not protect the victim.
-    answers = [post_json(client, api_payload(victim), REMOTE_ADDR=f"192.0.2.{n}") for n in range(4)]
-    answers.append(post_json(client, api_payload(victim, list="actions"), REMOTE_ADDR="192.0.2.9"))
+    answers = [post_json(api_payload(victim), REMOTE_ADDR=f"192.0.2.{n}") for n in range(4)]
+    answers.append(post_json(api_payload(victim, list="actions"), REMOTE_ADDR="192.0.2.9"))
     form = client.post(SUBSCRIBE, subscribe_form_data(other_list, "victim@example.org"))
-    unknown = post_json(client, api_payload("nobody-yet@example.org"))
+    unknown = post_json(api_payload("nobody-yet@example.org"))
 
     assert len([m for m in mail.outbox if m.to == ["victim@example.org"]]) == 3
     # The requester cannot tell: every answer is the one a new address gets.
@@ -200,7 +213,7 @@ def test_confirmation_emails_to_one_address_are_limited_per_day(client, supporte
         - datetime.timedelta(hours=25)
     )
     mail.outbox.clear()
-    post_json(client, api_payload("victim@example.org", list="actions"))
+    post_json(api_payload("victim@example.org", list="actions"))
     assert [m.to for m in mail.outbox] == [["victim@example.org"]]
 
 
@@ -217,9 +230,9 @@ def test_confirmation_emails_to_one_address_are_limited_per_day(client, supporte
         "",
     ],
 )
-def test_the_api_accepts_only_json_bodies(client, supporters, content_type):
+def test_the_api_accepts_only_json_bodies(client, supporters, content_type, api):
     body = json.dumps(api_payload("ada@example.org"))
-    response = client.generic("POST", API, body, content_type=content_type)
+    response = client.generic("POST", api, body, content_type=content_type)
     assert response.status_code == 415
     assert response["Content-Type"] == "application/json"
     assert response.json()["status"] == "error"
@@ -228,9 +241,9 @@ def test_the_api_accepts_only_json_bodies(client, supporters, content_type):
     assert mail.outbox == []
 
 
-def test_the_api_accepts_json_with_a_charset(client, supporters):
+def test_the_api_accepts_json_with_a_charset(client, supporters, api):
     body = json.dumps(api_payload("ada@example.org"))
-    response = client.generic("POST", API, body, content_type="application/json; charset=utf-8")
+    response = client.generic("POST", api, body, content_type="application/json; charset=utf-8")
     assert response.status_code == 202
     assert Subscription.objects.get().subscriber.email == "ada@example.org"
 
@@ -243,8 +256,8 @@ def test_the_api_accepts_json_with_a_charset(client, supporters):
         "evil.example",
     ],
 )
-def test_the_confirmation_email_does_not_echo_the_name(client, supporters, name):
-    post_json(client, api_payload("ada@example.org", name=name))
+def test_the_confirmation_email_does_not_echo_the_name(client, supporters, name, post_json):
+    post_json(api_payload("ada@example.org", name=name))
     client.post(SUBSCRIBE, subscribe_form_data(supporters, "bob@example.org", name=name))
 
     assert len(mail.outbox) == 2
@@ -261,7 +274,7 @@ def test_the_confirmation_email_does_not_echo_the_name(client, supporters, name)
 
 
 def test_an_unreachable_cache_lets_sign_ups_through_and_warns_once(
-    client, supporters, settings, caplog, monkeypatch
+    client, supporters, settings, caplog, monkeypatch, post_json
 ):
     monkeypatch.setattr(ratelimit.cache_health, "retry_seconds", 0)  # try the cache every time
     working = settings.CACHES
@@ -276,7 +289,7 @@ def test_an_unreachable_cache_lets_sign_ups_through_and_warns_once(
     caplog.set_level(logging.WARNING, logger="newsletter.audience.ratelimit")
 
     form = client.post(SUBSCRIBE, subscribe_form_data(supporters, "ada@example.org"))
-    api = [post_json(client, api_payload(f"a{n}@example.org")) for n in range(3)]
+    api = [post_json(api_payload(f"a{n}@example.org")) for n in range(3)]
 
     assert form.status_code == 302
     assert client.get(form["Location"]).status_code == 200
@@ -290,8 +303,8 @@ def test_an_unreachable_cache_lets_sign_ups_through_and_warns_once(
     # The cache is back: limiting resumes, and the end of the outage is logged once.
     settings.CACHES = working
     caplog.clear()
-    assert post_json(client, api_payload("b1@example.org")).status_code == 202
-    assert post_json(client, api_payload("b2@example.org")).status_code == 429
+    assert post_json(api_payload("b1@example.org")).status_code == 202
+    assert post_json(api_payload("b2@example.org")).status_code == 429
     assert [r.getMessage() for r in caplog.records if r.name == ratelimit.__name__] == [
         "Subscribe rate limit is back on: the cache answers again."
     ]
