@@ -289,7 +289,11 @@ class ActionPage(AdvocacyPage):
         return self.message_count if self.kind == self.Kind.LETTER else self.participant_count
 
     def teaser_facts(self) -> str:
-        count = self.participant_count
+        return self.facts_for(self.participant_count)
+
+    def facts_for(self, count: int) -> str:
+        """The card line for ``count`` confirmed participations: "12 of 100 signatures",
+        "12 signatures", "12 supporters wrote" (or "" for no letters yet)."""
         if self.kind == self.Kind.PETITION:
             if self.goal:
                 return ngettext(

@@ -23,6 +23,15 @@ from newsletter.formats import format_number
 from newsletter.headless.fields import stream_field, typed
 
 
+def signed_by(count: int) -> str:
+    """A letter's card line: "Signed by 452 organisations", or "" for none."""
+    if not count:
+        return ""
+    return ngettext(
+        "Signed by %(count)s organisation", "Signed by %(count)s organisations", count
+    ) % {"count": format_number(count)}
+
+
 class OpenLetterPage(AdvocacyPage):
     """A letter to a decision maker, signed by organisations."""
 
@@ -188,12 +197,7 @@ class OpenLetterPage(AdvocacyPage):
         return self.signatories.count()
 
     def teaser_facts(self) -> str:
-        count = self.signatory_count
-        if not count:
-            return ""
-        return ngettext(
-            "Signed by %(count)s organisation", "Signed by %(count)s organisations", count
-        ) % {"count": format_number(count)}
+        return signed_by(self.signatory_count)
 
     def signatory_list(self) -> list[LetterSignatory]:
         """The signatories in order with their organisations, in one query."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
@@ -15,8 +17,9 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from advocacy.dates import DatePrecision
+from advocacy.models.actions import ActionPage, Participation
 from advocacy.models.base import AdvocacyPage, AdvocacyPageTopic, base_template
-from advocacy.models.letters import OpenLetterPage
+from advocacy.models.letters import LetterSignatory, OpenLetterPage, signed_by
 from advocacy.models.statements import StatementPage
 from advocacy.models.wins import CampaignWinPage, Outcome
 from newsletter.languages import localized
@@ -26,12 +29,96 @@ KINDS = {
     "letter": OpenLetterPage,
     "win": CampaignWinPage,
 }
+#: Every kind a card can be: the newsroom's kinds and supporter actions.
+CARD_KINDS = {**KINDS, "action": ActionPage}
 KIND_LABELS = {
     "statement": _("Statements"),
     "letter": _("Open letters"),
     "win": _("Campaign wins"),
 }
 MAX_TOPIC_SLUG_LENGTH = 100  # taggit's Tag.slug
+#: Orderings a listing offers (the newsroom: newest first), ties broken by id.
+ORDERINGS = {
+    "-date": ("-date", "-pk"),
+    "date": ("date", "pk"),
+    "title": ("title", "pk"),
+    "-title": ("-title", "-pk"),
+}
+
+
+def is_topic_slug(topic: str) -> bool:
+    """Whether ``topic`` could be a tag's slug (not empty, no NUL, not too long)."""
+    return bool(topic) and "\x00" not in topic and len(topic) <= MAX_TOPIC_SLUG_LENGTH
+
+
+def is_year(year: str) -> bool:
+    """Whether ``year`` is four ASCII digits."""
+    return year.isascii() and year.isdigit() and len(year) == 4
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    """The filters of a listing of advocacy pages, shared by the newsroom and the API.
+
+    The newsroom reads ``kind``, ``outcome``, ``topic`` and ``year`` leniently from its query
+    string (:meth:`from_params`); the API validates every value first. Pages whose date only
+    orders them (undated) never match a ``year`` or date range: it would reveal their date.
+    """
+
+    kind: str = ""
+    outcome: str = ""
+    topic: str = ""
+    year: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    search: str = ""
+    order: str = "-date"
+
+    @classmethod
+    def from_params(cls, params) -> ListingFilters:
+        """The newsroom's filters from a query string, leaving out values that can't match."""
+        kind = params.get("kind", "")
+        outcome = params.get("outcome", "")
+        topic = params.get("topic", "")
+        year = params.get("year", "")
+        return cls(
+            kind=kind if kind in KINDS else "",
+            outcome=outcome if outcome in Outcome.values else "",
+            topic=topic if is_topic_slug(topic) else "",
+            year=int(year) if is_year(year) else None,
+        )
+
+    def active(self) -> dict[str, str]:
+        """The newsroom's filters in use, as query-string values."""
+        active = {"kind": self.kind, "outcome": self.outcome, "topic": self.topic}
+        if self.year is not None:
+            active["year"] = str(self.year)
+        return {key: value for key, value in active.items() if value}
+
+    def apply(self, pages: models.QuerySet[AdvocacyPage]) -> models.QuerySet[AdvocacyPage]:
+        """``pages`` narrowed by these filters, in their order."""
+        if self.kind:
+            pages = pages.type(CARD_KINDS[self.kind])
+        if self.outcome:
+            pages = pages.filter(campaignwinpage__outcome=self.outcome)
+        if self.topic:
+            pages = pages.filter(topics__slug=self.topic)
+        pages = self._apply_dates(pages)
+        for word in self.search.split():
+            pages = pages.filter(Q(title__icontains=word) | Q(summary__icontains=word))
+        return pages.order_by(*ORDERINGS.get(self.order, ORDERINGS["-date"]))
+
+    def _apply_dates(self, pages: models.QuerySet[AdvocacyPage]) -> models.QuerySet[AdvocacyPage]:
+        if self.year is None and self.date_from is None and self.date_to is None:
+            return pages
+        pages = pages.exclude(date_precision=DatePrecision.UNDATED)
+        if self.year is not None:
+            pages = pages.filter(date__year=self.year)
+        if self.date_from is not None:
+            pages = pages.filter(date__gte=self.date_from)
+        if self.date_to is not None:
+            pages = pages.filter(date__lte=self.date_to)
+        return pages
 
 
 def advocacy_pages_under(page: Page) -> models.QuerySet[AdvocacyPage]:
@@ -52,6 +139,43 @@ def for_cards(pages: models.QuerySet[AdvocacyPage]) -> models.QuerySet:
         .select_related("image", for_specific_subqueries=True)
         .prefetch_related("image__renditions", for_specific_subqueries=True)
     )
+
+
+def preload_teaser_facts(pages: list[AdvocacyPage]) -> None:
+    """Count the signatories of every letter and the confirmed participations of every action
+    among ``pages`` in one query each, so that their teasers (``get_teaser()``) don't count
+    them one page at a time.
+
+    Each such page's ``teaser_facts`` is replaced, on that instance only, by the line its own
+    ``teaser_facts`` would give (tests check that they agree).
+    """
+    letters = [page for page in pages if isinstance(page, OpenLetterPage)]
+    if letters:
+        counts = _counts(LetterSignatory.objects.filter(page__in=letters))
+        for letter in letters:
+            letter.teaser_facts = _Facts(signed_by(counts.get(letter.pk, 0)))
+    actions = [page for page in pages if isinstance(page, ActionPage)]
+    if actions:
+        counts = _counts(
+            Participation.objects.filter(page__in=actions, status=Participation.Status.CONFIRMED)
+        )
+        for action in actions:
+            action.teaser_facts = _Facts(action.facts_for(counts.get(action.pk, 0)))
+
+
+def _counts(rows: models.QuerySet) -> dict[int, int]:
+    """``{page id: number of rows}``."""
+    return dict(rows.values_list("page_id").annotate(count=Count("pk")).order_by())
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """A page's facts line, worked out already: stands in for its ``teaser_facts``."""
+
+    text: str
+
+    def __call__(self) -> str:
+        return self.text
 
 
 @dataclass
@@ -119,26 +243,8 @@ class NewsroomPage(Page):
     def filtered_pages(self, params) -> tuple[models.QuerySet[AdvocacyPage], dict]:
         """Apply the ``kind``, ``outcome``, ``topic`` and ``year`` filters; ignore bad values
         (a topic that can't be a tag's slug, a year that is not four ASCII digits)."""
-        pages = advocacy_pages_under(self)
-        active: dict[str, str] = {}
-        kind = params.get("kind", "")
-        if kind in KINDS:
-            pages = pages.type(KINDS[kind])
-            active["kind"] = kind
-        outcome = params.get("outcome", "")
-        if outcome in Outcome.values:
-            pages = pages.filter(campaignwinpage__outcome=outcome)
-            active["outcome"] = outcome
-        topic = params.get("topic", "")
-        if topic and "\x00" not in topic and len(topic) <= MAX_TOPIC_SLUG_LENGTH:
-            pages = pages.filter(topics__slug=topic)
-            active["topic"] = topic
-        year = params.get("year", "")
-        if year.isascii() and year.isdigit() and len(year) == 4:
-            # An undated page's date only orders it: a year filter must not reveal it.
-            pages = pages.filter(date__year=int(year)).exclude(date_precision=DatePrecision.UNDATED)
-            active["year"] = year
-        return pages, active
+        filters = ListingFilters.from_params(params)
+        return filters.apply(advocacy_pages_under(self)), filters.active()
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
