@@ -71,6 +71,8 @@ def add_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
             if operation is None:
                 continue
             responses = operation.setdefault("responses", {})
+            for response in responses.values():
+                _problem_media_type(response)
             statuses = ALWAYS + (WITH_SECURITY if operation.get("security") else ())
             for status in statuses:
                 if status in responses or str(status) in responses:  # Ninja keys by int
@@ -80,6 +82,15 @@ def add_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
                     "content": problem,
                 }
     return schema
+
+
+def _problem_media_type(response: dict[str, Any]) -> None:
+    """A declared ``ProblemDetail`` answer is sent as ``application/problem+json`` (Wagtail's
+    error handlers), not the ``application/json`` Ninja writes for every declared schema."""
+    content = response.get("content") or {}
+    media = content.get("application/json")
+    if media and media.get("schema", {}).get("$ref", "").endswith("/ProblemDetail"):
+        content[PROBLEM_JSON] = content.pop("application/json")
 
 
 def document_error_responses(api: NinjaAPI) -> None:

@@ -159,3 +159,14 @@ def test_the_newsroom_gives_its_intro_and_page_size(client, newsroom):
 
     assert data["page_size"] == 9
     assert "<b>statements</b>" in data["intro"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v3/pages/", "/api/v3/advocacy/items/", "/api/v3/newsletter/issues/"],
+)
+def test_an_offset_past_any_listing_is_a_400_not_a_database_error(client, path):
+    response = client.get(f"{path}?offset=110137967322247669687160668160")
+
+    assert response.status_code == 400
+    assert "offset" in response.json()["detail"]

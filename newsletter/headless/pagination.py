@@ -1,0 +1,35 @@
+"""A bound on ``offset`` for every paginated operation of Wagtail's API v3.
+
+Wagtail 8's ``WagtailLimitOffsetPagination`` bounds ``limit`` but not ``offset``: an offset
+past the database's 64-bit integers (``?offset=110137967322247669687160668160``) reaches the
+database and fails there, a 500 on every listing (pages, images, redirects, and ours). Until
+Wagtail bounds it, :func:`bound_offsets` makes such an offset a 400 that says the limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
+from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
+
+#: No listing is this long; far below the 64-bit integers databases take.
+MAX_OFFSET = 1_000_000_000
+
+
+def bound_offsets() -> None:
+    """Make an ``offset`` above :data:`MAX_OFFSET` a 400 on every v3 listing (once)."""
+    cls = WagtailLimitOffsetPagination
+    if getattr(cls, "_offset_bounded", False):
+        return
+    paginate_queryset = cls.paginate_queryset
+
+    def bounded(self: Any, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
+        if pagination.offset > MAX_OFFSET:
+            message = _("offset cannot be higher than %(max)s") % {"max": MAX_OFFSET}
+            raise HttpError(400, message)
+        return paginate_queryset(self, queryset, pagination, request, **params)
+
+    cls.paginate_queryset = bounded  # type: ignore[method-assign]
+    cls._offset_bounded = True  # type: ignore[attr-defined]
