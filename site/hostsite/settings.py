@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "wagtail.admin",
     "wagtail.api.v2",
     "wagtail.api.v3",
+    "ninja",  # the API v3 docs (/api/v3/docs/) load their scripts from here, not from a CDN
     "wagtail",
     "wagtail_modeladmin",
     "modelcluster",
@@ -342,6 +343,8 @@ _NEWSLETTER_FROM_ENV = {
     "NEWSLETTER_SES_CONFIGURATION_SET": str,
     "NEWSLETTER_TEMPLATE_BATCHING": env_bool,
     "NEWSLETTER_KEEP_PROVIDER_TEMPLATES": env_bool,
+    "NEWSLETTER_HEADLESS_PREVIEW_URL": str,
+    "NEWSLETTER_HEADLESS_PREVIEW_SECONDS": int,
 }
 globals().update(
     {

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.api.v2",
     "wagtail.api.v3",
+    "ninja",
     "rest_framework",
     "wagtail_modeladmin",
     "anymail",
