@@ -115,7 +115,12 @@ class DonationAppealBlock(blocks.StructBlock):
         return DonationAppeal | None
 
     def headless_value(self, value, request=None) -> dict | None:
-        return self.get_api_representation(value)
+        from newsletter.headless.streams import rich_text_html
+
+        data = self.get_api_representation(value)
+        if data is not None:
+            data["message"] = rich_text_html(data["message"])  # internal links resolved
+        return data
 
 
 class LetterBodyBlock(blocks.StreamBlock):

@@ -142,10 +142,14 @@ def issue_blocks(blocks: list[dict]) -> str:
             )
         elif kind == "donation_appeal" and value:
             out.append(f"<aside><h2>{escape(value['headline'])}</h2>{value['message']}</aside>")
-        elif kind == "rich_text":
-            out.append(value)
+        elif kind in ("intro", "text"):
+            out.append(value)  # HTML, links resolved
         elif kind == "heading":
             out.append(f"<h2>{escape(value)}</h2>")
+        elif kind == "image" and value:
+            out.append(f"<figure>{image_tag(value['image'])}</figure>")
+        elif kind == "button" and value:
+            out.append(f'<p><a href="{escape(value["url"])}">{escape(value["label"])}</a></p>')
     return "\n".join(out)
 
 
@@ -160,7 +164,8 @@ def issue_html(api: API, locale: str) -> tuple[str, str]:
         f"<h1>{escape(issue['subject'])}</h1><p>{escape(issue['preheader'] or '')}</p>"
         f"{issue_blocks(issue['blocks'])}",
     )
-    return web, issue["email"]["html"]
+    email = issue["email"]  # null when the issue cannot be rendered any more
+    return web, email["html"] if email else ""
 
 
 def main(argv: list[str] | None = None) -> int:

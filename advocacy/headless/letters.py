@@ -5,10 +5,9 @@ from typing import Literal
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
-from wagtail.api.v3.querysets import get_pages_queryset
 
 from advocacy.headless.schemas import Organisation
 from advocacy.models import LetterSignatory, OpenLetterPage
@@ -54,10 +53,15 @@ def letter_signatories(letter: OpenLetterPage, filters: SignatoryFilters) -> Que
     operation_id="advocacy_letter_signatories",
 )
 @paginate(WagtailLimitOffsetPagination)
-def signatories(request: HttpRequest, letter_id: int, filters: SignatoryFilters = Query(...)):
+def signatories(
+    request: HttpRequest,
+    letter_id: int = Path(..., ge=1, le=2**31 - 1),
+    filters: SignatoryFilters = Query(...),
+):
     """The organisations that signed a published letter, in the letter's order (20 a page;
     ``limit`` up to ``WAGTAILAPI_LIMIT_MAX``); ``q`` and ``province`` narrow the list."""
-    letter = get_object_or_404(get_pages_queryset(request, OpenLetterPage), pk=letter_id)
+    # Published letters anyone may read, whoever asks (not the editor's drafts).
+    letter = get_object_or_404(OpenLetterPage.objects.live().public(), pk=letter_id)
     order = {
         pk: number
         for number, pk in enumerate(

@@ -357,5 +357,7 @@ def unsubscribe(
     except InvalidToken:
         return _bad_link()
     mailing_list = list_by_slug(list_slug, public_only=False)
+    if list_slug and mailing_list is None:  # a list named but unknown: change nothing
+        return api.bad_request({"list": [_("No list has this slug.")]})
     unsubscribe_by_link(request, subscriber, mailing_list)
     return {"status": "unsubscribed", "list": mailing_list.slug if mailing_list else None}

@@ -35,7 +35,10 @@ def image_data(image: Any, request: Any = None, alt: str = "") -> dict | None:
     if image is None:
         return None
     widths = [w for w in rendition_widths() if w < image.width]
-    renditions = image.get_renditions(*[f"width-{w}" for w in widths]) if widths else {}
+    try:
+        renditions = image.get_renditions(*[f"width-{w}" for w in widths]) if widths else {}
+    except OSError:  # SourceImageIOError: the original is gone (restored without media)
+        renditions = {}
     return {
         "id": image.pk,
         "title": image.title,

@@ -16,6 +16,7 @@ from pydantic import Field, create_model
 
 from newsletter.headless.images import image_data
 from newsletter.headless.schemas import Card, ImageOut, PageLink
+from newsletter.headless.streams import is_public
 from newsletter.teasers import get_teaser
 
 
@@ -65,8 +66,8 @@ def card_data(
     page: Any, request: Any = None, *, title: str = "", summary: str = "", image: Any = None
 ) -> dict | None:
     """A page as :class:`Card` data from its teaser (``title``/``summary``/``image`` override
-    it); None for no page or a page that is not published."""
-    if page is None or not page.live:
+    it); None for no page, or a page not published or behind a view restriction."""
+    if not is_public(page):
         return None
     specific = page.specific
     teaser = get_teaser(specific, request)

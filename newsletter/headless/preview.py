@@ -17,7 +17,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
-from wagtail.api.rich_text import RichTextOutputFormat
 from wagtail.api.v3.errors import PROBLEM_JSON, ProblemDetail, problem_response
 from wagtail.api.v3.routers.pages import PageDetailSchema
 from wagtail.models import Page, Revision
@@ -128,7 +127,6 @@ def preview_page(
         max_length=TOKEN_MAX_LENGTH,
         description="The token from the page editor's “Preview on the front end” link.",
     ),
-    rich_text_format: RichTextOutputFormat | None = Query(None),
 ):
     """The page at the token's revision (an editor's saved draft), in the same shape as
     ``/api/v3/pages/<id>/``. No login: the token, short-lived and tied to one revision, is

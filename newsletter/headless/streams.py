@@ -13,6 +13,9 @@ A block can give its own shape (a card rather than an id, say) by defining
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
@@ -66,7 +69,7 @@ _CHOOSER_SCHEMAS: dict[str, Any] = {
 
 
 def _chooser(block: blocks.Block) -> str | None:
-    """"image", "document", "snippet" or "embed" for those blocks (and subclasses), else None."""
+    """ "image", "document", "snippet" or "embed" for those blocks (and subclasses), else None."""
     for cls in type(block).__mro__:
         kind = _CHOOSERS.get(f"{cls.__module__}.{cls.__qualname__}")
         if kind:
@@ -95,9 +98,43 @@ def _component_name(block: blocks.Block, fallback: str) -> str:
     return _camel(cls.__module__.split(".")[0]) + cls.__name__
 
 
-def page_link(page: Any, request: Any = None) -> dict | None:
-    """A live page as :class:`PageLink` data (None for none, or a page not published)."""
+_restricted_paths: ContextVar[tuple[str, ...] | None] = ContextVar("restricted", default=None)
+
+
+def _restricted() -> tuple[str, ...]:
+    """Tree paths of the pages with a view restriction (a site has a handful, if any)."""
+    from wagtail.models import PageViewRestriction
+
+    paths = _restricted_paths.get()
+    if paths is None:
+        paths = tuple(PageViewRestriction.objects.values_list("page__path", flat=True))
+    return paths
+
+
+@contextmanager
+def restrictions_read_once() -> Iterator[None]:
+    """Within it, :func:`is_public` reads the view restrictions once, not once per page."""
+    if _restricted_paths.get() is not None:
+        yield
+        return
+    token = _restricted_paths.set(_restricted())
+    try:
+        yield
+    finally:
+        _restricted_paths.reset(token)
+
+
+def is_public(page: Any) -> bool:
+    """Whether anyone may read ``page``: live, and no view restriction on it or above it."""
     if page is None or not page.live:
+        return False
+    return not any(page.path.startswith(path) for path in _restricted())
+
+
+def page_link(page: Any, request: Any = None) -> dict | None:
+    """A public page as :class:`PageLink` data (None for none, a page not published, or one
+    behind a password, a login or a group)."""
+    if not is_public(page):
         return None
     specific_class = page.specific_class or type(page)
     return {
@@ -157,16 +194,11 @@ def block_schema(block: blocks.Block, name: str) -> Any:
     if isinstance(block, blocks.StaticBlock):
         return None
     annotation = _field_schema(block)
-    if _required(block) or annotation in (str, Any):
+    if annotation in (str, Any) or isinstance(block, blocks.MultipleChoiceBlock):
         return annotation
+    # Nullable even when required: a block added to a struct after content was written holds
+    # None, and a choice no longer offered reads as None, rather than failing the whole page.
     return annotation | None
-
-
-def _required(block: blocks.Block) -> bool:
-    if isinstance(block, blocks.ChooserBlock):  # its form field needs the admin's widgets
-        return bool(getattr(block, "_required", True))
-    field = getattr(block, "field", None)
-    return bool(getattr(field, "required", True))
 
 
 def _field_schema(block: blocks.Block) -> Any:
@@ -262,9 +294,9 @@ def _field_data(block: blocks.Block, value: Any, request: Any) -> Any:
     if isinstance(block, blocks.RichTextBlock):
         return rich_text_html(value)
     if isinstance(block, blocks.MultipleChoiceBlock):
-        return [str(v) for v in value or []]
+        return [str(v) for v in value or [] if str(v) in _choices(block)]
     if isinstance(block, BaseChoiceBlock):
-        return str(value) if value not in (None, "") else None
+        return str(value) if str(value) in _choices(block) else None
     if isinstance(value, Decimal):
         return float(value)
     if value is None and _field_schema(block) is str:
@@ -274,11 +306,12 @@ def _field_data(block: blocks.Block, value: Any, request: Any) -> Any:
 
 def stream_data(stream: Any, request: Any = None) -> list[dict]:
     """A StreamValue as a list of ``{"type", "id", "value"}`` matching :func:`stream_schema`."""
-    return [
-        {
-            "type": child.block_type,
-            "id": child.id,
-            "value": block_data(child.block, child.value, request),
-        }
-        for child in stream or []
-    ]
+    with restrictions_read_once():
+        return [
+            {
+                "type": child.block_type,
+                "id": child.id,
+                "value": block_data(child.block, child.value, request),
+            }
+            for child in stream or []
+        ]

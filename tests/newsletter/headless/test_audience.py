@@ -413,3 +413,11 @@ def test_any_token_text_gets_the_400(client, ada, token):
         assert response.status_code == 400, path
         assert response.json()["errors"] == {"token": ["This link is not valid"]}
     assert Subscription.objects.get().is_open
+
+
+def test_unsubscribing_from_an_unknown_list_changes_nothing(client, ada):
+    response = client.post(f"{V3}/unsubscribe/{subscriber_token(ada)}/?list=no-such-list")
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["list"]
+    assert Subscription.objects.get(subscriber=ada).status == Subscription.Status.ACTIVE
