@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from newsletter.models import MailingList
 
@@ -52,3 +54,27 @@ def subscribe_form_data(mailing_list: MailingList, email: str, **extra) -> dict:
     }
     data.update(extra)
     return data
+
+
+# The JSON subscribe endpoint, for the tests of both its paths.
+API_PATHS = {"v3": "/api/v3/newsletter/subscribe/", "old": "/api/newsletter/subscribe/"}
+
+
+@pytest.fixture(params=list(API_PATHS.values()), ids=list(API_PATHS))
+def api(request) -> str:
+    """The JSON subscribe endpoint, on Wagtail's API v3 and on its older path: one code."""
+    return request.param
+
+
+@pytest.fixture
+def post_json(client: Client, api: str):
+    def post(payload, **extra):
+        return client.post(api, data=json.dumps(payload), content_type="application/json", **extra)
+
+    return post
+
+
+def api_payload(email: str, **extra) -> dict:
+    payload = {"email": email, "name": "Ada", "list": "supporters", "consent": True}
+    payload.update(extra)
+    return payload

@@ -3,42 +3,17 @@
 from __future__ import annotations
 
 import datetime
-import json
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from newsletter.audience import subscriptions
 from newsletter.audience.tokens import unsubscribe_url
 from newsletter.models import Subscriber, Subscription, Suppression
-from tests.newsletter.conftest import confirm_links, path_of, subscribe_form_data
+from tests.newsletter.conftest import api_payload, confirm_links, path_of, subscribe_form_data
 
 SUBSCRIBE = "/newsletter/subscribe/"
-
-
-API_PATHS = {"v3": "/api/v3/newsletter/subscribe/", "old": "/api/newsletter/subscribe/"}
-
-
-@pytest.fixture(params=list(API_PATHS.values()), ids=list(API_PATHS))
-def api(request) -> str:
-    """The JSON subscribe endpoint, on Wagtail's API v3 and on its older path: one code."""
-    return request.param
-
-
-@pytest.fixture
-def post_json(client: Client, api: str):
-    def post(payload, **extra):
-        return client.post(api, data=json.dumps(payload), content_type="application/json", **extra)
-
-    return post
-
-
-def api_payload(email: str, **extra) -> dict:
-    payload = {"email": email, "name": "Ada", "list": "supporters", "consent": True}
-    payload.update(extra)
-    return payload
 
 
 def test_form_subscribe_sends_a_confirmation_and_nobody_is_active_before(client, supporters):

@@ -11,11 +11,10 @@ import logging
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from newsletter.audience import ratelimit
 from newsletter.models import MailingList, Subscriber, Subscription
-from tests.newsletter.conftest import confirm_links, path_of, subscribe_form_data
+from tests.newsletter.conftest import api_payload, confirm_links, path_of, subscribe_form_data
 
 SUBSCRIBE = "/newsletter/subscribe/"
 EXPORT = "/admin/newsletter/subscriber/export-consent/"
@@ -28,29 +27,6 @@ def fresh_cache_health():
     ratelimit.cache_health.reset()
     yield
     ratelimit.cache_health.reset()
-
-
-API_PATHS = {"v3": "/api/v3/newsletter/subscribe/", "old": "/api/newsletter/subscribe/"}
-
-
-@pytest.fixture(params=list(API_PATHS.values()), ids=list(API_PATHS))
-def api(request) -> str:
-    """The JSON subscribe endpoint, on Wagtail's API v3 and on its older path: one code."""
-    return request.param
-
-
-@pytest.fixture
-def post_json(client: Client, api: str):
-    def post(payload, **extra):
-        return client.post(api, data=json.dumps(payload), content_type="application/json", **extra)
-
-    return post
-
-
-def api_payload(email: str, **extra) -> dict:
-    payload = {"email": email, "name": "Ada", "list": "supporters", "consent": True}
-    payload.update(extra)
-    return payload
 
 
 # --- 4. the first consent record stays; the confirming click is recorded beside it ----------
