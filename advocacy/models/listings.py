@@ -17,11 +17,11 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from advocacy.dates import DatePrecision
-from advocacy.models.actions import ActionPage, Participation
+from advocacy.models.actions import ActionMessage, ActionPage, Participation
 from advocacy.models.base import AdvocacyPage, AdvocacyPageTopic, base_template
 from advocacy.models.letters import LetterSignatory, OpenLetterPage, signed_by
 from advocacy.models.statements import StatementPage
-from advocacy.models.wins import CampaignWinPage, Outcome
+from advocacy.models.wins import CampaignWinPage, Outcome, action_summary
 from newsletter.languages import localized
 
 KINDS = {
@@ -161,6 +161,40 @@ def preload_teaser_facts(pages: list[AdvocacyPage]) -> None:
         )
         for action in actions:
             action.teaser_facts = _Facts(action.facts_for(counts.get(action.pk, 0)))
+    _preload_linked_action_counts(pages)
+
+
+def _preload_linked_action_counts(pages: list[AdvocacyPage]) -> None:
+    """Wins showing their linked action's live count: the actions and their counts in three
+    queries for all of them."""
+    wins = [
+        page
+        for page in pages
+        if isinstance(page, CampaignWinPage) and not page.supporter_count and page.action_id
+    ]
+    if not wins:
+        return
+    actions = {
+        a.pk: a for a in ActionPage.objects.live().filter(pk__in={w.action_id for w in wins})
+    }
+    signed = _counts(
+        Participation.objects.filter(page__in=actions, status=Participation.Status.CONFIRMED)
+    )
+    sent = dict(
+        ActionMessage.objects.filter(
+            participation__page_id__in=actions, status=ActionMessage.Status.SENT
+        )
+        .values_list("participation__page_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for win in wins:
+        action = actions.get(win.action_id)
+        if action is None:
+            win.teaser_facts = _Facts("")
+            continue
+        by_kind = sent if action.kind == ActionPage.Kind.LETTER else signed
+        win.teaser_facts = _Facts(action_summary(action, by_kind.get(action.pk, 0)))
 
 
 def _counts(rows: models.QuerySet) -> dict[int, int]:

@@ -137,18 +137,23 @@ class CampaignWinPage(AdvocacyPage):
         action = self.action
         if action is None or not action.live:
             return ""
-        count = action.headline_count()
-        if not count:
-            return ""
-        words = (
-            SupporterAction.EMAILS.label
-            if action.kind == action.Kind.LETTER
-            else SupporterAction.SIGNATURES.label
-        )
-        return f"{format_number(count)} {words}"
+        return action_summary(action, action.headline_count())
 
     def teaser_facts(self) -> str:
         return self.supporter_summary
+
+
+def action_summary(action, count: int) -> str:
+    """A linked action's live count as a win shows it: "71 emails sent", "1,800 petition
+    signatures" ('' for none); ``count`` is the action's ``headline_count()``."""
+    if not count:
+        return ""
+    words = (
+        SupporterAction.EMAILS.label
+        if action.kind == action.Kind.LETTER
+        else SupporterAction.SIGNATURES.label
+    )
+    return f"{format_number(count)} {words}"
 
 
 def wins_by_outcome(
