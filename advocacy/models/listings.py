@@ -22,6 +22,7 @@ from advocacy.models.base import AdvocacyPage, AdvocacyPageTopic, base_template
 from advocacy.models.letters import LetterSignatory, OpenLetterPage, signed_by
 from advocacy.models.statements import StatementPage
 from advocacy.models.wins import CampaignWinPage, Outcome, action_summary
+from newsletter.headless.fields import RichTextHTMLField
 from newsletter.languages import localized
 
 KINDS = {
@@ -268,7 +269,7 @@ class NewsroomPage(Page):
         "advocacy.TimelinePage",
     ]
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("page_size")]
-    api_fields = [APIField("intro"), APIField("page_size")]
+    api_fields = [APIField("intro", serializer=RichTextHTMLField()), APIField("page_size")]
 
     class Meta:
         verbose_name = _("newsroom")
@@ -318,7 +319,7 @@ class TimelinePage(Page):
     parent_page_types = getattr(settings, "ADVOCACY_TIMELINE_PARENT_PAGE_TYPES", None)
     subpage_types: list[str] = []
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    api_fields = [APIField("intro")]
+    api_fields = [APIField("intro", serializer=RichTextHTMLField())]
 
     class Meta:
         verbose_name = _("advocacy timeline")

@@ -18,7 +18,7 @@ from rest_framework.fields import Field
 
 from newsletter.headless.images import image_data
 from newsletter.headless.schemas import ImageOut, PageLink
-from newsletter.headless.streams import page_link, stream_data, stream_schema
+from newsletter.headless.streams import page_link, rich_text_html, stream_data, stream_schema
 
 
 class ReadOnlyField(Field):
@@ -61,6 +61,20 @@ def typed(annotation: Any, **kwargs: Any) -> ReadOnlyField:
 def choice_type(choices: type[Choices]) -> Any:
     """``Literal[...]`` of a choices class's stored values: an enum in the OpenAPI schema."""
     return Literal[tuple(choices.values)]  # type: ignore[valid-type]
+
+
+class RichTextHTMLField(ReadOnlyField):
+    """A RichTextField as display HTML, internal links resolved (API v3), as rich text in
+    StreamFields comes; API v2 keeps its ``WAGTAILAPI_RICH_TEXT_FORMAT`` (database HTML)."""
+
+    def to_representation(self, value) -> str:
+        if self.for_v2:
+            from wagtail.api.rich_text import APIRichText
+
+            request = self.v2_request()
+            asked = request.GET.get("rich_text_format") if request is not None else None
+            return APIRichText.serialize(value or "", format=APIRichText.resolve_format(asked))
+        return rich_text_html(value or "")
 
 
 class PageLinkField(ReadOnlyField):

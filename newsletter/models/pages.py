@@ -11,7 +11,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from newsletter.audience.forms import SubscribeForm
-from newsletter.headless.fields import typed
+from newsletter.headless.fields import RichTextHTMLField, typed
 from newsletter.public import base_template
 
 
@@ -36,7 +36,7 @@ class SubscribePage(Page):
         FieldPanel("button_label"),
     ]
     api_fields = [
-        APIField("intro"),
+        APIField("intro", serializer=RichTextHTMLField()),
         APIField("list_slug", serializer=typed(str)),
         APIField("button_label"),
     ]

@@ -11,7 +11,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from advocacy.models.listings import advocacy_pages_under, for_cards
-from newsletter.headless.fields import PageLinkField
+from newsletter.headless.fields import PageLinkField, RichTextHTMLField
 
 
 class HomePage(Page):
@@ -59,7 +59,7 @@ class HomePage(Page):
     ]
     api_fields = [
         APIField("hero_heading"),
-        APIField("intro"),
+        APIField("intro", serializer=RichTextHTMLField()),
         APIField("featured_page", serializer=PageLinkField()),
         APIField("latest_count"),
     ]

@@ -150,15 +150,17 @@ def test_a_win_gives_its_outcome_and_supporter_summary(client, win):
     assert data["topics"] == ["Arms embargo"]
 
 
-def test_the_newsroom_gives_its_intro_and_page_size(client, newsroom):
-    newsroom.intro = "<p>Our <b>statements</b>.</p>"
+def test_the_newsroom_gives_its_intro_as_html_and_page_size(client, newsroom, statement):
+    newsroom.intro = f'<p>Our <a linktype="page" id="{statement.pk}">statements</a>.</p>'
     newsroom.page_size = 9
     newsroom.save_revision().publish()
 
     data = get_json(client, f"/api/v3/pages/{newsroom.pk}/")
+    v2 = get_json(client, f"/api/v2/pages/{newsroom.pk}/?fields=intro")
 
     assert data["page_size"] == 9
-    assert "<b>statements</b>" in data["intro"]
+    assert f'<a href="{statement.url}">statements</a>' in data["intro"]  # links resolved
+    assert 'linktype="page"' in v2["intro"]  # API v2: database HTML, as before
 
 
 @pytest.mark.parametrize(
