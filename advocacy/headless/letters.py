@@ -9,9 +9,11 @@ from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 
+from advocacy.headless.fields import organisation_data
 from advocacy.headless.schemas import Organisation
 from advocacy.models import LetterSignatory, OpenLetterPage
 from advocacy.models.organisations import PROVINCES
+from newsletter.headless.pagination import PresentedRows
 
 router = Router(tags=["advocacy"])
 
@@ -71,30 +73,9 @@ def signatories(
             start=1,
         )
     }
-    return _Numbered(letter_signatories(letter, filters), order)
-
-
-class _Numbered:
-    """A queryset whose sliced rows come out as signatory data with their number."""
-
-    def __init__(self, rows: QuerySet, order: dict[int, int]) -> None:
-        self.rows = rows
-        self.order = order
-
-    def count(self) -> int:
-        return self.rows.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[dict]:
-        return [
-            {
-                "number": self.order[row.pk],
-                "name": row.organisation.name,
-                "city": row.organisation.city,
-                "province": row.organisation.province,
-                "website": row.organisation.website,
-            }
-            for row in self.rows[index]
-        ]
+    return PresentedRows(
+        letter_signatories(letter, filters),
+        lambda rows: [
+            {**organisation_data(row.organisation), "number": order[row.pk]} for row in rows
+        ],
+    )

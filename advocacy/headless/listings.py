@@ -40,6 +40,7 @@ from advocacy.models.listings import (
 from advocacy.models.wins import CampaignWinPage
 from advocacy.search_terms import clean_search_query
 from newsletter.headless.images import image_data
+from newsletter.headless.pagination import PresentedRows
 from newsletter.languages import default_language, i18n_enabled
 from newsletter.teasers import get_teaser
 
@@ -182,22 +183,6 @@ def card_list(pages: list[AdvocacyPage], request: HttpRequest) -> list[dict]:
     return cards
 
 
-class _Cards:
-    """A queryset of pages whose sliced rows come out as card data (for the paginator)."""
-
-    def __init__(self, pages: QuerySet, request: HttpRequest) -> None:
-        self.pages = pages
-        self.request = request
-
-    def __len__(self) -> int:
-        return self.pages.count()
-
-    def __getitem__(self, index: slice) -> list[dict]:
-        if (index.start or 0) > MAX_PAGE_ID:  # past any listing's end (and the database's ints)
-            return []
-        return card_list(list(for_cards(self.pages[index])), self.request)
-
-
 @router.get(
     "/items/",
     response=list[AdvocacyCard],
@@ -218,7 +203,8 @@ def items(request: HttpRequest, filters: ItemFilters = Query(...)):
         pages = pages_below(request, filters.under, filters.locale)
     else:
         pages = live_pages(request, filters.locale)
-    return _Cards(filters.listing_filters().apply(pages), request)
+    pages = filters.listing_filters().apply(pages)
+    return PresentedRows(pages, lambda rows: card_list(list(for_cards(rows)), request))
 
 
 @router.get(

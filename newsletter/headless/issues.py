@@ -22,6 +22,7 @@ from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 from wagtail.coreutils import get_content_languages
 
 from newsletter.headless.issue_schemas import NewsletterIssueSummary, issue_detail_schema
+from newsletter.headless.pagination import PresentedRows
 from newsletter.headless.streams import stream_data
 from newsletter.issues.blocks import RenderError
 from newsletter.issues.rendering import issue_language, render_issue, web_merge_values
@@ -91,24 +92,7 @@ def issues(request: HttpRequest, filters: IssueFilters = Query(...)):
             raise Http404(_("No published newsletter archive has this id."))
         pages = pages.child_of(archive)
     pages = pages.order_by(F("issue_date").desc(nulls_last=True), "-pk")
-    return _Summaries(pages, request)
-
-
-class _Summaries:
-    """Issues whose sliced rows come out as summary data."""
-
-    def __init__(self, pages: QuerySet, request: HttpRequest) -> None:
-        self.pages = pages
-        self.request = request
-
-    def count(self) -> int:
-        return self.pages.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[dict]:
-        return [issue_summary(issue, self.request) for issue in self.pages[index]]
+    return PresentedRows(pages, lambda rows: [issue_summary(row, request) for row in rows])
 
 
 @router.get(

@@ -8,6 +8,7 @@ Wagtail bounds it, :func:`bound_offsets` makes such an offset a 400 that says th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -33,3 +34,21 @@ def bound_offsets() -> None:
 
     cls.paginate_queryset = bounded  # type: ignore[method-assign]
     cls._offset_bounded = True  # type: ignore[attr-defined]
+
+
+class PresentedRows:
+    """A queryset for Ninja's paginator whose page of rows comes out through ``present``
+    (called once per page, so it can load what those rows need in bulk)."""
+
+    def __init__(self, rows: Any, present: Callable[[Any], list[dict]]) -> None:
+        self.rows = rows
+        self.present = present
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[dict]:
+        return self.present(self.rows[index])  # the sliced queryset, unevaluated
