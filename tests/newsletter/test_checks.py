@@ -180,3 +180,14 @@ def test_translated_pages_without_locale_middleware_are_named(settings):
     assert check_languages() == []  # a subclass of Django's will do
     settings.WAGTAIL_I18N_ENABLED = False
     assert check_languages() == []
+
+
+def test_a_send_stops_on_a_broken_configuration_while_status_still_answers(db, settings):
+    """`newsletter_send` runs the newsletter's checks first and names what is missing;
+    `newsletter_status`, which only reads, starts without any (scripts poll it)."""
+    del settings.BASE_URL
+    with pytest.raises(SystemCheckError, match=r"newsletter\.E004.*BASE_URL is not set"):
+        call_command("newsletter_send", "latest", "--list", "supporters", skip_checks=False)
+    out = StringIO()
+    call_command("newsletter_status", stdout=out)  # it has no checks to run or skip
+    assert out.getvalue().strip() == "No sends yet."

@@ -84,6 +84,9 @@ class BatchTally:
 
 class Command(BaseCommand):
     help = "Send a published newsletter issue to lists and/or segments (in batches, never twice)."
+    # The newsletter's own checks (apps, URL includes, BASE_URL, base template): a send with a
+    # broken configuration stops before it starts. `manage.py check` runs every other check.
+    requires_system_checks = ["newsletter"]
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("issue", help="Page id, slug, or 'latest'.")

@@ -11,6 +11,9 @@ from newsletter.sending.progress import funnel, progress
 
 class Command(BaseCommand):
     help = "Show recent sends, or one send's progress, funnel and unknown batches."
+    # It only reads: no system checks (they load the whole URLconf), so a script polling it
+    # starts fast. `manage.py check` runs them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("send", nargs="?", type=int, help="A send id.")
