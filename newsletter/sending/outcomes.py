@@ -61,6 +61,9 @@ class BatchOutcome:
     unknown: bool = False
     throttled: bool = False  # the provider answered HTTP 429
     paused: bool = False  # this outcome paused the whole send
+    # The worker's next batch was committed in flight with this outcome (record_outcome's
+    # then_in_flight; PostgreSQL, everyone accepted): its call may go.
+    next_in_flight: bool = False
 
 
 def finish_empty(prepared: PreparedBatch) -> BatchOutcome:
@@ -75,8 +78,17 @@ def record_outcome(
     provider: Provider,
     results: Results | None = None,
     error: BaseException | None = None,
+    *,
+    then_in_flight: Batch | None = None,
 ) -> BatchOutcome:
-    """Write what the provider call did: each recipient's result, or the batch's error."""
+    """Write what the provider call did: each recipient's result, or the batch's error.
+
+    ``then_in_flight``: the worker's next batch, claimed and read. When the provider accepted
+    everyone (the usual case) on PostgreSQL, the statement that records this outcome also
+    commits that batch in flight (``outcome.next_in_flight``), as
+    :func:`newsletter.sending.batches.start_posting` would have next: one round trip less
+    between two calls, and still one batch in flight at a time. Otherwise it is left claimed.
+    """
     batch, outcome = prepared.batch, BatchOutcome(skipped=prepared.skipped)
     if isinstance(error, PartialSend):
         return _record_partial(prepared, provider, error, outcome)
@@ -85,19 +97,23 @@ def record_outcome(
     now = timezone.now()
     call_id = _one_call_id(results or {})
     if call_id is not None:  # the usual case: everyone accepted under one id for the call
-        if not _mark_batch_sent(batch, call_id, now):
-            return BatchOutcome()  # no longer ours: whoever holds it records it
+        held_it, outcome.next_in_flight = _mark_batch_sent(batch, call_id, now, then_in_flight)
+        if not held_it:
+            return BatchOutcome(next_in_flight=outcome.next_in_flight)  # whoever holds it
         outcome.sent = len(results or {})
         return outcome
     accepted, rejected = _split_results(results or {})
     message_ids = set(accepted.values())
     outcome.sent, outcome.failed = len(accepted), len(rejected)
     if len(message_ids) == 1 and not rejected:  # one id, under several statuses
-        if not _mark_batch_sent(batch, message_ids.pop() or "", now):
-            return BatchOutcome()  # no longer ours: whoever holds it records it
-        return outcome
-    if not _mark_batch_and_each(batch, prepared.delivery_ids, accepted, rejected, now):
-        return BatchOutcome()  # no longer ours: whoever holds it records it
+        call_id = message_ids.pop() or ""
+        held_it, outcome.next_in_flight = _mark_batch_sent(batch, call_id, now, then_in_flight)
+    else:
+        held_it, outcome.next_in_flight = _mark_batch_and_each(
+            batch, prepared.delivery_ids, accepted, rejected, now, then_in_flight
+        )
+    if not held_it:  # no longer ours: whoever holds it records it
+        return BatchOutcome(next_in_flight=outcome.next_in_flight)
     return outcome
 
 
@@ -131,20 +147,23 @@ def _mark_batch_and_each(
     accepted: dict[str, str],
     rejected: list[str],
     now: datetime.datetime,
-) -> bool:
+    then_in_flight: Batch | None = None,
+) -> tuple[bool, bool]:
     """Mark the batch sent and each recipient's delivery: accepted ones sent with their
-    message id, rejected ones failed; only if this worker still holds the batch (returns
-    whether it did). ONE statement on PostgreSQL (the next batch's call waits for it), else a
-    transaction."""
+    message id, rejected ones failed; only if this worker still holds the batch. ONE statement
+    on PostgreSQL (the next batch's call waits for it), with ``then_in_flight`` (see
+    :func:`record_outcome`), else a transaction. Returns (held, next batch in flight)."""
     if db_connection.vendor == "postgresql":
         pairs = [(delivery_ids[a], message_id or "") for a, message_id in accepted.items()]
         failed = [delivery_ids[a] for a in rejected]
-        return sql.mark_batch_and_each_delivery(batch, pairs, failed, now, RECORDABLE, UNDECIDED)
+        return sql.mark_batch_and_each_delivery(
+            batch, pairs, failed, now, RECORDABLE, UNDECIDED, then_in_flight
+        )
     with transaction.atomic():
         if not finish_batch(batch, Batch.Status.SENT, sent_at=now):
-            return False
+            return False, False
         _mark_each(batch, delivery_ids, accepted, rejected, now)
-    return True
+    return True, False
 
 
 def _mark_each(
@@ -167,23 +186,28 @@ def _mark_each(
         sql.mark_sent_with_ids(pairs, now, batch.attempts)
 
 
-def _mark_batch_sent(batch: Batch, call_id: str, now: datetime.datetime) -> bool:
+def _mark_batch_sent(
+    batch: Batch, call_id: str, now: datetime.datetime, then_in_flight: Batch | None = None
+) -> tuple[bool, bool]:
     """The provider took everyone in the batch under one message id (inline merge).
 
     The id goes on the batch; the batch's deliveries still undecided are exactly the accepted
     ones, so one UPDATE by batch that changes no indexed column (a HOT update on PostgreSQL),
-    made only if the batch is still held by this worker (returns whether it was). On
-    PostgreSQL both are ONE statement; elsewhere two in a transaction.
+    made only if the batch is still held by this worker. On PostgreSQL both are ONE statement,
+    with ``then_in_flight`` (see :func:`record_outcome`); elsewhere two in a transaction.
+    Returns (held, next batch in flight).
     """
     if db_connection.vendor == "postgresql":
-        return sql.mark_batch_and_deliveries_sent(batch, call_id, now, RECORDABLE, UNDECIDED)
+        return sql.mark_batch_and_deliveries_sent(
+            batch, call_id, now, RECORDABLE, UNDECIDED, then_in_flight
+        )
     with transaction.atomic():
         if not finish_batch(batch, Batch.Status.SENT, sent_at=now, provider_message_id=call_id):
-            return False
+            return False, False
         Delivery.objects.filter(batch_id=batch.pk, status__in=UNDECIDED).update(
             status=STATUS.SENT, sent_at=now, attempts=batch.attempts
         )
-    return True
+    return True, False
 
 
 def _record_partial(

@@ -138,13 +138,14 @@ class _InTheAir:
     provider: Provider
     call: Future
 
-    def land(self) -> BatchOutcome:
-        """Wait for the call, then record its outcome (in the calling thread)."""
+    def land(self, then_in_flight: Batch | None = None) -> BatchOutcome:
+        """Wait for the call, then record its outcome (in the calling thread), committing
+        ``then_in_flight`` in flight with it where it can (see :func:`record_outcome`)."""
         try:
             results = self.call.result()
         except Exception as error:
             return record_outcome(self.prepared, self.provider, error=error)
-        return record_outcome(self.prepared, self.provider, results)
+        return record_outcome(self.prepared, self.provider, results, then_in_flight=then_in_flight)
 
 
 def _land_before_leaving(in_the_air: _InTheAir | None) -> None:
@@ -209,15 +210,22 @@ class _Worker:
         )
         return _Handed(gate, call)
 
-    def post(self, prepared: PreparedBatch, handed: _Handed | None = None) -> None:
+    def post(
+        self, prepared: PreparedBatch, handed: _Handed | None = None, in_flight: bool = False
+    ) -> None:
         """Commit the batch in flight and let its call go (start it in the poster thread if
-        it was not handed over), or finish it if nobody is left. A handed-over call that is
-        not let go here is refused by the caller (:meth:`step`)."""
-        if stop_requested.is_set():
+        it was not handed over), or finish it if nobody is left. ``in_flight``: already
+        committed in flight (with the outcome of the call before): only let it go. A
+        handed-over call that is not let go here is refused by the caller (:meth:`step`)."""
+        if in_flight:
+            prepared.batch.status = Batch.Status.IN_FLIGHT
+        elif stop_requested.is_set():
             self.put_back(prepared)
+            return
         elif not prepared.recipients:
             self.report(finish_empty(prepared))
-        elif start_posting(prepared.batch):
+            return
+        if in_flight or start_posting(prepared.batch):
             if handed is None:
                 call = self.poster.submit(
                     _call,
@@ -249,10 +257,13 @@ class _Worker:
         landed = None
         try:
             if self.in_the_air is not None:
-                landed, self.in_the_air = self.in_the_air.land(), None
+                # The next batch goes in flight with the outcome when everyone was accepted.
+                ready = bool(prepared and prepared.recipients) and not stop_requested.is_set()
+                landed = self.in_the_air.land(prepared.batch if ready else None)
+                self.in_the_air = None
                 self.trouble.note(landed)  # may pause the send: then the next is not posted
             if prepared is not None:
-                self.post(prepared, handed)
+                self.post(prepared, handed, in_flight=landed is not None and landed.next_in_flight)
         finally:
             if handed is not None:
                 handed.gate.decide(False)  # not let go (stopping, paused, an error): refused
