@@ -337,12 +337,18 @@ def _older_objects_set_aside() -> Iterator[None]:
     """While a worker sends, the cyclic garbage collector's full passes leave out the objects
     that existed before (Django's, the site's modules': most of the process's), which they
     would otherwise walk through a few times per 100,000 recipients, holding up both threads.
-    Only when they are collected changes: afterwards they are looked at again as before."""
+    Only when they are collected changes: afterwards they are looked at again as before, unless
+    the process had frozen its start-up objects (``manage.py`` does): then what survives a
+    collection is frozen again, so the process's exit does not walk them all (0.4 s)."""
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     try:
         yield
     finally:
         gc.unfreeze()
+        if frozen_before:
+            gc.collect()
+            gc.freeze()
 
 
 def _send_until_done(

@@ -1,8 +1,10 @@
-"""Round trips per batch while a worker sends: on PostgreSQL the statement that records a
+"""What a worker costs beyond the provider's calls: on PostgreSQL the statement that records a
 batch's outcome also commits the next batch in flight, so the provider's next call waits for one
-statement instead of two."""
+statement instead of two; and a send leaves the process's frozen start-up objects frozen."""
 
 from __future__ import annotations
+
+import gc
 
 import pytest
 from django.core import mail
@@ -14,12 +16,7 @@ from newsletter.sending.freeze import create_send, freeze
 from newsletter.sending.worker import run_send
 from tests.newsletter.sending.conftest import add_subscribers
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="one statement per outcome: PostgreSQL only"
-    ),
-]
+pytestmark = pytest.mark.django_db
 
 
 def statements_to_send(issue, supporters, batches: int) -> int:
@@ -36,6 +33,9 @@ def statements_to_send(issue, supporters, batches: int) -> int:
     return sum("SAVEPOINT" not in q["sql"] for q in queries.captured_queries)
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="one statement per outcome: PostgreSQL only"
+)
 def test_each_batch_after_the_first_costs_three_statements(issue, supporters, settings):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     settings.NEWSLETTER_BATCH_SIZES = {"test": 10}
@@ -47,3 +47,24 @@ def test_each_batch_after_the_first_costs_three_statements(issue, supporters, se
     assert six - three == 3 * 3
     reached = [address for message in mail.outbox for address in message.to]
     assert len(reached) == len(set(reached)) == 60  # each new reader once
+
+
+def test_a_process_that_froze_its_start_up_objects_keeps_them_frozen_after_a_send(
+    issue, supporters, settings
+):
+    """``manage.py`` freezes what start-up built; a send must not thaw it (the command's exit
+    would walk them all again)."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    add_subscribers(supporters, 5)
+    dispatch = create_send(issue, [supporters])
+    freeze(dispatch)
+    gc.collect()  # only live objects frozen, as after start-up
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        run_send(dispatch.pk)
+        # Frozen again after the send, less what died on the way (without this, nothing would
+        # be frozen).
+        assert gc.get_freeze_count() > frozen // 2
+    finally:
+        gc.unfreeze()
