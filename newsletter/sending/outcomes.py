@@ -61,9 +61,6 @@ class BatchOutcome:
     unknown: bool = False
     throttled: bool = False  # the provider answered HTTP 429
     paused: bool = False  # this outcome paused the whole send
-    # The worker's next batch was committed in flight with this outcome (record_outcome's
-    # then_in_flight; PostgreSQL, everyone accepted): its call may go.
-    next_in_flight: bool = False
 
 
 def finish_empty(prepared: PreparedBatch) -> BatchOutcome:
@@ -85,9 +82,10 @@ def record_outcome(
 
     ``then_in_flight``: the worker's next batch, claimed and read. When the provider accepted
     everyone (the usual case) on PostgreSQL, the statement that records this outcome also
-    commits that batch in flight (``outcome.next_in_flight``), as
-    :func:`newsletter.sending.batches.start_posting` would have next: one round trip less
-    between two calls, and still one batch in flight at a time. Otherwise it is left claimed.
+    commits that batch in flight (its ``status`` says so, as after
+    :func:`newsletter.sending.batches.start_posting`, which would have come next): one round
+    trip less between two calls, and still one batch in flight at a time. Otherwise it is left
+    claimed.
     """
     batch, outcome = prepared.batch, BatchOutcome(skipped=prepared.skipped)
     if isinstance(error, PartialSend):
@@ -97,24 +95,22 @@ def record_outcome(
     now = timezone.now()
     call_id = _one_call_id(results or {})
     if call_id is not None:  # the usual case: everyone accepted under one id for the call
-        held_it, outcome.next_in_flight = _mark_batch_sent(batch, call_id, now, then_in_flight)
-        if not held_it:
-            return BatchOutcome(next_in_flight=outcome.next_in_flight)  # whoever holds it
         outcome.sent = len(results or {})
-        return outcome
-    accepted, rejected = _split_results(results or {})
-    message_ids = set(accepted.values())
-    outcome.sent, outcome.failed = len(accepted), len(rejected)
-    if len(message_ids) == 1 and not rejected:  # one id, under several statuses
-        call_id = message_ids.pop() or ""
-        held_it, outcome.next_in_flight = _mark_batch_sent(batch, call_id, now, then_in_flight)
+        held_it, flying = _mark_batch_sent(batch, call_id, now, then_in_flight)
     else:
-        held_it, outcome.next_in_flight = _mark_batch_and_each(
-            batch, prepared.delivery_ids, accepted, rejected, now, then_in_flight
-        )
-    if not held_it:  # no longer ours: whoever holds it records it
-        return BatchOutcome(next_in_flight=outcome.next_in_flight)
-    return outcome
+        accepted, rejected = _split_results(results or {})
+        message_ids = set(accepted.values())
+        outcome.sent, outcome.failed = len(accepted), len(rejected)
+        if len(message_ids) == 1 and not rejected:  # one id, under several statuses
+            call_id = message_ids.pop() or ""
+            held_it, flying = _mark_batch_sent(batch, call_id, now, then_in_flight)
+        else:
+            held_it, flying = _mark_batch_and_each(
+                batch, prepared.delivery_ids, accepted, rejected, now, then_in_flight
+            )
+    if flying and then_in_flight is not None:
+        then_in_flight.status = Batch.Status.IN_FLIGHT
+    return outcome if held_it else BatchOutcome()  # not held: whoever holds it records it
 
 
 def _one_call_id(results: Results) -> str | None:

@@ -210,37 +210,31 @@ class _Worker:
         )
         return _Handed(gate, call)
 
-    def post(
-        self, prepared: PreparedBatch, handed: _Handed | None = None, in_flight: bool = False
-    ) -> None:
-        """Commit the batch in flight and let its call go (start it in the poster thread if
-        it was not handed over), or finish it if nobody is left. ``in_flight``: already
-        committed in flight (with the outcome of the call before): only let it go. A
-        handed-over call that is not let go here is refused by the caller (:meth:`step`)."""
-        if in_flight:
-            prepared.batch.status = Batch.Status.IN_FLIGHT
-        elif stop_requested.is_set():
-            self.put_back(prepared)
-            return
-        elif not prepared.recipients:
-            self.report(finish_empty(prepared))
-            return
-        if in_flight or start_posting(prepared.batch):
-            if handed is None:
-                call = self.poster.submit(
-                    _call,
-                    None,
-                    self.provider,
-                    self.content_of(prepared),
-                    prepared.recipients,
-                    self.connection,
-                )
-            else:
-                handed.gate.decide(True)
-                call = handed.call
-            self.in_the_air = _InTheAir(prepared, self.provider, call)
+    def post(self, prepared: PreparedBatch, handed: _Handed | None = None) -> None:
+        """Commit the batch in flight (unless it already is: committed with the outcome of the
+        call before) and let its call go (start it in the poster thread if it was not handed
+        over), or finish it if nobody is left. A handed-over call that is not let go here is
+        refused by the caller (:meth:`step`)."""
+        if prepared.batch.status != Batch.Status.IN_FLIGHT:
+            if stop_requested.is_set():
+                return self.put_back(prepared)
+            if not prepared.recipients:
+                return self.report(finish_empty(prepared))
+            if not start_posting(prepared.batch):
+                return self.report(BatchOutcome(skipped=prepared.skipped))
+        if handed is None:
+            call = self.poster.submit(
+                _call,
+                None,
+                self.provider,
+                self.content_of(prepared),
+                prepared.recipients,
+                self.connection,
+            )
         else:
-            self.report(BatchOutcome(skipped=prepared.skipped))
+            handed.gate.decide(True)
+            call = handed.call
+        self.in_the_air = _InTheAir(prepared, self.provider, call)
 
     def step(self) -> bool:
         """Claim and read the next batch and hand its call over, land the call in the air,
@@ -263,7 +257,7 @@ class _Worker:
                 self.in_the_air = None
                 self.trouble.note(landed)  # may pause the send: then the next is not posted
             if prepared is not None:
-                self.post(prepared, handed, in_flight=landed is not None and landed.next_in_flight)
+                self.post(prepared, handed)
         finally:
             if handed is not None:
                 handed.gate.decide(False)  # not let go (stopping, paused, an error): refused
